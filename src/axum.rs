@@ -1,0 +1,165 @@
+//! axum extractors: [`Claims<C>`] and `Option<Claims<C>>` (feature `axum`).
+//!
+//! Both need [`JwtAuthLayer`](crate::JwtAuthLayer) in front of the handler. Where no layer ran,
+//! they answer 500 with a message naming `JwtAuthLayer` (as axum's `Extension` does for a missing
+//! extension), never a silent "anonymous". Behind an optional layer, a request without a token
+//! gives `None` to `Option<Claims<C>>`, and `Claims<C>` answers the 401 the layer would have sent.
+//!
+//! # Example
+//!
+//! ```
+//! use axum::{Router, routing::get};
+//! use tower_jwt_auth::{Claims, RegisteredClaims};
+//!
+//! async fn me(Claims(c): Claims<RegisteredClaims>) -> String {
+//!     c.sub.clone().unwrap_or_default()
+//! }
+//!
+//! async fn greet(claims: Option<Claims<RegisteredClaims>>) -> String {
+//!     match claims {
+//!         Some(c) => format!("hello {}", c.sub.as_deref().unwrap_or("?")),
+//!         None => "hello stranger".to_owned(),
+//!     }
+//! }
+//!
+//! let app: Router = Router::new().route("/me", get(me)).route("/greet", get(greet));
+//! ```
+
+use std::fmt;
+
+use axum_core::body::Body;
+use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum_core::response::{IntoResponse, Response};
+use http::StatusCode;
+use http::header::CONTENT_TYPE;
+use http::request::Parts;
+
+use crate::claims::Claims;
+use crate::error::AuthError;
+use crate::service::AuthMarker;
+
+/// Why `Claims<C>` or `Option<Claims<C>>` could not be extracted.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ClaimsRejection {
+    /// No `JwtAuthLayer` ran for this request: a server configuration bug (500).
+    MissingLayer {
+        /// The claims type that was asked for.
+        claims_type: &'static str,
+    },
+    /// A `JwtAuthLayer` ran, but it inserts another claims type (500).
+    WrongClaimsType {
+        /// The claims type that was asked for.
+        wanted: &'static str,
+        /// The claims type the layer inserts.
+        inserted: &'static str,
+    },
+    /// The layer is optional and the request had no token (401, with the layer's challenge).
+    Unauthenticated(Response),
+}
+
+impl ClaimsRejection {
+    /// The HTTP status of the rejection.
+    #[must_use]
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::MissingLayer { .. } | Self::WrongClaimsType { .. } => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+            Self::Unauthenticated(response) => response.status(),
+        }
+    }
+
+    /// The text of the response body.
+    #[must_use]
+    pub fn body_text(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl fmt::Display for ClaimsRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::MissingLayer { claims_type } => write!(
+                f,
+                "`Claims<{claims_type}>` was not found: no `JwtAuthLayer` ran for this route. \
+                 Perhaps you forgot to add it with `.layer(...)`?"
+            ),
+            Self::WrongClaimsType { wanted, inserted } => write!(
+                f,
+                "`Claims<{wanted}>` was not found: the `JwtAuthLayer` of this route inserts `Claims<{inserted}>`"
+            ),
+            Self::Unauthenticated(_) => f.write_str("authentication required"),
+        }
+    }
+}
+
+impl std::error::Error for ClaimsRejection {}
+
+impl IntoResponse for ClaimsRejection {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Unauthenticated(response) => response,
+            other => {
+                let mut response = Response::new(Body::from(other.body_text()));
+                *response.status_mut() = other.status();
+                response.headers_mut().insert(
+                    CONTENT_TYPE,
+                    http::HeaderValue::from_static("text/plain; charset=utf-8"),
+                );
+                response
+            }
+        }
+    }
+}
+
+fn lookup<C: Send + Sync + 'static>(parts: &Parts) -> Result<Option<Claims<C>>, ClaimsRejection> {
+    if let Some(claims) = parts.extensions.get::<Claims<C>>() {
+        return Ok(Some(claims.clone()));
+    }
+    let wanted = std::any::type_name::<C>();
+    match parts.extensions.get::<AuthMarker>() {
+        None => Err(ClaimsRejection::MissingLayer { claims_type: wanted }),
+        Some(marker) if marker.authenticated => {
+            Err(ClaimsRejection::WrongClaimsType { wanted, inserted: marker.claims_type })
+        }
+        Some(_) => Ok(None),
+    }
+}
+
+impl<C, S> FromRequestParts<S> for Claims<C>
+where
+    C: Send + Sync + 'static,
+    S: Send + Sync,
+{
+    type Rejection = ClaimsRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        match lookup::<C>(parts)? {
+            Some(claims) => Ok(claims),
+            None => {
+                let challenge = parts
+                    .extensions
+                    .get::<AuthMarker>()
+                    .map(|m| m.challenge.clone())
+                    .ok_or(ClaimsRejection::MissingLayer { claims_type: std::any::type_name::<C>() })?;
+                Err(ClaimsRejection::Unauthenticated(challenge.response(AuthError::missing())))
+            }
+        }
+    }
+}
+
+impl<C, S> OptionalFromRequestParts<S> for Claims<C>
+where
+    C: Send + Sync + 'static,
+    S: Send + Sync,
+{
+    type Rejection = ClaimsRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        lookup::<C>(parts)
+    }
+}

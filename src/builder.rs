@@ -1,0 +1,370 @@
+//! [`JwtAuthBuilder`]: one builder for the [`Verifier`] and the [`JwtAuthLayer`].
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jsonwebtoken::Algorithm;
+
+use crate::claims::{MAX_REQUIRED_CLAIMS, READ_CLAIMS};
+use crate::clock::{Clock, SystemClock};
+use crate::error::ConfigError;
+use crate::issuer::{Issuer, KeySource};
+use crate::jws::{DEFAULT_MAX_KEYS, DEFAULT_MAX_TOKEN_LEN, TypPolicy};
+use crate::keys::{
+    AlgSet, KeyFamily, KeySetRules, KeyStore, ParsedKeys, PreparedKey, SkippedKey, hmac_min_len,
+    parse_jwks, parse_pem,
+};
+use crate::layer::{JwtAuthLayer, LayerConfig};
+use crate::token::TokenSource;
+use crate::verify::{IssuerState, Shared, Verifier};
+
+/// Default leeway for `exp` and `nbf`: 60 seconds.
+pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
+
+/// Default `realm` of the `WWW-Authenticate` challenge.
+pub const DEFAULT_REALM: &str = "api";
+
+/// Builds a [`JwtAuthLayer`] (with [`build`](Self::build)) or a [`Verifier`] (with
+/// [`build_verifier`](Self::build_verifier)).
+///
+/// Setters take and return the builder by value; nothing is checked until `build()`, which
+/// returns a [`ConfigError`] for an unusable configuration and never panics.
+///
+/// # Example
+///
+/// ```
+/// use tower_jwt_auth::{Algorithm, Issuer, JwtAuthLayer, TokenSource};
+///
+/// #[derive(Debug, serde::Deserialize)]
+/// struct MyClaims { sub: String }
+///
+/// let secret = b"0123456789abcdef0123456789abcdef";
+/// let layer: JwtAuthLayer<MyClaims> = JwtAuthLayer::builder()
+///     .issuer(Issuer::hmac("https://issuer.example", secret))
+///     .audience("api://orders")
+///     .algorithms([Algorithm::HS256])
+///     .token_source(TokenSource::bearer())
+///     .token_source(TokenSource::cookie("access_token"))
+///     .build()?;
+/// # Ok::<_, tower_jwt_auth::ConfigError>(())
+/// ```
+#[must_use]
+pub struct JwtAuthBuilder<C> {
+    issuers: Vec<Issuer>,
+    audiences: Vec<String>,
+    skip_audience: bool,
+    algorithms: Option<Vec<Algorithm>>,
+    leeway: Duration,
+    required: Vec<String>,
+    typ: TypPolicy,
+    max_token_len: usize,
+    max_keys: usize,
+    clock: Arc<dyn Clock>,
+    sources: Vec<TokenSource>,
+    realm: String,
+    optional: bool,
+    _claims: PhantomData<fn() -> C>,
+}
+
+impl<C> fmt::Debug for JwtAuthBuilder<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtAuthBuilder")
+            .field("issuers", &self.issuers)
+            .field("audiences", &self.audiences)
+            .field("skip_audience", &self.skip_audience)
+            .field("algorithms", &self.algorithms)
+            .field("leeway", &self.leeway)
+            .field("required", &self.required)
+            .field("max_token_len", &self.max_token_len)
+            .field("sources", &self.sources)
+            .field("realm", &self.realm)
+            .field("optional", &self.optional)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C> Default for JwtAuthBuilder<C> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<C> JwtAuthBuilder<C> {
+    /// A builder with the defaults (see the crate docs' defaults table).
+    pub fn new() -> Self {
+        Self {
+            issuers: Vec::new(),
+            audiences: Vec::new(),
+            skip_audience: false,
+            algorithms: None,
+            leeway: DEFAULT_LEEWAY,
+            required: Vec::new(),
+            typ: TypPolicy::default(),
+            max_token_len: DEFAULT_MAX_TOKEN_LEN,
+            max_keys: DEFAULT_MAX_KEYS,
+            clock: Arc::new(SystemClock),
+            sources: Vec::new(),
+            realm: DEFAULT_REALM.to_owned(),
+            optional: false,
+            _claims: PhantomData,
+        }
+    }
+
+    /// Adds a trusted issuer: its exact `iss` and where its keys come from. Several may be added.
+    pub fn issuer(mut self, issuer: Issuer) -> Self {
+        self.issuers.push(issuer);
+        self
+    }
+
+    /// Adds an accepted audience: a token's `aud` (a string, or an array of strings) must name
+    /// one of them. Compulsory unless [`insecure_skip_audience`](Self::insecure_skip_audience)
+    /// is called ([RFC 8725 §3.9](https://www.rfc-editor.org/rfc/rfc8725#section-3.9)).
+    /// An [`Issuer`] may override it with [`Issuer::audience`].
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audiences.push(audience.into());
+        self
+    }
+
+    /// Accepts tokens whatever their `aud`.
+    ///
+    /// Dangerous: a token your identity provider issued for any other service is then accepted
+    /// here too ([RFC 8725 §3.9](https://www.rfc-editor.org/rfc/rfc8725#section-3.9)).
+    pub fn insecure_skip_audience(mut self) -> Self {
+        self.skip_audience = true;
+        self
+    }
+
+    /// The algorithm allow-list. The token's `alg` must be on it, fit the key's type, and equal
+    /// the JWK's own `alg` when the key names one.
+    ///
+    /// Without it, each key is usable only with its JWK `alg`, and keys without one (HMAC
+    /// secrets, PEM keys, JWKs without `alg`) are not usable at all.
+    pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
+        self.algorithms = Some(algorithms.into_iter().collect());
+        self
+    }
+
+    /// Tolerance for clock skew when checking `exp` and `nbf`. Defaults to 60 seconds.
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// Claims that must be present, in addition to `exp` (and `iss`/`aud`, which are always
+    /// checked).
+    pub fn required_claims<I, S>(mut self, claims: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.required.extend(claims.into_iter().map(Into::into));
+        self
+    }
+
+    /// The accepted `typ` header values, compared case-insensitively with the `application/`
+    /// prefix optional ([RFC 7515 §4.1.9](https://www.rfc-editor.org/rfc/rfc7515#section-4.1.9)).
+    ///
+    /// Defaults to `JWT` and `at+jwt` (plus tokens without `typ`): a logout token, a DPoP proof
+    /// or a security event token is never accepted as an access token
+    /// ([RFC 8725 §3.11](https://www.rfc-editor.org/rfc/rfc8725#section-3.11)).
+    pub fn token_types<I, S>(mut self, types: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.typ.accepted = types.into_iter().map(|t| TypPolicy::normalize(t.as_ref())).collect();
+        self
+    }
+
+    /// Refuses tokens without a `typ` header. Defaults to `false` (tokens without `typ` pass).
+    pub fn require_token_type(mut self, require: bool) -> Self {
+        self.typ.allow_absent = !require;
+        self
+    }
+
+    /// The longest token accepted, in bytes. Defaults to 16 KiB.
+    pub fn max_token_len(mut self, len: usize) -> Self {
+        self.max_token_len = len;
+        self
+    }
+
+    /// The most keys read from one key set. Defaults to 100.
+    pub fn max_keys(mut self, max: usize) -> Self {
+        self.max_keys = max;
+        self
+    }
+
+    /// The clock token times are checked against. Defaults to [`SystemClock`].
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Adds a place to look for the token. Sources are tried in the order added, and the first
+    /// that holds a token wins. Defaults to [`TokenSource::bearer()`] alone.
+    pub fn token_source(mut self, source: TokenSource) -> Self {
+        self.sources.push(source);
+        self
+    }
+
+    /// The `realm` of the `WWW-Authenticate` challenge. Defaults to `"api"`.
+    pub fn realm(mut self, realm: impl Into<String>) -> Self {
+        self.realm = realm.into();
+        self
+    }
+
+    /// Lets requests without a token through, without claims (handlers then take
+    /// `Option<Claims<C>>`). A token that is present but invalid is still refused.
+    pub fn optional(mut self) -> Self {
+        self.optional = true;
+        self
+    }
+
+    /// Builds the layer.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] when the configuration can't be used.
+    pub fn build(self) -> Result<JwtAuthLayer<C>, ConfigError> {
+        let layer = LayerConfig::new(self.sources.clone(), &self.realm, self.optional)?;
+        let verifier = self.build_verifier()?;
+        Ok(JwtAuthLayer::with_config(verifier, layer))
+    }
+
+    /// Builds a [`Verifier`] (layer settings such as token sources are ignored).
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] when the configuration can't be used.
+    pub fn build_verifier(self) -> Result<Verifier<C>, ConfigError> {
+        if self.issuers.is_empty() {
+            return Err(ConfigError::NoIssuer);
+        }
+        let allowed: Option<AlgSet> = self.algorithms.as_ref().map(|a| a.iter().copied().collect());
+        if allowed.is_some_and(AlgSet::is_empty) {
+            return Err(ConfigError::NoAlgorithms);
+        }
+        if !self.skip_audience
+            && self.audiences.is_empty()
+            && self.issuers.iter().any(|i| i.audience.is_none())
+        {
+            return Err(ConfigError::NoAudience);
+        }
+        if self.max_token_len == 0 {
+            return Err(invalid("max_token_len", "must be at least 1"));
+        }
+        if self.max_keys == 0 {
+            return Err(invalid("max_keys", "must be at least 1"));
+        }
+        let leeway = self.leeway.as_secs_f64();
+        if leeway > 86_400.0 {
+            return Err(invalid("leeway", "more than a day"));
+        }
+        let (registered, custom): (Vec<String>, Vec<String>) =
+            self.required.into_iter().partition(|c| READ_CLAIMS.contains(&c.as_str()));
+        if custom.len() > MAX_REQUIRED_CLAIMS {
+            return Err(invalid("required_claims", "more than 64 claims"));
+        }
+        let required_registered = READ_CLAIMS
+            .iter()
+            .copied()
+            .filter(|name| registered.iter().any(|r| r == name))
+            .collect();
+
+        let mut issuers: Vec<IssuerState> = Vec::with_capacity(self.issuers.len());
+        for issuer in self.issuers {
+            if issuers.iter().any(|i| i.iss == issuer.iss) {
+                return Err(ConfigError::DuplicateIssuer { issuer: issuer.iss });
+            }
+            let store = KeyStore::new(self.max_keys);
+            store.replace(load_keys(&issuer, allowed, self.max_keys)?);
+            issuers.push(IssuerState { iss: issuer.iss, audiences: issuer.audience, store });
+        }
+
+        Ok(Verifier::from_shared(Shared {
+            issuers,
+            allowed,
+            leeway,
+            audiences: self.audiences,
+            skip_audience: self.skip_audience,
+            required: custom,
+            required_registered,
+            typ: self.typ,
+            max_token_len: self.max_token_len,
+            clock: self.clock,
+        }))
+    }
+}
+
+fn invalid(setting: &'static str, reason: &str) -> ConfigError {
+    ConfigError::InvalidValue { setting, reason: reason.to_owned() }
+}
+
+/// Reads an issuer's keys and keeps those usable with the allowed algorithms.
+fn load_keys(
+    issuer: &Issuer,
+    allowed: Option<AlgSet>,
+    max_keys: usize,
+) -> Result<ParsedKeys, ConfigError> {
+    let iss = || issuer.iss.clone();
+    let parsed = match &issuer.keys {
+        KeySource::Jwks(json) => {
+            let rules = KeySetRules { allow_oct: true, max_keys };
+            parse_jwks(json.as_bytes(), rules).map_err(|reason| ConfigError::InvalidKeySet {
+                issuer: iss(),
+                reason: reason.to_owned(),
+            })?
+        }
+        KeySource::Hmac(secret) => {
+            let hs: Vec<Algorithm> = allowed
+                .map(|set| set.iter().filter(|a| KeyFamily::of(*a) == Some(KeyFamily::Hmac)).collect())
+                .unwrap_or_default();
+            let min_len = hs.iter().map(|a| hmac_min_len(*a)).max().unwrap_or(32);
+            if secret.len() < min_len {
+                return Err(ConfigError::WeakHmacSecret {
+                    issuer: iss(),
+                    min_len,
+                    len: secret.len(),
+                });
+            }
+            let key = PreparedKey {
+                kid: None,
+                family: KeyFamily::Hmac,
+                alg: None,
+                key: jsonwebtoken::DecodingKey::from_secret(secret),
+                secret_len: secret.len(),
+            };
+            ParsedKeys { keys: vec![key], skipped: Vec::new() }
+        }
+        KeySource::Pem(pem) => {
+            let key = parse_pem(pem).map_err(|reason| ConfigError::InvalidPem {
+                issuer: iss(),
+                reason: reason.to_owned(),
+            })?;
+            ParsedKeys { keys: vec![key], skipped: Vec::new() }
+        }
+    };
+    let mut skipped = parsed.skipped;
+    let mut keys = Vec::with_capacity(parsed.keys.len());
+    for (index, key) in parsed.keys.into_iter().enumerate() {
+        if key.usable_at_all(allowed) {
+            keys.push(key);
+        } else {
+            let reason = if key.alg.is_none() && allowed.is_none() {
+                "key has no `alg`: name its algorithm in `.algorithms(…)`"
+            } else {
+                "not usable with the allowed algorithms"
+            };
+            skipped.push(SkippedKey { index, kid: key.kid.as_deref().map(str::to_owned), reason });
+        }
+    }
+    if keys.is_empty() {
+        return Err(ConfigError::NoUsableKeys {
+            issuer: iss(),
+            skipped: skipped.iter().map(ToString::to_string).collect(),
+        });
+    }
+    Ok(ParsedKeys { keys, skipped })
+}

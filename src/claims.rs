@@ -1,0 +1,388 @@
+//! Claims handed to handlers: [`Claims<C>`] (your type, shared), [`RegisteredClaims`] (the RFC 7519
+//! members every token has, with scopes normalized into a set).
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+use crate::de::{Loose, StrOrList};
+
+/// The verified claims of a request, as your type `C`.
+///
+/// The layer inserts it into the request extensions; cloning is cheap (an [`Arc`] inside) and it
+/// dereferences to `C`. With the `axum` feature it is an extractor, and `Option<Claims<C>>` works
+/// for optional authentication. tonic handlers read `request.extensions().get::<Claims<C>>()`.
+///
+/// # Example
+///
+/// ```
+/// use std::sync::Arc;
+/// use tower_jwt_auth::Claims;
+///
+/// #[derive(Debug, serde::Deserialize)]
+/// struct MyClaims { sub: String }
+///
+/// let Claims(c) = Claims(Arc::new(MyClaims { sub: "alice".into() }));
+/// assert_eq!(c.sub, "alice");
+/// ```
+pub struct Claims<C>(pub Arc<C>);
+
+impl<C> Clone for Claims<C> {
+    fn clone(&self) -> Self {
+        Self(Arc::clone(&self.0))
+    }
+}
+
+impl<C> Deref for Claims<C> {
+    type Target = C;
+    fn deref(&self) -> &C {
+        &self.0
+    }
+}
+
+impl<C: fmt::Debug> fmt::Debug for Claims<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Claims").field(&self.0).finish()
+    }
+}
+
+/// A token's scopes, from `scope` (RFC 8693 §4.2, space-separated) and `scp` (a string or an
+/// array of strings, as Microsoft Entra and Okta send it), merged into one set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scopes(BTreeSet<String>);
+
+impl Scopes {
+    /// Whether the token carries `scope`.
+    #[must_use]
+    pub fn contains(&self, scope: &str) -> bool {
+        self.0.contains(scope)
+    }
+
+    /// The scopes, in lexical order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(String::as_str)
+    }
+
+    /// The number of scopes.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the token carries no scope.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn add_spaced(&mut self, value: &str) {
+        self.0.extend(value.split(' ').filter(|s| !s.is_empty()).map(str::to_owned));
+    }
+}
+
+/// The registered claims of RFC 7519 §4.1, plus the token's scopes.
+///
+/// The layer always inserts `Claims<RegisteredClaims>` into the request extensions, beside
+/// `Claims<C>`, so scope checks work whatever `C` is. It can also be `C` itself, or be read from
+/// your own claims type by deserializing twice.
+///
+/// Times are `NumericDate`s (seconds since the epoch), rounded down.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RegisteredClaims {
+    /// `iss`: the issuer.
+    pub iss: Option<String>,
+    /// `sub`: the subject.
+    pub sub: Option<String>,
+    /// `aud`: the audiences (a single string becomes one element).
+    pub aud: Vec<String>,
+    /// `exp`: expiry time.
+    pub exp: Option<i64>,
+    /// `nbf`: not-before time.
+    pub nbf: Option<i64>,
+    /// `iat`: issued-at time.
+    pub iat: Option<i64>,
+    /// `jti`: the token's unique identifier.
+    pub jti: Option<String>,
+    /// `scope` and `scp`, merged.
+    pub scopes: Scopes,
+}
+
+/// The claim set as the verifier reads it: registered members with their types recorded, the
+/// presence of `cnf`, and which of the required claims appeared.
+#[derive(Debug, Default)]
+pub(crate) struct RawClaims {
+    pub(crate) iss: Option<Loose<String>>,
+    pub(crate) sub: Option<Loose<String>>,
+    pub(crate) aud: Option<Loose<StrOrList>>,
+    pub(crate) exp: Option<Loose<f64>>,
+    pub(crate) nbf: Option<Loose<f64>>,
+    pub(crate) iat: Option<Loose<f64>>,
+    pub(crate) jti: Option<Loose<String>>,
+    pub(crate) scope: Option<Loose<String>>,
+    pub(crate) scp: Option<Loose<StrOrList>>,
+    pub(crate) cnf: bool,
+    /// Bit `i` is set when `required[i]` is present.
+    pub(crate) required_found: u64,
+}
+
+/// Longest list of extra required claims (a bit each in [`RawClaims::required_found`]).
+pub(crate) const MAX_REQUIRED_CLAIMS: usize = 64;
+
+/// Reads a claim set in one pass; a duplicate of any member it reads is an error.
+pub(crate) struct ClaimsSeed<'a> {
+    pub(crate) required: &'a [String],
+}
+
+enum Field {
+    Iss,
+    Sub,
+    Aud,
+    Exp,
+    Nbf,
+    Iat,
+    Jti,
+    Scope,
+    Scp,
+    Cnf,
+    Required(usize),
+    Other,
+}
+
+struct FieldSeed<'a>(&'a [String]);
+
+impl<'de> DeserializeSeed<'de> for FieldSeed<'_> {
+    type Value = Field;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Field, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FieldSeed<'_> {
+    type Value = Field;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Field, E> {
+        Ok(match v {
+            "iss" => Field::Iss,
+            "sub" => Field::Sub,
+            "aud" => Field::Aud,
+            "exp" => Field::Exp,
+            "nbf" => Field::Nbf,
+            "iat" => Field::Iat,
+            "jti" => Field::Jti,
+            "scope" => Field::Scope,
+            "scp" => Field::Scp,
+            "cnf" => Field::Cnf,
+            other => match self.0.iter().position(|r| r == other) {
+                Some(i) => Field::Required(i),
+                None => Field::Other,
+            },
+        })
+    }
+}
+
+fn set_once<'de, A: MapAccess<'de>, T: de::Deserialize<'de>>(
+    slot: &mut Option<T>,
+    name: &'static str,
+    map: &mut A,
+) -> Result<(), A::Error> {
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(name));
+    }
+    *slot = Some(map.next_value()?);
+    Ok(())
+}
+
+impl<'de> DeserializeSeed<'de> for ClaimsSeed<'_> {
+    type Value = RawClaims;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<RawClaims, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ClaimsSeed<'_> {
+    type Value = RawClaims;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawClaims, A::Error> {
+        let mut out = RawClaims::default();
+        while let Some(field) = map.next_key_seed(FieldSeed(self.required))? {
+            match field {
+                Field::Iss => set_once(&mut out.iss, "iss", &mut map)?,
+                Field::Sub => set_once(&mut out.sub, "sub", &mut map)?,
+                Field::Aud => set_once(&mut out.aud, "aud", &mut map)?,
+                Field::Exp => set_once(&mut out.exp, "exp", &mut map)?,
+                Field::Nbf => set_once(&mut out.nbf, "nbf", &mut map)?,
+                Field::Iat => set_once(&mut out.iat, "iat", &mut map)?,
+                Field::Jti => set_once(&mut out.jti, "jti", &mut map)?,
+                Field::Scope => set_once(&mut out.scope, "scope", &mut map)?,
+                Field::Scp => set_once(&mut out.scp, "scp", &mut map)?,
+                Field::Cnf => {
+                    if out.cnf {
+                        return Err(de::Error::duplicate_field("cnf"));
+                    }
+                    map.next_value::<IgnoredAny>()?;
+                    out.cnf = true;
+                }
+                Field::Required(i) => {
+                    let bit = 1u64 << i;
+                    if out.required_found & bit != 0 {
+                        return Err(de::Error::custom("duplicate required claim"));
+                    }
+                    map.next_value::<IgnoredAny>()?;
+                    out.required_found |= bit;
+                }
+                Field::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[allow(clippy::cast_possible_truncation)]
+fn floor_secs(v: f64) -> i64 {
+    // `as` saturates at the i64 range, which is what an out-of-range NumericDate should become.
+    v.floor() as i64
+}
+
+/// Why a registered claim could not be read into [`RegisteredClaims`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct WrongClaimType(pub(crate) &'static str);
+
+/// The claim names [`RawClaims`] reads itself.
+pub(crate) const READ_CLAIMS: [&str; 10] =
+    ["iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "scp", "cnf"];
+
+impl RawClaims {
+    /// Whether the registered claim `name` (one of [`READ_CLAIMS`]) is present.
+    pub(crate) fn has(&self, name: &str) -> bool {
+        match name {
+            "iss" => self.iss.is_some(),
+            "sub" => self.sub.is_some(),
+            "aud" => self.aud.is_some(),
+            "exp" => self.exp.is_some(),
+            "nbf" => self.nbf.is_some(),
+            "iat" => self.iat.is_some(),
+            "jti" => self.jti.is_some(),
+            "scope" => self.scope.is_some(),
+            "scp" => self.scp.is_some(),
+            "cnf" => self.cnf,
+            _ => false,
+        }
+    }
+
+    /// The public view; fails on a registered claim of the wrong type.
+    pub(crate) fn to_registered(&self) -> Result<RegisteredClaims, WrongClaimType> {
+        fn string(v: Option<&Loose<String>>, name: &'static str) -> Result<Option<String>, WrongClaimType> {
+            match v {
+                None => Ok(None),
+                Some(Loose::Ok(s)) => Ok(Some(s.clone())),
+                Some(Loose::WrongType) => Err(WrongClaimType(name)),
+            }
+        }
+        fn time(v: Option<&Loose<f64>>, name: &'static str) -> Result<Option<i64>, WrongClaimType> {
+            match v {
+                None => Ok(None),
+                Some(Loose::Ok(t)) => Ok(Some(floor_secs(*t))),
+                Some(Loose::WrongType) => Err(WrongClaimType(name)),
+            }
+        }
+        let aud = match &self.aud {
+            None => Vec::new(),
+            Some(Loose::Ok(StrOrList::One(a))) => vec![a.clone()],
+            Some(Loose::Ok(StrOrList::Many(list))) => list.clone(),
+            Some(Loose::WrongType) => return Err(WrongClaimType("aud")),
+        };
+        let mut scopes = Scopes::default();
+        match &self.scope {
+            None => {}
+            Some(Loose::Ok(s)) => scopes.add_spaced(s),
+            Some(Loose::WrongType) => return Err(WrongClaimType("scope")),
+        }
+        match &self.scp {
+            None => {}
+            Some(Loose::Ok(StrOrList::One(s))) => scopes.add_spaced(s),
+            Some(Loose::Ok(StrOrList::Many(list))) => {
+                scopes.0.extend(list.iter().filter(|s| !s.is_empty()).cloned());
+            }
+            Some(Loose::WrongType) => return Err(WrongClaimType("scp")),
+        }
+        Ok(RegisteredClaims {
+            iss: string(self.iss.as_ref(), "iss")?,
+            sub: string(self.sub.as_ref(), "sub")?,
+            aud,
+            exp: time(self.exp.as_ref(), "exp")?,
+            nbf: time(self.nbf.as_ref(), "nbf")?,
+            iat: time(self.iat.as_ref(), "iat")?,
+            jti: string(self.jti.as_ref(), "jti")?,
+            scopes,
+        })
+    }
+}
+
+impl<'de> de::Deserialize<'de> for RegisteredClaims {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = ClaimsSeed { required: &[] }.deserialize(d)?;
+        raw.to_registered()
+            .map_err(|WrongClaimType(name)| de::Error::custom(format_args!("`{name}` has the wrong type")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(json: &str, required: &[String]) -> Result<RawClaims, serde_json::Error> {
+        let mut de = serde_json::Deserializer::from_str(json);
+        ClaimsSeed { required }.deserialize(&mut de)
+    }
+
+    #[test]
+    fn duplicates_of_read_members_are_errors() {
+        for json in [
+            r#"{"exp":1,"exp":2}"#,
+            r#"{"iss":"a","iss":"b"}"#,
+            r#"{"aud":"a","aud":"b"}"#,
+            r#"{"cnf":{},"cnf":{}}"#,
+            r#"{"\u0065xp":1,"exp":2}"#,
+        ] {
+            assert!(raw(json, &[]).is_err(), "{json}");
+        }
+        assert!(raw(r#"{"other":1,"other":2}"#, &[]).is_ok());
+        assert!(raw(r#"{"tenant":1,"tenant":2}"#, &["tenant".to_owned()]).is_err());
+    }
+
+    #[test]
+    fn scopes_merge_scope_and_scp() {
+        let c: RegisteredClaims =
+            serde_json::from_str(r#"{"scope":"read  write","scp":["admin","read"]}"#).unwrap();
+        assert_eq!(c.scopes.iter().collect::<Vec<_>>(), ["admin", "read", "write"]);
+        let c: RegisteredClaims = serde_json::from_str(r#"{"scp":"a b"}"#).unwrap();
+        assert!(c.scopes.contains("a") && c.scopes.contains("b"));
+    }
+
+    #[test]
+    fn registered_claims_read_types_strictly() {
+        let c: RegisteredClaims =
+            serde_json::from_str(r#"{"iss":"i","aud":["a","b"],"exp":1.9,"sub":"s"}"#).unwrap();
+        assert_eq!(c.aud, ["a", "b"]);
+        assert_eq!(c.exp, Some(1));
+        assert!(serde_json::from_str::<RegisteredClaims>(r#"{"exp":"1"}"#).is_err());
+        assert!(serde_json::from_str::<RegisteredClaims>(r#"{"iss":["i"]}"#).is_err());
+    }
+
+    #[test]
+    fn required_claims_are_noticed() {
+        let req = ["tenant".to_owned(), "roles".to_owned()];
+        let r = raw(r#"{"roles":[],"x":1}"#, &req).unwrap();
+        assert_eq!(r.required_found, 0b10);
+    }
+}

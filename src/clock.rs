@@ -1,0 +1,65 @@
+//! Where the verifier reads the current time from.
+//!
+//! Token times (`exp`, `nbf`) are checked against a [`Clock`], so tests and simulations can move time
+//! without sleeping. The default is [`SystemClock`].
+//!
+//! # Example
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::sync::atomic::{AtomicU64, Ordering};
+//! use tower_jwt_auth::clock::Clock;
+//!
+//! #[derive(Debug, Default)]
+//! struct ManualClock(AtomicU64);
+//!
+//! impl Clock for ManualClock {
+//!     fn now_unix_secs(&self) -> f64 {
+//!         self.0.load(Ordering::Relaxed) as f64
+//!     }
+//! }
+//!
+//! let clock = Arc::new(ManualClock::default());
+//! clock.0.store(1_700_000_000, Ordering::Relaxed);
+//! assert_eq!(clock.now_unix_secs(), 1_700_000_000.0);
+//! ```
+
+use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A source of the current time, as seconds since the Unix epoch (a JWT `NumericDate`).
+pub trait Clock: fmt::Debug + Send + Sync + 'static {
+    /// The current time in seconds since 1970-01-01T00:00:00Z UTC.
+    fn now_unix_secs(&self) -> f64;
+}
+
+/// The system's wall clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_unix_secs(&self) -> f64 {
+        match SystemTime::now().duration_since(UNIX_EPOCH) {
+            Ok(d) => d.as_secs_f64(),
+            // A clock set before 1970 makes every token look not yet valid, which fails closed.
+            Err(e) => -e.duration().as_secs_f64(),
+        }
+    }
+}
+
+/// A clock that always answers the same instant; handy in tests.
+///
+/// # Example
+///
+/// ```
+/// use tower_jwt_auth::clock::{Clock, FixedClock};
+/// assert_eq!(FixedClock(1_700_000_000.0).now_unix_secs(), 1_700_000_000.0);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FixedClock(pub f64);
+
+impl Clock for FixedClock {
+    fn now_unix_secs(&self) -> f64 {
+        self.0
+    }
+}

@@ -1,0 +1,388 @@
+//! The JWS layer alone: compact form, protected header, key selection and the signature.
+//!
+//! [`Verifier`](crate::Verifier) builds on this module and adds the JWT claim checks. Use
+//! [`JwsVerifier`] directly for a compact JWS whose payload is not a JWT claim set.
+//!
+//! # Example
+//!
+//! ```
+//! use tower_jwt_auth::{Algorithm, jws::JwsVerifier};
+//!
+//! // RFC 8037 §A.4: "Example of Ed25519 signing".
+//! let jwks = r#"{"keys":[{"kty":"OKP","crv":"Ed25519",
+//!     "x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#;
+//! let verifier = JwsVerifier::from_jwks(jwks, [Algorithm::EdDSA])?;
+//! let jws = verifier.verify(
+//!     "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc.hgyY0il_MGCj\
+//!      P0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg",
+//! )?;
+//! assert_eq!(jws.payload(), b"Example of Ed25519 signing");
+//! # Ok::<_, Box<dyn std::error::Error>>(())
+//! ```
+
+use std::fmt;
+use std::sync::Arc;
+
+use jsonwebtoken::Algorithm;
+use serde::de::{Deserialize, Deserializer, IgnoredAny};
+
+use crate::b64;
+use crate::de::{Loose, is_json_object};
+use crate::error::{AuthError, AuthErrorKind, ConfigError};
+use crate::keys::{
+    AlgSet, KeySetRules, KeyStore, MAX_KID_LEN, MAX_KIDLESS_CANDIDATES, PreparedKey, parse_alg,
+    parse_jwks,
+};
+use crate::provider;
+
+/// Default limit on a token's length, in bytes (16 KiB).
+pub const DEFAULT_MAX_TOKEN_LEN: usize = 16 * 1024;
+
+/// Default limit on the number of keys read from one key set.
+pub const DEFAULT_MAX_KEYS: usize = 100;
+
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// The protected header members this crate reads. Derived, so a duplicate of any of them is
+/// rejected; `null` counts as present (and of the wrong type).
+#[derive(serde::Deserialize)]
+struct RawHeader {
+    #[serde(default, deserialize_with = "present")]
+    alg: Option<Loose<String>>,
+    #[serde(default, deserialize_with = "present")]
+    kid: Option<Loose<String>>,
+    #[serde(default, deserialize_with = "present")]
+    typ: Option<Loose<String>>,
+    #[serde(default, deserialize_with = "present")]
+    crit: Option<IgnoredAny>,
+    #[serde(default, deserialize_with = "present")]
+    cty: Option<IgnoredAny>,
+    #[serde(default, deserialize_with = "present")]
+    b64: Option<IgnoredAny>,
+}
+
+/// Which `typ` header values are accepted (RFC 8725 §3.11 explicit typing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TypPolicy {
+    pub(crate) allow_absent: bool,
+    /// Lower-case media types without an `application/` prefix.
+    pub(crate) accepted: Vec<String>,
+}
+
+impl Default for TypPolicy {
+    fn default() -> Self {
+        Self { allow_absent: true, accepted: vec!["jwt".to_owned(), "at+jwt".to_owned()] }
+    }
+}
+
+impl TypPolicy {
+    /// Normalizes a media type as RFC 7515 §4.1.9 compares them: case-insensitive, with the
+    /// `application/` prefix optional.
+    pub(crate) fn normalize(typ: &str) -> String {
+        let lower = typ.to_ascii_lowercase();
+        match lower.strip_prefix("application/") {
+            Some(rest) if !rest.contains('/') => rest.to_owned(),
+            _ => lower,
+        }
+    }
+
+    fn check(&self, typ: Option<Loose<String>>) -> Result<(), AuthError> {
+        let wrong = || AuthError::new(AuthErrorKind::WrongType, "token type not accepted");
+        match typ {
+            None if self.allow_absent => Ok(()),
+            None => Err(AuthError::new(AuthErrorKind::WrongType, "token type missing")),
+            Some(Loose::WrongType) => Err(wrong()),
+            Some(Loose::Ok(typ)) => {
+                let lower = typ.to_ascii_lowercase();
+                let short = lower.strip_prefix("application/").unwrap_or(&lower);
+                if self.accepted.iter().any(|a| a == short) { Ok(()) } else { Err(wrong()) }
+            }
+        }
+    }
+}
+
+/// A compact JWS split and its header checked; the signature not yet.
+#[derive(Debug)]
+pub(crate) struct Parsed<'t> {
+    pub(crate) alg: Algorithm,
+    pub(crate) kid: Option<String>,
+    signing_input: &'t str,
+    pub(crate) payload_b64: &'t str,
+    signature_b64: &'t str,
+}
+
+/// Splits a compact JWS and checks its header: exactly three segments, strict base64url, a JSON
+/// object header without duplicates, `crit`/`cty`/`b64` refused, `typ` and `alg` checked.
+pub(crate) fn parse_compact<'t>(
+    token: &'t str,
+    max_len: usize,
+    allowed: Option<AlgSet>,
+    typ: &TypPolicy,
+) -> Result<Parsed<'t>, AuthError> {
+    if token.len() > max_len {
+        return Err(AuthError::new(AuthErrorKind::TooLarge, "token too large"));
+    }
+    let not_compact = || AuthError::malformed("token is not a compact JWS");
+    let (signing_input, signature_b64) = token.rsplit_once('.').ok_or_else(not_compact)?;
+    let (header_b64, payload_b64) = signing_input.split_once('.').ok_or_else(not_compact)?;
+    if payload_b64.contains('.') {
+        return Err(not_compact());
+    }
+    let header = b64::decode(header_b64)
+        .map_err(|e| AuthError::malformed("header is not base64url").with_source(e))?;
+    if !is_json_object(&header) {
+        return Err(AuthError::malformed("header is not a JSON object"));
+    }
+    let header: RawHeader = serde_json::from_slice(&header)
+        .map_err(|e| AuthError::malformed("header is not a valid JSON object").with_source(e))?;
+
+    if header.crit.is_some() {
+        return Err(AuthError::new(AuthErrorKind::UnsupportedHeader, "crit header not supported"));
+    }
+    if header.cty.is_some() {
+        return Err(AuthError::new(AuthErrorKind::UnsupportedHeader, "nested tokens not supported"));
+    }
+    if header.b64.is_some() {
+        return Err(AuthError::new(AuthErrorKind::UnsupportedHeader, "b64 header not supported"));
+    }
+    typ.check(header.typ)?;
+    let not_allowed = || AuthError::new(AuthErrorKind::AlgNotAllowed, "algorithm not allowed");
+    let alg = match header.alg {
+        Some(Loose::Ok(name)) => parse_alg(&name).ok_or_else(not_allowed)?,
+        Some(Loose::WrongType) => return Err(not_allowed()),
+        None => return Err(AuthError::malformed("header has no alg")),
+    };
+    if allowed.is_some_and(|set| !set.contains(alg)) {
+        return Err(not_allowed());
+    }
+    let kid = match header.kid {
+        None => None,
+        Some(Loose::Ok(kid)) if kid.len() <= MAX_KID_LEN => Some(kid),
+        Some(_) => return Err(AuthError::malformed("kid is not a short string")),
+    };
+    Ok(Parsed { alg, kid, signing_input, payload_b64, signature_b64 })
+}
+
+/// Decodes the payload segment.
+pub(crate) fn decode_payload(parsed: &Parsed<'_>) -> Result<Vec<u8>, AuthError> {
+    b64::decode(parsed.payload_b64)
+        .map_err(|e| AuthError::malformed("payload is not base64url").with_source(e))
+}
+
+/// Checks the signature against the store's keys for the token's `kid` (or, without a `kid`,
+/// against at most [`MAX_KIDLESS_CANDIDATES`] keys of the algorithm's family).
+pub(crate) fn verify_signature(
+    parsed: &Parsed<'_>,
+    store: &KeyStore,
+    allowed: Option<AlgSet>,
+) -> Result<Arc<PreparedKey>, AuthError> {
+    let signature = b64::decode(parsed.signature_b64)
+        .map_err(|e| AuthError::malformed("signature is not base64url").with_source(e))?;
+    if signature.is_empty() {
+        return Err(AuthError::new(AuthErrorKind::BadSignature, "signature missing"));
+    }
+    let alg = parsed.alg;
+    let unknown = || AuthError::new(AuthErrorKind::UnknownKey, "no key for this token");
+    let mut tried = false;
+    let mut try_key = |key: &Arc<PreparedKey>| -> Option<Arc<PreparedKey>> {
+        tried = true;
+        let verifier = (provider().verifier_factory)(&alg, &key.key).ok()?;
+        verifier.verify(parsed.signing_input.as_bytes(), &signature).ok()?;
+        Some(key.clone())
+    };
+    let found = match &parsed.kid {
+        Some(kid) => {
+            let keys = store.by_kid(kid).ok_or_else(unknown)?;
+            let usable = keys.iter().filter(|k| k.usable_with(alg, allowed));
+            usable.take(crate::keys::MAX_KEYS_PER_KID).find_map(&mut try_key)
+        }
+        None => {
+            let all = store.all();
+            let usable = all.iter().filter(|k| k.usable_with(alg, allowed));
+            usable.take(MAX_KIDLESS_CANDIDATES).find_map(&mut try_key)
+        }
+    };
+    match found {
+        Some(key) => Ok(key),
+        None if tried => Err(AuthError::new(AuthErrorKind::BadSignature, "signature invalid")),
+        None if parsed.kid.is_some() => {
+            Err(AuthError::new(AuthErrorKind::AlgNotAllowed, "algorithm does not fit the key"))
+        }
+        None => Err(unknown()),
+    }
+}
+
+/// Verifies compact JWS (no JWT claim checks) against a fixed key set and algorithm allow-list.
+///
+/// The same rules as [`Verifier`](crate::Verifier) apply to the JWS layer: compact form only,
+/// strict base64url, no duplicate header members, `crit`/`cty` refused, `typ` checked, `alg`
+/// matched case-sensitively against the allow-list and against the key's type and JWK `alg`,
+/// and `jku`/`x5u`/`jwk`/`x5c` never used.
+pub struct JwsVerifier {
+    store: KeyStore,
+    allowed: AlgSet,
+    typ: TypPolicy,
+}
+
+impl fmt::Debug for JwsVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwsVerifier")
+            .field("store", &self.store)
+            .field("allowed", &self.allowed)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A verified JWS: its algorithm, key id and payload.
+#[derive(Debug, Clone)]
+pub struct Jws {
+    alg: Algorithm,
+    kid: Option<String>,
+    payload: Vec<u8>,
+}
+
+impl Jws {
+    /// The algorithm the signature was checked with.
+    #[must_use]
+    pub fn alg(&self) -> Algorithm {
+        self.alg
+    }
+
+    /// The `kid` header, if any.
+    #[must_use]
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+
+    /// The decoded payload.
+    #[must_use]
+    pub fn payload(&self) -> &[u8] {
+        &self.payload
+    }
+}
+
+impl JwsVerifier {
+    /// A verifier for the keys of a JWKS document (`oct` keys included: the set comes from the
+    /// application itself) and an algorithm allow-list.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] when the document is not a JWKS, the allow-list is empty, or no key is usable.
+    pub fn from_jwks(
+        jwks: &str,
+        algorithms: impl IntoIterator<Item = Algorithm>,
+    ) -> Result<Self, ConfigError> {
+        let allowed: AlgSet = algorithms.into_iter().collect();
+        if allowed.is_empty() {
+            return Err(ConfigError::NoAlgorithms);
+        }
+        let rules = KeySetRules { allow_oct: true, max_keys: DEFAULT_MAX_KEYS };
+        let parsed = parse_jwks(jwks.as_bytes(), rules).map_err(|reason| {
+            ConfigError::InvalidKeySet { issuer: String::new(), reason: reason.to_owned() }
+        })?;
+        let (usable, unusable): (Vec<_>, Vec<_>) =
+            parsed.keys.into_iter().partition(|k| k.usable_at_all(Some(allowed)));
+        let mut skipped = parsed.skipped;
+        skipped.extend(unusable.iter().map(|k| crate::keys::SkippedKey {
+            index: 0,
+            kid: k.kid.as_deref().map(str::to_owned),
+            reason: "not usable with the allowed algorithms",
+        }));
+        if usable.is_empty() {
+            return Err(ConfigError::NoUsableKeys {
+                issuer: String::new(),
+                skipped: skipped.iter().map(ToString::to_string).collect(),
+            });
+        }
+        let store = KeyStore::new(DEFAULT_MAX_KEYS);
+        store.replace(crate::keys::ParsedKeys { keys: usable, skipped });
+        Ok(Self { store, allowed, typ: TypPolicy::default() })
+    }
+
+    /// Verifies a compact JWS and returns its payload.
+    ///
+    /// # Errors
+    ///
+    /// An [`AuthError`] saying why the JWS was refused.
+    pub fn verify(&self, token: &str) -> Result<Jws, AuthError> {
+        let parsed = parse_compact(token, DEFAULT_MAX_TOKEN_LEN, Some(self.allowed), &self.typ)?;
+        verify_signature(&parsed, &self.store, Some(self.allowed))?;
+        let payload = decode_payload(&parsed)?;
+        Ok(Jws { alg: parsed.alg, kid: parsed.kid, payload })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(json: &str) -> String {
+        format!("{}.e30.AAAA", b64::encode(json))
+    }
+
+    fn parse(token: &str) -> Result<Parsed<'_>, AuthError> {
+        parse_compact(token, DEFAULT_MAX_TOKEN_LEN, None, &TypPolicy::default())
+    }
+
+    #[test]
+    fn compact_form_needs_exactly_three_segments() {
+        for bad in ["a.b", "a.b.c.d", "a", "", "..", "a..b.c"] {
+            assert_eq!(parse(bad).unwrap_err().kind(), AuthErrorKind::Malformed, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn header_must_be_an_object_without_duplicates() {
+        let kind = |h: &str| parse(&header(h)).map(|_| ()).map_err(|e| e.kind());
+        assert_eq!(kind(r#"["RS256"]"#), Err(AuthErrorKind::Malformed));
+        assert_eq!(kind(r#"{"alg":"RS256","alg":"HS256"}"#), Err(AuthErrorKind::Malformed));
+        assert_eq!(kind(r#"{"alg":"RS256","kid":"a","kid":"b"}"#), Err(AuthErrorKind::Malformed));
+        assert_eq!(kind(r#"{"alg":"RS256"} x"#), Err(AuthErrorKind::Malformed));
+        assert_eq!(kind(r#"{"alg":"RS256"}"#), Ok(()));
+    }
+
+    #[test]
+    fn none_and_wrong_case_algorithms_are_refused() {
+        for alg in ["none", "None", "NONE", "nOnE", "rs256", "Rs256", "ES512", ""] {
+            let h = format!(r#"{{"alg":"{alg}"}}"#);
+            assert_eq!(parse(&header(&h)).unwrap_err().kind(), AuthErrorKind::AlgNotAllowed);
+        }
+        assert_eq!(parse(&header(r#"{"alg":null}"#)).unwrap_err().kind(), AuthErrorKind::AlgNotAllowed);
+    }
+
+    #[test]
+    fn crit_cty_and_b64_are_refused() {
+        for h in [
+            r#"{"alg":"RS256","crit":["exp"]}"#,
+            r#"{"alg":"RS256","cty":"JWT"}"#,
+            r#"{"alg":"RS256","b64":false,"crit":["b64"]}"#,
+            r#"{"alg":"RS256","b64":false}"#,
+        ] {
+            assert_eq!(parse(&header(h)).unwrap_err().kind(), AuthErrorKind::UnsupportedHeader, "{h}");
+        }
+    }
+
+    #[test]
+    fn typ_is_checked_case_insensitively() {
+        for ok in ["JWT", "jwt", "at+jwt", "application/at+jwt", "AT+JWT", "application/JWT"] {
+            let h = format!(r#"{{"alg":"RS256","typ":"{ok}"}}"#);
+            assert!(parse(&header(&h)).is_ok(), "{ok}");
+        }
+        for bad in ["dpop+jwt", "secevent+jwt", "logout+jwt", "JWE", "JOSE", ""] {
+            let h = format!(r#"{{"alg":"RS256","typ":"{bad}"}}"#);
+            assert_eq!(parse(&header(&h)).unwrap_err().kind(), AuthErrorKind::WrongType, "{bad}");
+        }
+        assert_eq!(
+            parse(&header(r#"{"alg":"RS256","typ":1}"#)).unwrap_err().kind(),
+            AuthErrorKind::WrongType
+        );
+    }
+
+    #[test]
+    fn oversized_tokens_are_refused_before_parsing() {
+        let big = "a".repeat(DEFAULT_MAX_TOKEN_LEN + 1);
+        assert_eq!(parse(&big).unwrap_err().kind(), AuthErrorKind::TooLarge);
+    }
+}

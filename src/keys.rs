@@ -1,0 +1,655 @@
+//! Verification keys: JWK parsing key by key, PEM keys, HMAC secrets, and the per-issuer key index.
+//!
+//! A JSON Web Key Set is read member by member: a key this crate can't or won't use (an unknown
+//! `kty` or curve, `use: enc`, an RSA modulus under 2048 bits, private key material, a malformed
+//! member) is skipped with a reason, and the rest of the set still works.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use jsonwebtoken::{Algorithm, DecodingKey};
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::value::RawValue;
+
+use crate::b64;
+use crate::provider;
+
+/// The most keys a token without `kid` is tried against.
+///
+/// A token without `kid` is checked against at most this many keys of its algorithm's family, in
+/// key-set order, so a kid-less token costs at most this many signature checks.
+pub const MAX_KIDLESS_CANDIDATES: usize = 4;
+
+/// The most keys with one `kid` a token is tried against (RFC 7517 lets one kid name keys of
+/// different types; a set that repeats a kid more often than this is cut off).
+pub(crate) const MAX_KEYS_PER_KID: usize = 4;
+
+/// Longest `kid` accepted, in bytes, in a key set or a token header.
+pub(crate) const MAX_KID_LEN: usize = 256;
+
+/// Smallest RSA modulus accepted, in bits (RFC 7518 §3.3 / §3.5).
+const MIN_RSA_BITS: usize = 2048;
+/// Largest RSA modulus accepted, in bits (bounds the cost of one signature check).
+const MAX_RSA_BITS: usize = 8192;
+
+/// Key type and curve: which algorithms a key can verify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum KeyFamily {
+    Rsa,
+    P256,
+    P384,
+    Ed25519,
+    Hmac,
+}
+
+impl KeyFamily {
+    pub(crate) fn of(alg: Algorithm) -> Option<Self> {
+        Some(match alg {
+            Algorithm::RS256
+            | Algorithm::RS384
+            | Algorithm::RS512
+            | Algorithm::PS256
+            | Algorithm::PS384
+            | Algorithm::PS512 => Self::Rsa,
+            Algorithm::ES256 => Self::P256,
+            Algorithm::ES384 => Self::P384,
+            Algorithm::EdDSA => Self::Ed25519,
+            Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => Self::Hmac,
+            _ => return None,
+        })
+    }
+}
+
+/// The minimum HMAC secret length for an algorithm: the size of its hash (RFC 7518 §3.2).
+pub(crate) fn hmac_min_len(alg: Algorithm) -> usize {
+    match alg {
+        Algorithm::HS384 => 48,
+        Algorithm::HS512 => 64,
+        _ => 32,
+    }
+}
+
+/// Parses an algorithm name exactly as registered (case-sensitive, RFC 7518 §3.1).
+pub(crate) fn parse_alg(name: &str) -> Option<Algorithm> {
+    Some(match name {
+        "RS256" => Algorithm::RS256,
+        "RS384" => Algorithm::RS384,
+        "RS512" => Algorithm::RS512,
+        "PS256" => Algorithm::PS256,
+        "PS384" => Algorithm::PS384,
+        "PS512" => Algorithm::PS512,
+        "ES256" => Algorithm::ES256,
+        "ES384" => Algorithm::ES384,
+        "EdDSA" => Algorithm::EdDSA,
+        "HS256" => Algorithm::HS256,
+        "HS384" => Algorithm::HS384,
+        "HS512" => Algorithm::HS512,
+        _ => return None,
+    })
+}
+
+/// A small set of algorithms (a bit per algorithm).
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct AlgSet(u16);
+
+impl AlgSet {
+    const ALL: [Algorithm; 12] = [
+        Algorithm::HS256,
+        Algorithm::HS384,
+        Algorithm::HS512,
+        Algorithm::ES256,
+        Algorithm::ES384,
+        Algorithm::RS256,
+        Algorithm::RS384,
+        Algorithm::RS512,
+        Algorithm::PS256,
+        Algorithm::PS384,
+        Algorithm::PS512,
+        Algorithm::EdDSA,
+    ];
+
+    fn bit(alg: Algorithm) -> u16 {
+        let idx = Self::ALL.iter().position(|a| *a == alg).unwrap_or(15);
+        1 << idx
+    }
+
+    pub(crate) fn insert(&mut self, alg: Algorithm) {
+        self.0 |= Self::bit(alg);
+    }
+
+    pub(crate) fn contains(self, alg: Algorithm) -> bool {
+        self.0 & Self::bit(alg) != 0
+    }
+
+    pub(crate) fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub(crate) fn iter(self) -> impl Iterator<Item = Algorithm> {
+        Self::ALL.into_iter().filter(move |a| self.contains(*a))
+    }
+}
+
+impl FromIterator<Algorithm> for AlgSet {
+    fn from_iter<I: IntoIterator<Item = Algorithm>>(iter: I) -> Self {
+        let mut set = Self::default();
+        for alg in iter {
+            set.insert(alg);
+        }
+        set
+    }
+}
+
+impl fmt::Debug for AlgSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
+}
+
+/// A key ready for signature checks: decoded once, when the key set is loaded.
+pub(crate) struct PreparedKey {
+    pub(crate) kid: Option<Arc<str>>,
+    pub(crate) family: KeyFamily,
+    /// The JWK's own `alg`, if it names one.
+    pub(crate) alg: Option<Algorithm>,
+    pub(crate) key: DecodingKey,
+    /// Secret length for HMAC keys (0 for the others).
+    pub(crate) secret_len: usize,
+}
+
+impl fmt::Debug for PreparedKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PreparedKey")
+            .field("kid", &self.kid)
+            .field("family", &self.family)
+            .field("alg", &self.alg)
+            .field("key", &"<redacted>")
+            .finish()
+    }
+}
+
+impl PreparedKey {
+    /// Whether this key may verify a token signed with `alg`, under the allow-list `allowed`
+    /// (`None`: no allow-list was configured, so only the key's own `alg` is usable).
+    pub(crate) fn usable_with(&self, alg: Algorithm, allowed: Option<AlgSet>) -> bool {
+        if KeyFamily::of(alg) != Some(self.family) {
+            return false;
+        }
+        if self.family == KeyFamily::Hmac && self.secret_len < hmac_min_len(alg) {
+            return false;
+        }
+        match (self.alg, allowed) {
+            (Some(own), Some(allowed)) => own == alg && allowed.contains(alg),
+            (Some(own), None) => own == alg,
+            (None, Some(allowed)) => allowed.contains(alg),
+            (None, None) => false,
+        }
+    }
+
+    /// Whether this key can be used with any algorithm at all under `allowed`.
+    pub(crate) fn usable_at_all(&self, allowed: Option<AlgSet>) -> bool {
+        AlgSet::ALL.iter().any(|alg| self.usable_with(*alg, allowed))
+    }
+}
+
+/// A key of a key set that was not loaded, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedKey {
+    /// The key's position in the set's `keys` array.
+    pub index: usize,
+    /// The key's `kid`, when it has a readable one.
+    pub kid: Option<String>,
+    /// Why the key was skipped.
+    pub reason: &'static str,
+}
+
+impl fmt::Display for SkippedKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kid {
+            Some(kid) => write!(f, "key {} (kid {kid:?}): {}", self.index, self.reason),
+            None => write!(f, "key {}: {}", self.index, self.reason),
+        }
+    }
+}
+
+/// What a key-set parse produced.
+#[derive(Debug, Default)]
+pub(crate) struct ParsedKeys {
+    pub(crate) keys: Vec<PreparedKey>,
+    pub(crate) skipped: Vec<SkippedKey>,
+}
+
+/// How to read a key set.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KeySetRules {
+    /// Accept `oct` (symmetric) keys: only for sets the application itself configured.
+    pub(crate) allow_oct: bool,
+    /// The most keys read from the set; later ones are skipped.
+    pub(crate) max_keys: usize,
+}
+
+#[derive(Deserialize)]
+struct JwksDoc<'a> {
+    #[serde(borrow)]
+    keys: Vec<&'a RawValue>,
+}
+
+/// The members of a JWK this crate reads. Derived, so a duplicate of any of them is an error
+/// (serde_json's `Value` would keep the last one silently).
+#[derive(Deserialize)]
+struct RawJwk {
+    kty: String,
+    #[serde(default)]
+    kid: Option<String>,
+    #[serde(default, rename = "use")]
+    use_: Option<String>,
+    #[serde(default)]
+    key_ops: Option<Vec<String>>,
+    #[serde(default)]
+    alg: Option<String>,
+    #[serde(default)]
+    crv: Option<String>,
+    #[serde(default)]
+    n: Option<String>,
+    #[serde(default)]
+    e: Option<String>,
+    #[serde(default)]
+    x: Option<String>,
+    #[serde(default)]
+    y: Option<String>,
+    #[serde(default)]
+    k: Option<String>,
+    // Private members: their presence makes the key unusable here.
+    #[serde(default)]
+    d: Option<IgnoredAny>,
+    #[serde(default)]
+    p: Option<IgnoredAny>,
+    #[serde(default)]
+    q: Option<IgnoredAny>,
+    #[serde(default)]
+    dp: Option<IgnoredAny>,
+    #[serde(default)]
+    dq: Option<IgnoredAny>,
+    #[serde(default)]
+    qi: Option<IgnoredAny>,
+    #[serde(default)]
+    oth: Option<IgnoredAny>,
+}
+
+/// Just enough of a JWK to report its `kid` when the rest doesn't parse.
+#[derive(Deserialize)]
+struct KidOnly {
+    #[serde(default)]
+    kid: Option<String>,
+}
+
+/// Parses a JWKS document (`{"keys": [...]}`) key by key.
+///
+/// Errors only when the document itself is not a JWKS; bad keys are skipped and reported.
+pub(crate) fn parse_jwks(json: &[u8], rules: KeySetRules) -> Result<ParsedKeys, &'static str> {
+    if first_non_ws(json) != Some(b'{') {
+        return Err("not a JSON object");
+    }
+    let doc: JwksDoc<'_> =
+        serde_json::from_slice(json).map_err(|_| "not a JSON object with a `keys` array")?;
+    let mut out = ParsedKeys::default();
+    for (index, raw) in doc.keys.iter().enumerate() {
+        if index >= rules.max_keys {
+            out.skipped.push(SkippedKey { index, kid: None, reason: "over the key-count limit" });
+            continue;
+        }
+        match parse_jwk(raw.get(), rules) {
+            Ok(key) => out.keys.push(key),
+            Err((kid, reason)) => out.skipped.push(SkippedKey { index, kid, reason }),
+        }
+    }
+    Ok(out)
+}
+
+fn first_non_ws(bytes: &[u8]) -> Option<u8> {
+    bytes.iter().copied().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+}
+
+type SkipReason = (Option<String>, &'static str);
+
+fn parse_jwk(json: &str, rules: KeySetRules) -> Result<PreparedKey, SkipReason> {
+    if first_non_ws(json.as_bytes()) != Some(b'{') {
+        return Err((None, "not a JSON object"));
+    }
+    let jwk: RawJwk = match serde_json::from_str(json) {
+        Ok(jwk) => jwk,
+        Err(_) => {
+            let kid = serde_json::from_str::<KidOnly>(json).ok().and_then(|k| k.kid);
+            return Err((kid, "malformed member (wrong type or duplicate)"));
+        }
+    };
+    let kid = jwk.kid.clone();
+    let skip = |reason: &'static str| Err((kid.clone(), reason));
+
+    if let Some(k) = &jwk.kid {
+        if k.len() > MAX_KID_LEN {
+            return Err((None, "kid too long"));
+        }
+    }
+    if !matches!(jwk.kty.as_str(), "RSA" | "EC" | "OKP" | "oct") {
+        return skip("unsupported `kty`");
+    }
+    if let Some(u) = &jwk.use_ {
+        if u != "sig" {
+            return skip("`use` is not `sig`");
+        }
+    }
+    if let Some(ops) = &jwk.key_ops {
+        if !ops.iter().any(|op| op == "verify") {
+            return skip("`key_ops` does not include `verify`");
+        }
+    }
+    let alg = match &jwk.alg {
+        None => None,
+        Some(name) => match parse_alg(name) {
+            Some(alg) => Some(alg),
+            None => return skip("unsupported `alg`"),
+        },
+    };
+    let has_private = jwk.d.is_some()
+        || jwk.p.is_some()
+        || jwk.q.is_some()
+        || jwk.dp.is_some()
+        || jwk.dq.is_some()
+        || jwk.qi.is_some()
+        || jwk.oth.is_some();
+    if has_private {
+        return skip("holds private key material");
+    }
+
+    let (family, key, secret_len) = match jwk.kty.as_str() {
+        "RSA" => {
+            let (Some(n), Some(e)) = (&jwk.n, &jwk.e) else {
+                return skip("RSA key without `n` or `e`");
+            };
+            let (Ok(n), Ok(e)) = (b64::decode(n), b64::decode(e)) else {
+                return skip("RSA `n` or `e` is not base64url");
+            };
+            match rsa_key(&n, &e) {
+                Ok(key) => (KeyFamily::Rsa, key, 0),
+                Err(reason) => return skip(reason),
+            }
+        }
+        "EC" => {
+            let (family, size) = match jwk.crv.as_deref() {
+                Some("P-256") => (KeyFamily::P256, 32),
+                Some("P-384") => (KeyFamily::P384, 48),
+                Some(_) => return skip("unsupported EC curve"),
+                None => return skip("EC key without `crv`"),
+            };
+            let (Some(x), Some(y)) = (&jwk.x, &jwk.y) else {
+                return skip("EC key without `x` or `y`");
+            };
+            let (Ok(x), Ok(y)) = (b64::decode(x), b64::decode(y)) else {
+                return skip("EC `x` or `y` is not base64url");
+            };
+            if x.len() != size || y.len() != size {
+                return skip("EC coordinates of the wrong length");
+            }
+            let mut point = Vec::with_capacity(1 + 2 * size);
+            point.push(0x04);
+            point.extend_from_slice(&x);
+            point.extend_from_slice(&y);
+            (family, DecodingKey::from_ec_der(&point), 0)
+        }
+        "OKP" => {
+            if jwk.crv.as_deref() != Some("Ed25519") {
+                return skip("unsupported OKP curve");
+            }
+            let Some(x) = &jwk.x else {
+                return skip("OKP key without `x`");
+            };
+            let Ok(x) = b64::decode(x) else {
+                return skip("OKP `x` is not base64url");
+            };
+            if x.len() != 32 {
+                return skip("Ed25519 key of the wrong length");
+            }
+            (KeyFamily::Ed25519, DecodingKey::from_ed_der(&x), 0)
+        }
+        "oct" => {
+            if !rules.allow_oct {
+                return skip("symmetric (`oct`) key in a public key set");
+            }
+            let Some(k) = &jwk.k else {
+                return skip("oct key without `k`");
+            };
+            let Ok(secret) = b64::decode(k) else {
+                return skip("oct `k` is not base64url");
+            };
+            if secret.len() < 32 {
+                return skip("HMAC secret shorter than 32 bytes");
+            }
+            let len = secret.len();
+            (KeyFamily::Hmac, DecodingKey::from_secret(&secret), len)
+        }
+        _ => return skip("unsupported `kty`"),
+    };
+    if let Some(alg) = alg {
+        if KeyFamily::of(alg) != Some(family) {
+            return skip("`alg` does not fit the key type");
+        }
+        if family == KeyFamily::Hmac && secret_len < hmac_min_len(alg) {
+            return skip("HMAC secret shorter than its algorithm's hash");
+        }
+    }
+    Ok(PreparedKey { kid: kid.map(Arc::from), family, alg, key, secret_len })
+}
+
+/// Builds an RSA key from its modulus and exponent, refusing weak or odd parameters.
+pub(crate) fn rsa_key(n: &[u8], e: &[u8]) -> Result<DecodingKey, &'static str> {
+    let n = strip_leading_zeros(n);
+    let e = strip_leading_zeros(e);
+    let bits = bit_len(n);
+    if bits < MIN_RSA_BITS {
+        return Err("RSA modulus shorter than 2048 bits");
+    }
+    if bits > MAX_RSA_BITS {
+        return Err("RSA modulus longer than 8192 bits");
+    }
+    if n.last().is_some_and(|b| b & 1 == 0) {
+        return Err("RSA modulus is even");
+    }
+    if e.is_empty() || e.len() > 4 || e.last().is_some_and(|b| b & 1 == 0) || e == [1] {
+        return Err("RSA exponent is not an odd number from 3 to 2^32");
+    }
+    Ok(DecodingKey::from_rsa_raw_components(n, e))
+}
+
+fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
+    let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
+    &bytes[start..]
+}
+
+fn bit_len(bytes: &[u8]) -> usize {
+    match bytes.first() {
+        None => 0,
+        Some(first) => bytes.len() * 8 - first.leading_zeros() as usize,
+    }
+}
+
+/// Reads a PEM public key (RSA, EC P-256/P-384 or Ed25519).
+pub(crate) fn parse_pem(pem: &[u8]) -> Result<PreparedKey, &'static str> {
+    if let Ok(key) = DecodingKey::from_rsa_pem(pem) {
+        let der = key.try_get_as_bytes().map_err(|_| "unreadable RSA key")?;
+        let (n, e) = (provider().key_utils.rsa_pub_components_from_public_key)(der)
+            .map_err(|_| "unreadable RSA key")?;
+        let key = rsa_key(&n, &e)?;
+        return Ok(PreparedKey { kid: None, family: KeyFamily::Rsa, alg: None, key, secret_len: 0 });
+    }
+    if let Ok(key) = DecodingKey::from_ec_pem(pem) {
+        let point = key.try_get_as_bytes().map_err(|_| "unreadable EC key")?;
+        let family = match point.len() {
+            65 if point[0] == 4 => KeyFamily::P256,
+            97 if point[0] == 4 => KeyFamily::P384,
+            _ => return Err("EC key is not an uncompressed P-256 or P-384 point"),
+        };
+        return Ok(PreparedKey { kid: None, family, alg: None, key, secret_len: 0 });
+    }
+    if let Ok(key) = DecodingKey::from_ed_pem(pem) {
+        if key.try_get_as_bytes().map(<[u8]>::len) != Ok(32) {
+            return Err("not an Ed25519 key");
+        }
+        return Ok(PreparedKey {
+            kid: None,
+            family: KeyFamily::Ed25519,
+            alg: None,
+            key,
+            secret_len: 0,
+        });
+    }
+    Err("not a PEM public key of a supported type (RSA, EC P-256/P-384, Ed25519)")
+}
+
+/// One issuer's keys: an index by `kid` (moka) plus the whole list for kid-less tokens.
+///
+/// Reads never await and take no contended lock: moka's read path and an `ArcSwap` load.
+pub(crate) struct KeyStore {
+    by_kid: moka::sync::Cache<Arc<str>, Arc<[Arc<PreparedKey>]>>,
+    all: ArcSwap<Vec<Arc<PreparedKey>>>,
+    skipped: ArcSwap<Vec<SkippedKey>>,
+}
+
+impl fmt::Debug for KeyStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyStore")
+            .field("keys", &self.all.load().len())
+            .field("skipped", &self.skipped.load().len())
+            .finish()
+    }
+}
+
+impl KeyStore {
+    /// A store for at most `max_keys` keys; the index holds twice that, so a refresh that briefly
+    /// holds the old and the new set never evicts a live key.
+    pub(crate) fn new(max_keys: usize) -> Self {
+        Self {
+            by_kid: moka::sync::Cache::builder()
+                .max_capacity(u64::try_from(max_keys.saturating_mul(2).max(2)).unwrap_or(u64::MAX))
+                .build(),
+            all: ArcSwap::from_pointee(Vec::new()),
+            skipped: ArcSwap::from_pointee(Vec::new()),
+        }
+    }
+
+    /// Replaces the key set, as a diff: keys that stay are never missing from the index.
+    pub(crate) fn replace(&self, parsed: ParsedKeys) {
+        let keys: Vec<Arc<PreparedKey>> = parsed.keys.into_iter().map(Arc::new).collect();
+        let mut grouped: HashMap<Arc<str>, Vec<Arc<PreparedKey>>> = HashMap::new();
+        for key in &keys {
+            if let Some(kid) = &key.kid {
+                let group = grouped.entry(kid.clone()).or_default();
+                if group.len() < MAX_KEYS_PER_KID {
+                    group.push(key.clone());
+                }
+            }
+        }
+        // Insert new and changed groups first, then drop the kids that left.
+        for (kid, group) in &grouped {
+            self.by_kid.insert(kid.clone(), Arc::from(group.as_slice()));
+        }
+        let old = self.all.swap(Arc::new(keys));
+        for key in old.iter() {
+            if let Some(kid) = &key.kid {
+                if !grouped.contains_key(kid) {
+                    self.by_kid.invalidate(kid);
+                }
+            }
+        }
+        self.skipped.store(Arc::new(parsed.skipped));
+    }
+
+    /// The keys currently loaded.
+    pub(crate) fn len(&self) -> usize {
+        self.all.load().len()
+    }
+
+    /// The keys the last load skipped.
+    pub(crate) fn skipped(&self) -> Arc<Vec<SkippedKey>> {
+        self.skipped.load_full()
+    }
+
+    /// Keys registered under `kid` (empty when none).
+    pub(crate) fn by_kid(&self, kid: &str) -> Option<Arc<[Arc<PreparedKey>]>> {
+        self.by_kid.get(kid)
+    }
+
+    /// All keys, in key-set order.
+    pub(crate) fn all(&self) -> arc_swap::Guard<Arc<Vec<Arc<PreparedKey>>>> {
+        self.all.load()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULES: KeySetRules = KeySetRules { allow_oct: false, max_keys: 100 };
+
+    #[test]
+    fn jwks_with_unusable_members_keeps_the_good_ones() {
+        let jwks = br#"{"keys":[
+            {"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"good"},
+            {"kty":"AKP","alg":"ML-DSA-44","pub":"AAAA","kid":"pq"},
+            {"kty":"EC","crv":"P-521","x":"AA","y":"AA","kid":"p521"},
+            {"kty":"EC","crv":"secp256k1","x":"AA","y":"AA","kid":"k1"},
+            {"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":7},
+            {"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"x5c","x5c":"notarray"},
+            {"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","use":"enc"},
+            {"kty":"oct","k":"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI"},
+            "not an object"
+        ]}"#;
+        let parsed = parse_jwks(jwks, RULES).unwrap();
+        let kids: Vec<_> = parsed.keys.iter().map(|k| k.kid.as_deref()).collect();
+        assert_eq!(kids, vec![Some("good"), Some("x5c")]);
+        assert_eq!(parsed.skipped.len(), 7);
+        assert!(parsed.skipped.iter().any(|s| s.reason == "unsupported `kty`"));
+        assert!(parsed.skipped.iter().any(|s| s.reason == "unsupported EC curve"));
+    }
+
+    #[test]
+    fn not_a_jwks_is_an_error() {
+        assert!(parse_jwks(b"[]", RULES).is_err());
+        assert!(parse_jwks(b"{}", RULES).is_err());
+        assert!(parse_jwks(br#"{"keys":[],"keys":[]}"#, RULES).is_err());
+    }
+
+    #[test]
+    fn duplicate_member_in_a_jwk_skips_that_key() {
+        let jwks = br#"{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","x":"AAAA"}]}"#;
+        let parsed = parse_jwks(jwks, RULES).unwrap();
+        assert!(parsed.keys.is_empty());
+        assert_eq!(parsed.skipped.len(), 1);
+    }
+
+    #[test]
+    fn rsa_parameters_are_vetted() {
+        let n = [0xffu8; 256];
+        assert!(rsa_key(&n, &[1, 0, 1]).is_ok());
+        assert!(rsa_key(&n[..128], &[1, 0, 1]).is_err(), "1024-bit modulus");
+        assert!(rsa_key(&n, &[1]).is_err(), "e = 1");
+        assert!(rsa_key(&n, &[2]).is_err(), "even e");
+        let mut even = n;
+        even[255] = 0xfe;
+        assert!(rsa_key(&even, &[1, 0, 1]).is_err(), "even modulus");
+    }
+
+    #[test]
+    fn alg_set_is_exact() {
+        let set: AlgSet = [Algorithm::RS256, Algorithm::EdDSA].into_iter().collect();
+        assert!(set.contains(Algorithm::RS256));
+        assert!(!set.contains(Algorithm::RS384));
+        assert_eq!(set.iter().count(), 2);
+        assert_eq!(parse_alg("rs256"), None);
+        assert_eq!(parse_alg("none"), None);
+        assert_eq!(parse_alg("EdDSA"), Some(Algorithm::EdDSA));
+    }
+}

@@ -1,0 +1,315 @@
+//! Where the token is read from: [`TokenSource`].
+//!
+//! Sources are tried in the configured order, and the first one that holds a token wins: later
+//! sources are not read, so a stale or planted cookie never breaks a call that sends a bearer
+//! header.
+//!
+//! | request | result |
+//! |---|---|
+//! | no token, or `Authorization` of another scheme (`Basic`, `DPoP`, a bare token) | no token: next source, finally 401 without `error` |
+//! | `Bearer` with an empty token, or one outside the RFC 6750 `b64token` grammar | 401 `invalid_token` |
+//! | two different tokens in one source (two `Authorization` headers, two cookies of the name) | 400 `invalid_request` |
+//! | a token over the size limit | 401 `invalid_token` |
+
+use std::fmt;
+
+use http::header::{AUTHORIZATION, COOKIE};
+use http::{HeaderMap, HeaderName};
+
+use crate::error::{AuthError, AuthErrorKind};
+
+/// A place to look for the token.
+///
+/// # Example
+///
+/// ```
+/// use http::HeaderName;
+/// use tower_jwt_auth::TokenSource;
+///
+/// let sources = [
+///     TokenSource::bearer(),                                  // Authorization: Bearer <token>
+///     TokenSource::cookie("__Host-access_token"),             // Cookie: __Host-access_token=<token>
+///     TokenSource::header(HeaderName::from_static("x-auth")), // X-Auth: <token>
+/// ];
+/// # let _ = sources;
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct TokenSource(Kind);
+
+#[derive(Clone, PartialEq, Eq)]
+enum Kind {
+    Bearer,
+    Cookie(String),
+    Header(HeaderName),
+}
+
+impl fmt::Debug for TokenSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Kind::Bearer => f.write_str("TokenSource::bearer()"),
+            Kind::Cookie(name) => write!(f, "TokenSource::cookie({name:?})"),
+            Kind::Header(name) => write!(f, "TokenSource::header({name:?})"),
+        }
+    }
+}
+
+/// What a source found.
+#[derive(Debug)]
+pub(crate) enum Found<'a> {
+    /// Nothing here: try the next source.
+    Nothing,
+    /// A token, in the `b64token` grammar and within the size limit.
+    Token(&'a str),
+    /// Something is here, but it can't be used.
+    Invalid(AuthError),
+}
+
+impl TokenSource {
+    /// `Authorization: Bearer <token>` ([RFC 6750 §2.1](https://www.rfc-editor.org/rfc/rfc6750#section-2.1)):
+    /// the scheme case-insensitive, one or more spaces after it. The default.
+    #[must_use]
+    pub fn bearer() -> Self {
+        Self(Kind::Bearer)
+    }
+
+    /// A cookie of this name, from every `Cookie` header (HTTP/2 sends one per cookie).
+    ///
+    /// An empty cookie value counts as no token. Set the cookie `HttpOnly; Secure; SameSite=Lax`
+    /// (or `Strict`), and prefer the `__Host-` name prefix, which browsers accept only from a
+    /// secure origin, without `Domain`, with `Path=/`.
+    #[must_use]
+    pub fn cookie(name: impl Into<String>) -> Self {
+        Self(Kind::Cookie(name.into()))
+    }
+
+    /// A header whose whole value is the token (no scheme), e.g. `X-Auth-Token: <token>`.
+    #[must_use]
+    pub fn header(name: HeaderName) -> Self {
+        Self(Kind::Header(name))
+    }
+
+    /// The cookie name, for configuration checks.
+    pub(crate) fn cookie_name(&self) -> Option<&str> {
+        match &self.0 {
+            Kind::Cookie(name) => Some(name),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn extract<'a>(&self, headers: &'a HeaderMap, max_len: usize) -> Found<'a> {
+        let mut one = OneValue::default();
+        match &self.0 {
+            Kind::Bearer => {
+                for value in headers.get_all(AUTHORIZATION) {
+                    if let Some(token) = bearer_value(value.as_bytes()) {
+                        one.add(token);
+                    }
+                }
+            }
+            Kind::Cookie(name) => {
+                for value in headers.get_all(COOKIE) {
+                    cookie_values(value.as_bytes(), name.as_bytes(), |token| one.add(token));
+                }
+            }
+            Kind::Header(name) => {
+                for value in headers.get_all(name) {
+                    let token = trim_ows(value.as_bytes());
+                    if !token.is_empty() {
+                        one.add(token);
+                    }
+                }
+            }
+        }
+        one.finish(max_len, matches!(self.0, Kind::Bearer))
+    }
+}
+
+/// Collects the values found in one source; different values are a conflict.
+#[derive(Default)]
+struct OneValue<'a> {
+    first: Option<&'a [u8]>,
+    conflict: bool,
+}
+
+impl<'a> OneValue<'a> {
+    fn add(&mut self, value: &'a [u8]) {
+        match self.first {
+            None => self.first = Some(value),
+            Some(first) if first == value => {}
+            Some(_) => self.conflict = true,
+        }
+    }
+
+    fn finish(self, max_len: usize, bearer: bool) -> Found<'a> {
+        let Some(token) = self.first else {
+            return Found::Nothing;
+        };
+        if self.conflict {
+            return Found::Invalid(AuthError::new(
+                AuthErrorKind::InvalidRequest,
+                "several different tokens in one request",
+            ));
+        }
+        if token.is_empty() && bearer {
+            return Found::Invalid(AuthError::malformed("empty bearer token"));
+        }
+        if token.len() > max_len {
+            return Found::Invalid(AuthError::new(AuthErrorKind::TooLarge, "token too large"));
+        }
+        match as_b64token(token) {
+            Some(token) => Found::Token(token),
+            None => Found::Invalid(AuthError::malformed("token has characters outside b64token")),
+        }
+    }
+}
+
+/// The token of a `Bearer` credential, or `None` for another scheme. May be empty.
+fn bearer_value(value: &[u8]) -> Option<&[u8]> {
+    let value = trim_ows(value);
+    let (scheme, rest) = match value.iter().position(|b| *b == b' ') {
+        Some(i) => (&value[..i], &value[i..]),
+        None => (value, &[][..]),
+    };
+    if !scheme.eq_ignore_ascii_case(b"bearer") {
+        return None;
+    }
+    let start = rest.iter().position(|b| *b != b' ').unwrap_or(rest.len());
+    Some(&rest[start..])
+}
+
+/// Calls `found` with the value of every cookie named `name` in one `Cookie` header
+/// (RFC 6265 §4.2.1), surrounding double quotes removed. Empty values are left out.
+fn cookie_values<'h>(header: &'h [u8], name: &[u8], mut found: impl FnMut(&'h [u8])) {
+    for pair in header.split(|b| *b == b';') {
+        let pair = trim_ows(pair);
+        let Some(eq) = pair.iter().position(|b| *b == b'=') else {
+            continue;
+        };
+        if trim_ows(&pair[..eq]) != name {
+            continue;
+        }
+        let mut value = trim_ows(&pair[eq + 1..]);
+        if value.len() >= 2 && value[0] == b'"' && value[value.len() - 1] == b'"' {
+            value = &value[1..value.len() - 1];
+        }
+        if !value.is_empty() {
+            found(value);
+        }
+    }
+}
+
+fn trim_ows(bytes: &[u8]) -> &[u8] {
+    let is_ows = |b: &u8| *b == b' ' || *b == b'\t';
+    let start = bytes.iter().position(|b| !is_ows(b)).unwrap_or(bytes.len());
+    let end = bytes.iter().rposition(|b| !is_ows(b)).map_or(start, |i| i + 1);
+    &bytes[start..end]
+}
+
+/// Checks the RFC 6750 §2.1 `b64token` grammar: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" /
+/// "+" / "/" ) *"="`.
+fn as_b64token(token: &[u8]) -> Option<&str> {
+    let body_end = token.iter().rposition(|b| *b != b'=').map_or(0, |i| i + 1);
+    if body_end == 0 {
+        return None;
+    }
+    let ok = token[..body_end]
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/'));
+    if !ok {
+        return None;
+    }
+    std::str::from_utf8(token).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn headers(pairs: &[(&str, &[u8])]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(
+                HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                HeaderValue::from_bytes(value).unwrap(),
+            );
+        }
+        map
+    }
+
+    fn bearer(pairs: &[(&str, &[u8])]) -> Result<Option<String>, AuthErrorKind> {
+        match TokenSource::bearer().extract(&headers(pairs), 16 * 1024) {
+            Found::Nothing => Ok(None),
+            Found::Token(t) => Ok(Some(t.to_owned())),
+            Found::Invalid(e) => Err(e.kind()),
+        }
+    }
+
+    fn cookie(pairs: &[(&str, &[u8])]) -> Result<Option<String>, AuthErrorKind> {
+        match TokenSource::cookie("at").extract(&headers(pairs), 16 * 1024) {
+            Found::Nothing => Ok(None),
+            Found::Token(t) => Ok(Some(t.to_owned())),
+            Found::Invalid(e) => Err(e.kind()),
+        }
+    }
+
+    #[test]
+    fn bearer_scheme_is_case_insensitive_with_one_or_more_spaces() {
+        for v in ["Bearer a.b.c", "bearer a.b.c", "BEARER   a.b.c", "Bearer a.b.c  "] {
+            assert_eq!(bearer(&[("authorization", v.as_bytes())]), Ok(Some("a.b.c".into())), "{v}");
+        }
+    }
+
+    #[test]
+    fn other_schemes_are_no_token() {
+        for v in ["Basic dXNlcjpwYXNz", "DPoP a.b.c", "a.b.c", "Bearera.b.c", "Token Bearer a.b.c"] {
+            assert_eq!(bearer(&[("authorization", v.as_bytes())]), Ok(None), "{v}");
+        }
+        assert_eq!(bearer(&[]), Ok(None));
+    }
+
+    #[test]
+    fn empty_or_malformed_bearer_is_invalid_token() {
+        for v in [&b"Bearer"[..], b"Bearer    ", b"Bearer a b", b"Bearer a\"b", b"Bearer \xc3\xa9", b"Bearer ="] {
+            assert_eq!(bearer(&[("authorization", v)]), Err(AuthErrorKind::Malformed), "{v:?}");
+        }
+        assert_eq!(bearer(&[("authorization", b"Bearer abc==")]), Ok(Some("abc==".into())));
+    }
+
+    #[test]
+    fn two_different_bearer_tokens_conflict_but_duplicates_are_fine() {
+        let a = &[("authorization", &b"Bearer a.b.c"[..]), ("authorization", b"Bearer x.y.z")];
+        assert_eq!(bearer(a), Err(AuthErrorKind::InvalidRequest));
+        let same = &[("authorization", &b"Bearer a.b.c"[..]), ("authorization", b"bearer  a.b.c")];
+        assert_eq!(bearer(same), Ok(Some("a.b.c".into())));
+        let mixed = &[("authorization", &b"Basic Zm9v"[..]), ("authorization", b"Bearer a.b.c")];
+        assert_eq!(bearer(mixed), Ok(Some("a.b.c".into())));
+    }
+
+    #[test]
+    fn oversized_token_is_refused() {
+        let big = format!("Bearer {}", "a".repeat(20_000));
+        assert_eq!(bearer(&[("authorization", big.as_bytes())]), Err(AuthErrorKind::TooLarge));
+    }
+
+    #[test]
+    fn cookies_are_read_from_every_cookie_header() {
+        assert_eq!(cookie(&[("cookie", b"x=1; at=a.b.c; y=2")]), Ok(Some("a.b.c".into())));
+        assert_eq!(cookie(&[("cookie", b"x=1"), ("cookie", b"at=a.b.c")]), Ok(Some("a.b.c".into())));
+        assert_eq!(cookie(&[("cookie", b"at=\"a.b.c\"")]), Ok(Some("a.b.c".into())));
+        assert_eq!(cookie(&[("cookie", b"xat=a.b.c; at_=1")]), Ok(None));
+        assert_eq!(cookie(&[("cookie", b"at=")]), Ok(None));
+        assert_eq!(cookie(&[("cookie", b"at=a.b.c"), ("cookie", b"at=x.y.z")]), Err(AuthErrorKind::InvalidRequest));
+        assert_eq!(cookie(&[("cookie", b"at=a.b.c; at=a.b.c")]), Ok(Some("a.b.c".into())));
+        assert_eq!(cookie(&[("cookie", b"at=a%20b")]), Err(AuthErrorKind::Malformed));
+    }
+
+    #[test]
+    fn custom_header_holds_the_bare_token() {
+        let src = TokenSource::header(HeaderName::from_static("x-auth"));
+        let map = headers(&[("x-auth", b" a.b.c ")]);
+        assert!(matches!(src.extract(&map, 100), Found::Token("a.b.c")));
+        let map = headers(&[("x-auth", b"Bearer a.b.c")]);
+        assert!(matches!(src.extract(&map, 100), Found::Invalid(_)));
+    }
+}

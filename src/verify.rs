@@ -1,0 +1,234 @@
+//! [`Verifier`]: token in, typed claims out, with no tower involved.
+//!
+//! # Example
+//!
+//! ```
+//! use tower_jwt_auth::{Algorithm, Issuer, Verifier, RegisteredClaims};
+//! use tower_jwt_auth::testing::TestKey;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let key = TestKey::generate(Algorithm::ES256).with_kid("k1");
+//! let verifier: Verifier<RegisteredClaims> = Verifier::builder()
+//!     .issuer(Issuer::static_keys("https://issuer.example", key.jwks()))
+//!     .audience("api")
+//!     .build_verifier()?;
+//!
+//! let token = key.token(&serde_json::json!({
+//!     "iss": "https://issuer.example", "aud": "api", "sub": "alice",
+//!     "exp": tower_jwt_auth::testing::now() + 300,
+//! }));
+//! let claims = verifier.verify(&token).await?;
+//! assert_eq!(claims.sub.as_deref(), Some("alice"));
+//! # Ok(())
+//! # }
+//! ```
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use serde::de::{DeserializeOwned, DeserializeSeed};
+
+use crate::claims::{Claims, ClaimsSeed, RawClaims, RegisteredClaims, WrongClaimType};
+use crate::clock::Clock;
+use crate::de::{Loose, StrOrList, is_json_object};
+use crate::error::{AuthError, AuthErrorKind};
+use crate::jws::{self, TypPolicy};
+use crate::keys::{AlgSet, KeyStore, SkippedKey};
+use crate::{JwtAuthBuilder, JwtAuthLayer};
+
+/// Verifies tokens: the same checks as [`JwtAuthLayer`], without tower.
+///
+/// Use it for WebSocket upgrades, message queues or CLIs, or to build several layers (per-route
+/// policies) that share its key stores: [`Verifier::layer`]. Cloning is cheap.
+pub struct Verifier<C> {
+    pub(crate) shared: Arc<Shared>,
+    _claims: PhantomData<fn() -> C>,
+}
+
+impl<C> Clone for Verifier<C> {
+    fn clone(&self) -> Self {
+        Self { shared: Arc::clone(&self.shared), _claims: PhantomData }
+    }
+}
+
+impl<C> fmt::Debug for Verifier<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verifier")
+            .field("issuers", &self.shared.issuers.iter().map(|i| &i.iss).collect::<Vec<_>>())
+            .field("algorithms", &self.shared.allowed)
+            .field("leeway", &self.shared.leeway)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The verifier's configuration and key stores, shared by every clone and layer.
+pub(crate) struct Shared {
+    pub(crate) issuers: Vec<IssuerState>,
+    pub(crate) allowed: Option<AlgSet>,
+    pub(crate) leeway: f64,
+    pub(crate) audiences: Vec<String>,
+    pub(crate) skip_audience: bool,
+    /// Required claims outside the registered set the verifier reads anyway.
+    pub(crate) required: Vec<String>,
+    /// Required claims among the registered ones (`sub`, `jti`, `iat`, …).
+    pub(crate) required_registered: Vec<&'static str>,
+    pub(crate) typ: TypPolicy,
+    pub(crate) max_token_len: usize,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+pub(crate) struct IssuerState {
+    pub(crate) iss: String,
+    pub(crate) audiences: Option<Vec<String>>,
+    pub(crate) store: KeyStore,
+}
+
+/// What a successful verification produced.
+pub(crate) struct Verified<C> {
+    pub(crate) claims: Claims<C>,
+    pub(crate) registered: Claims<RegisteredClaims>,
+}
+
+/// The key status of one issuer.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct IssuerStatus {
+    /// The issuer identifier.
+    pub iss: String,
+    /// How many keys are loaded.
+    pub keys: usize,
+    /// The keys that were skipped, and why.
+    pub skipped: Vec<SkippedKey>,
+}
+
+impl<C> Verifier<C> {
+    /// A builder; [`JwtAuthBuilder::build_verifier`] finishes it.
+    #[must_use]
+    pub fn builder() -> JwtAuthBuilder<C> {
+        JwtAuthBuilder::new()
+    }
+
+    pub(crate) fn from_shared(shared: Shared) -> Self {
+        Self { shared: Arc::new(shared), _claims: PhantomData }
+    }
+
+    /// A layer with default layer settings (bearer header, required authentication) that shares
+    /// this verifier's key stores. See [`JwtAuthLayer`] for the layer's own settings.
+    #[must_use]
+    pub fn layer(&self) -> JwtAuthLayer<C> {
+        JwtAuthLayer::new(self.clone())
+    }
+
+    /// The key status of each issuer: key counts and skipped keys with their reasons.
+    #[must_use]
+    pub fn status(&self) -> Vec<IssuerStatus> {
+        self.shared
+            .issuers
+            .iter()
+            .map(|i| IssuerStatus {
+                iss: i.iss.clone(),
+                keys: i.store.len(),
+                skipped: i.store.skipped().as_ref().clone(),
+            })
+            .collect()
+    }
+}
+
+impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
+    /// Verifies a compact JWT and returns its claims.
+    ///
+    /// # Errors
+    ///
+    /// An [`AuthError`] saying why the token was refused.
+    pub async fn verify(&self, token: &str) -> Result<Claims<C>, AuthError> {
+        self.verify_now(token).map(|v| v.claims)
+    }
+
+    /// Verifies a token with the keys at hand, synchronously.
+    pub(crate) fn verify_now(&self, token: &str) -> Result<Verified<C>, AuthError> {
+        let shared = &*self.shared;
+        let parsed = jws::parse_compact(token, shared.max_token_len, shared.allowed, &shared.typ)?;
+        let payload = jws::decode_payload(&parsed)?;
+        if !is_json_object(&payload) {
+            return Err(AuthError::malformed("claims are not a JSON object"));
+        }
+        let mut de = serde_json::Deserializer::from_slice(&payload);
+        let raw = ClaimsSeed { required: &shared.required }
+            .deserialize(&mut de)
+            .and_then(|raw| de.end().map(|()| raw))
+            .map_err(|e| AuthError::malformed("claims are not a valid JSON object").with_source(e))?;
+
+        let issuer = match &raw.iss {
+            Some(Loose::Ok(iss)) => shared.issuers.iter().find(|i| i.iss == *iss),
+            Some(Loose::WrongType) => None,
+            None => {
+                return Err(AuthError::new(AuthErrorKind::WrongIssuer, "issuer missing"));
+            }
+        };
+        let issuer = issuer
+            .ok_or_else(|| AuthError::new(AuthErrorKind::WrongIssuer, "issuer not accepted"))?;
+
+        jws::verify_signature(&parsed, &issuer.store, shared.allowed)?;
+        self.check_claims(&raw, issuer)?;
+
+        let registered = raw.to_registered().map_err(|WrongClaimType(_)| {
+            AuthError::new(AuthErrorKind::InvalidClaim, "registered claim of the wrong type")
+        })?;
+        let claims: C = serde_json::from_slice(&payload).map_err(|e| {
+            AuthError::new(AuthErrorKind::InvalidClaim, "claims do not have the expected shape")
+                .with_source(e)
+        })?;
+        Ok(Verified { claims: Claims(Arc::new(claims)), registered: Claims(Arc::new(registered)) })
+    }
+
+    fn check_claims(&self, raw: &RawClaims, issuer: &IssuerState) -> Result<(), AuthError> {
+        let shared = &*self.shared;
+        let invalid = |d| AuthError::new(AuthErrorKind::InvalidClaim, d);
+        if raw.cnf {
+            return Err(AuthError::new(AuthErrorKind::SenderConstrained, "sender-constrained token"));
+        }
+        let now = shared.clock.now_unix_secs();
+        match raw.exp {
+            None => return Err(invalid("exp missing")),
+            Some(Loose::WrongType) => return Err(invalid("exp is not a number")),
+            Some(Loose::Ok(exp)) if now >= exp + shared.leeway => {
+                return Err(AuthError::new(AuthErrorKind::Expired, "token expired"));
+            }
+            Some(Loose::Ok(_)) => {}
+        }
+        match raw.nbf {
+            None => {}
+            Some(Loose::WrongType) => return Err(invalid("nbf is not a number")),
+            Some(Loose::Ok(nbf)) if now + shared.leeway < nbf => {
+                return Err(AuthError::new(AuthErrorKind::NotYetValid, "token not yet valid"));
+            }
+            Some(Loose::Ok(_)) => {}
+        }
+        if let Some(Loose::WrongType) = raw.iat {
+            return Err(invalid("iat is not a number"));
+        }
+        if !shared.skip_audience {
+            let accepted = issuer.audiences.as_deref().unwrap_or(&shared.audiences);
+            let wrong = |d| AuthError::new(AuthErrorKind::WrongAudience, d);
+            let ok = match &raw.aud {
+                None => return Err(wrong("audience missing")),
+                Some(Loose::WrongType) => false,
+                Some(Loose::Ok(StrOrList::One(aud))) => accepted.contains(aud),
+                Some(Loose::Ok(StrOrList::Many(auds))) => auds.iter().any(|a| accepted.contains(a)),
+            };
+            if !ok {
+                return Err(wrong("audience not accepted"));
+            }
+        }
+        let n = shared.required.len();
+        let all_required = if n >= 64 { u64::MAX } else { (1u64 << n) - 1 };
+        if raw.required_found != all_required
+            || !shared.required_registered.iter().all(|name| raw.has(name))
+        {
+            return Err(invalid("required claim missing"));
+        }
+        Ok(())
+    }
+}

@@ -286,19 +286,37 @@ struct KidOnly {
     kid: Option<String>,
 }
 
+/// Just the `kid` and `kty` of a JWK, read leniently, to find keys that share both.
+#[derive(Deserialize)]
+struct KidKty {
+    #[serde(default)]
+    kid: Option<crate::de::Loose<String>>,
+    #[serde(default)]
+    kty: Option<crate::de::Loose<String>>,
+}
+
 /// Parses a JWKS document (`{"keys": [...]}`) key by key.
 ///
-/// Errors only when the document itself is not a JWKS; bad keys are skipped and reported.
+/// Errors only when the document itself is not a JWKS; bad keys are skipped and reported. Two
+/// further rules apply to the set as a whole:
+/// - a `kid` that names two different keys of one `kty` is ambiguous: all of them are skipped
+///   (RFC 7517 §4.5 lets a kid name keys of *different* types, and those stay usable);
+/// - `oct` keys in a set that also holds public keys are skipped, so no public key and secret
+///   ever sit side by side for an algorithm-confusion attempt.
 pub(crate) fn parse_jwks(json: &[u8], rules: KeySetRules) -> Result<ParsedKeys, &'static str> {
     if first_non_ws(json) != Some(b'{') {
         return Err("not a JSON object");
     }
     let doc: JwksDoc<'_> =
         serde_json::from_slice(json).map_err(|_| "not a JSON object with a `keys` array")?;
+    let keys = &doc.keys[..doc.keys.len().min(rules.max_keys)];
+    let ambiguous = ambiguous_kids(keys);
     let mut out = ParsedKeys::default();
-    for (index, raw) in doc.keys.iter().enumerate() {
-        if index >= rules.max_keys {
-            out.skipped.push(SkippedKey { index, kid: None, reason: "over the key-count limit" });
+    for (index, raw) in keys.iter().enumerate() {
+        if ambiguous[index] {
+            let kid = serde_json::from_str::<KidOnly>(raw.get()).ok().and_then(|k| k.kid);
+            let reason = "kid shared with another key of the same type";
+            out.skipped.push(SkippedKey { index, kid, reason });
             continue;
         }
         match parse_jwk(raw.get(), rules) {
@@ -306,7 +324,52 @@ pub(crate) fn parse_jwks(json: &[u8], rules: KeySetRules) -> Result<ParsedKeys, 
             Err((kid, reason)) => out.skipped.push(SkippedKey { index, kid, reason }),
         }
     }
+    for index in rules.max_keys..doc.keys.len() {
+        out.skipped.push(SkippedKey { index, kid: None, reason: "over the key-count limit" });
+    }
+    if out.keys.iter().any(|k| k.family == KeyFamily::Hmac)
+        && out.keys.iter().any(|k| k.family != KeyFamily::Hmac)
+    {
+        let (secrets, public): (Vec<_>, Vec<_>) =
+            out.keys.into_iter().partition(|k| k.family == KeyFamily::Hmac);
+        out.keys = public;
+        out.skipped.extend(secrets.into_iter().map(|k| SkippedKey {
+            index: usize::MAX,
+            kid: k.kid.as_deref().map(str::to_owned),
+            reason: "symmetric key in a set with public keys",
+        }));
+    }
     Ok(out)
+}
+
+/// Marks the keys whose (`kid`, `kty`) another, different key of the set also has. Byte-identical
+/// repeats are not ambiguous: the first is kept.
+fn ambiguous_kids(keys: &[&RawValue]) -> Vec<bool> {
+    let ids: Vec<Option<(String, String)>> = keys
+        .iter()
+        .map(|raw| {
+            let k = serde_json::from_str::<KidKty>(raw.get()).ok()?;
+            match (k.kid?, k.kty?) {
+                (crate::de::Loose::Ok(kid), crate::de::Loose::Ok(kty)) => Some((kid, kty)),
+                _ => None,
+            }
+        })
+        .collect();
+    let mut marks = vec![false; keys.len()];
+    for i in 0..keys.len() {
+        let Some(id) = &ids[i] else { continue };
+        for j in i + 1..keys.len() {
+            if ids[j].as_ref() == Some(id) {
+                if keys[i].get() == keys[j].get() {
+                    marks[j] = true; // a repeat: skip it, keep the first
+                    continue;
+                }
+                marks[i] = true;
+                marks[j] = true;
+            }
+        }
+    }
+    marks
 }
 
 fn first_non_ws(bytes: &[u8]) -> Option<u8> {
@@ -461,7 +524,39 @@ pub(crate) fn rsa_key(n: &[u8], e: &[u8]) -> Result<DecodingKey, &'static str> {
     if e.is_empty() || e.len() > 4 || e.last().is_some_and(|b| b & 1 == 0) || e == [1] {
         return Err("RSA exponent is not an odd number from 3 to 2^32");
     }
+    if has_roca_fingerprint(n) {
+        return Err("RSA modulus has the ROCA fingerprint (CVE-2017-15361)");
+    }
     Ok(DecodingKey::from_rsa_raw_components(n, e))
+}
+
+/// The primes of the ROCA fingerprint test (Nemec et al., CCS 2017; `detect.py` of crocs-muni/roca).
+const ROCA_PRIMES: [u32; 38] = [
+    3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101,
+    103, 107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167,
+];
+
+/// Whether a modulus (big-endian) has the fingerprint of the Infineon key generator
+/// (CVE-2017-15361): for every small prime `r`, `n mod r` lies in the subgroup generated by 65537.
+/// A random modulus has it with probability about 4e-9.
+fn has_roca_fingerprint(n: &[u8]) -> bool {
+    fn mod_small(n: &[u8], p: u32) -> u32 {
+        n.iter().fold(0u32, |r, &b| (r * 256 + u32::from(b)) % p)
+    }
+    fn in_subgroup_of_65537(r: u32, p: u32) -> bool {
+        let g = 65537 % p;
+        let mut x = 1u32;
+        loop {
+            if x == r {
+                return true;
+            }
+            x = x * g % p;
+            if x == 1 {
+                return false;
+            }
+        }
+    }
+    ROCA_PRIMES.iter().all(|&p| in_subgroup_of_65537(mod_small(n, p), p))
 }
 
 fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
@@ -640,6 +735,39 @@ mod tests {
         let mut even = n;
         even[255] = 0xfe;
         assert!(rsa_key(&even, &[1, 0, 1]).is_err(), "even modulus");
+    }
+
+    #[test]
+    fn a_kid_shared_by_two_keys_of_one_type_is_ambiguous() {
+        let a = r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"k"}"#;
+        let b = r#"{"kty":"OKP","crv":"Ed25519","x":"AAqYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"k"}"#;
+        let ec = r#"{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","kid":"k"}"#;
+        let parsed = parse_jwks(format!(r#"{{"keys":[{a},{b}]}}"#).as_bytes(), RULES).unwrap();
+        assert!(parsed.keys.is_empty());
+        let parsed = parse_jwks(format!(r#"{{"keys":[{a},{a}]}}"#).as_bytes(), RULES).unwrap();
+        assert_eq!(parsed.keys.len(), 1, "an exact repeat keeps one copy");
+        let parsed = parse_jwks(format!(r#"{{"keys":[{a},{ec}]}}"#).as_bytes(), RULES).unwrap();
+        assert_eq!(parsed.keys.len(), 2, "one kid on keys of different types is fine");
+    }
+
+    #[test]
+    fn secrets_beside_public_keys_are_skipped() {
+        let rules = KeySetRules { allow_oct: true, max_keys: 100 };
+        let jwks = br#"{"keys":[
+            {"kty":"oct","k":"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI","kid":"s"},
+            {"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"p"}]}"#;
+        let parsed = parse_jwks(jwks, rules).unwrap();
+        assert_eq!(parsed.keys.len(), 1);
+        assert_eq!(parsed.keys[0].family, KeyFamily::Ed25519);
+    }
+
+    #[test]
+    fn roca_fingerprint_is_detected() {
+        // Residues of a fingerprinted modulus are what matters; build one by CRT-free search:
+        // 65537^k mod every prime is in the subgroup by construction, so n = 65537 itself passes.
+        assert!(has_roca_fingerprint(&[0x01, 0x00, 0x01]));
+        assert!(!has_roca_fingerprint(&[0x01, 0x00, 0x03]));
+        assert!(!has_roca_fingerprint(&[0xff; 256]));
     }
 
     #[test]

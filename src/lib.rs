@@ -121,6 +121,21 @@ pub use self::service::JwtAuth;
 pub use self::token::TokenSource;
 pub use self::verify::{IssuerStatus, Verifier};
 
+/// The signature backend this build verifies with: `"aws-lc-rs"` or `"rust-crypto"`.
+///
+/// With both features on, aws-lc-rs is used.
+#[must_use]
+pub const fn crypto_backend() -> &'static str {
+    #[cfg(feature = "aws-lc-rs")]
+    {
+        "aws-lc-rs"
+    }
+    #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
+    {
+        "rust-crypto"
+    }
+}
+
 /// The jsonwebtoken crypto provider this crate's features chose.
 ///
 /// Called directly, never through jsonwebtoken's process-wide default: feature unification can

@@ -193,11 +193,21 @@ pub(crate) fn verify_signature(
         Some(key.clone())
     };
     let found = match &parsed.kid {
-        Some(kid) => {
-            let keys = store.by_kid(kid).ok_or_else(unknown)?;
-            let usable = keys.iter().filter(|k| k.usable_with(alg, allowed));
-            usable.take(crate::keys::MAX_KEYS_PER_KID).find_map(&mut try_key)
-        }
+        Some(kid) => match store.by_kid(kid) {
+            Some(keys) => {
+                let usable = keys.iter().filter(|k| k.usable_with(alg, allowed));
+                usable.take(crate::keys::MAX_KEYS_PER_KID).find_map(&mut try_key)
+            }
+            // Keys without a `kid` (an HMAC secret, a PEM key) may sign tokens that name one.
+            None => {
+                let kidless = store.kidless();
+                if kidless.is_empty() {
+                    return Err(unknown());
+                }
+                let usable = kidless.iter().filter(|k| k.usable_with(alg, allowed));
+                usable.take(MAX_KIDLESS_CANDIDATES).find_map(&mut try_key)
+            }
+        },
         None => {
             let all = store.all();
             let usable = all.iter().filter(|k| k.usable_with(alg, allowed));
@@ -207,7 +217,7 @@ pub(crate) fn verify_signature(
     match found {
         Some(key) => Ok(key),
         None if tried => Err(AuthError::new(AuthErrorKind::BadSignature, "signature invalid")),
-        None if parsed.kid.is_some() => {
+        None if parsed.kid.as_deref().is_some_and(|kid| store.by_kid(kid).is_some()) => {
             Err(AuthError::new(AuthErrorKind::AlgNotAllowed, "algorithm does not fit the key"))
         }
         None => Err(unknown()),

@@ -610,6 +610,8 @@ pub(crate) fn parse_pem(pem: &[u8]) -> Result<PreparedKey, &'static str> {
 pub(crate) struct KeyStore {
     by_kid: moka::sync::Cache<Arc<str>, Arc<[Arc<PreparedKey>]>>,
     all: ArcSwap<Vec<Arc<PreparedKey>>>,
+    /// The keys without a `kid`: they may verify a token whatever its `kid`.
+    kidless: ArcSwap<Vec<Arc<PreparedKey>>>,
     skipped: ArcSwap<Vec<SkippedKey>>,
 }
 
@@ -631,6 +633,7 @@ impl KeyStore {
                 .max_capacity(u64::try_from(max_keys.saturating_mul(2).max(2)).unwrap_or(u64::MAX))
                 .build(),
             all: ArcSwap::from_pointee(Vec::new()),
+            kidless: ArcSwap::from_pointee(Vec::new()),
             skipped: ArcSwap::from_pointee(Vec::new()),
         }
     }
@@ -651,6 +654,8 @@ impl KeyStore {
         for (kid, group) in &grouped {
             self.by_kid.insert(kid.clone(), Arc::from(group.as_slice()));
         }
+        let kidless: Vec<_> = keys.iter().filter(|k| k.kid.is_none()).cloned().collect();
+        self.kidless.store(Arc::new(kidless));
         let old = self.all.swap(Arc::new(keys));
         for key in old.iter() {
             if let Some(kid) = &key.kid {
@@ -675,6 +680,11 @@ impl KeyStore {
     /// Keys registered under `kid` (empty when none).
     pub(crate) fn by_kid(&self, kid: &str) -> Option<Arc<[Arc<PreparedKey>]>> {
         self.by_kid.get(kid)
+    }
+
+    /// The keys without a `kid`, in key-set order.
+    pub(crate) fn kidless(&self) -> arc_swap::Guard<Arc<Vec<Arc<PreparedKey>>>> {
+        self.kidless.load()
     }
 
     /// All keys, in key-set order.

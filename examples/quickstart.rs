@@ -1,1 +1,223 @@
-fn main() {}
+//! A protected axum endpoint, ready to try with curl.
+//!
+//! ```text
+//! cargo run --example quickstart
+//! ```
+//!
+//! With no settings it needs nothing else: it generates an RS256 key pair, serves its own JWKS at
+//! `/.well-known/jwks.json`, protects `GET /me` (which answers the token's claims as JSON), and
+//! prints a ready token and the curl lines to try.
+//!
+//! Point it at your own identity provider instead:
+//!
+//! | variable | meaning | default |
+//! |---|---|---|
+//! | `BIND` | address to listen on | `127.0.0.1:3000` |
+//! | `JWT_JWKS_URL` | the provider's JWKS (fetched once at start-up) | embedded key pair |
+//! | `JWT_ISSUER` | the exact `iss` of its tokens | the quickstart's own |
+//! | `JWT_AUDIENCE` | the audience this API accepts | `quickstart` |
+//! | `JWT_ALGORITHMS` | comma-separated: RS256..512, PS256..512, ES256, ES384, EdDSA | `RS256,ES256` |
+//! | `JWT_COOKIE` | cookie read after the bearer header | `access_token` |
+//!
+//! ```text
+//! JWT_JWKS_URL=https://login.example.com/keys JWT_ISSUER=https://login.example.com/ \
+//!   JWT_AUDIENCE=api://orders cargo run --example quickstart
+//! ```
+//!
+//! A missing or invalid setting ends the program with a message and exit code 2.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use axum::{Json, Router, routing::get};
+use serde_json::{Value, json};
+use tower_jwt_auth::testing::{TestKey, now};
+use tower_jwt_auth::{Algorithm, Claims, Issuer, JwtAuthLayer, TokenSource};
+
+/// Largest JWKS document read at start-up.
+const MAX_JWKS_BYTES: usize = 256 * 1024;
+
+struct Settings {
+    bind: SocketAddr,
+    jwks_url: Option<String>,
+    issuer: Option<String>,
+    audience: String,
+    algorithms: Vec<Algorithm>,
+    cookie: String,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parse_algorithm(name: &str) -> Result<Algorithm, String> {
+    Ok(match name.trim() {
+        "RS256" => Algorithm::RS256,
+        "RS384" => Algorithm::RS384,
+        "RS512" => Algorithm::RS512,
+        "PS256" => Algorithm::PS256,
+        "PS384" => Algorithm::PS384,
+        "PS512" => Algorithm::PS512,
+        "ES256" => Algorithm::ES256,
+        "ES384" => Algorithm::ES384,
+        "EdDSA" => Algorithm::EdDSA,
+        other => {
+            return Err(format!(
+                "JWT_ALGORITHMS: {other:?} is not one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA"
+            ));
+        }
+    })
+}
+
+fn settings() -> Result<Settings, String> {
+    let bind = var("BIND").unwrap_or_else(|| "127.0.0.1:3000".to_owned());
+    let bind = bind.parse().map_err(|_| format!("BIND: {bind:?} is not an address like 127.0.0.1:3000"))?;
+    let jwks_url = var("JWT_JWKS_URL");
+    let issuer = var("JWT_ISSUER");
+    if jwks_url.is_some() && issuer.is_none() {
+        return Err("JWT_ISSUER is required with JWT_JWKS_URL: the exact `iss` of your tokens".to_owned());
+    }
+    if jwks_url.is_none() && issuer.is_some() {
+        return Err(
+            "JWT_JWKS_URL is required with JWT_ISSUER (discovery from the issuer alone is not supported yet)"
+                .to_owned(),
+        );
+    }
+    let algorithms = var("JWT_ALGORITHMS")
+        .unwrap_or_else(|| "RS256,ES256".to_owned())
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(parse_algorithm)
+        .collect::<Result<Vec<_>, _>>()?;
+    if algorithms.is_empty() {
+        return Err("JWT_ALGORITHMS: name at least one algorithm".to_owned());
+    }
+    Ok(Settings {
+        bind,
+        jwks_url,
+        issuer,
+        audience: var("JWT_AUDIENCE").unwrap_or_else(|| "quickstart".to_owned()),
+        algorithms,
+        cookie: var("JWT_COOKIE").unwrap_or_else(|| "access_token".to_owned()),
+    })
+}
+
+async fn fetch_jwks(url: &str) -> Result<String, String> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .map_err(|e| format!("HTTP client: {e}"))?;
+    let mut response = client
+        .get(url)
+        .header("accept", "application/jwk-set+json, application/json")
+        .send()
+        .await
+        .map_err(|e| format!("fetching {url}: {e}"))?;
+    if !response.status().is_success() {
+        return Err(format!("fetching {url}: HTTP {}", response.status()));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| format!("reading {url}: {e}"))? {
+        if body.len() + chunk.len() > MAX_JWKS_BYTES {
+            return Err(format!("{url}: the JWKS is larger than {MAX_JWKS_BYTES} bytes"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    String::from_utf8(body).map_err(|_| format!("{url}: the JWKS is not UTF-8"))
+}
+
+async fn me(Claims(claims): Claims<Value>) -> Json<Value> {
+    Json(claims.as_ref().clone())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let settings = match settings() {
+        Ok(s) => s,
+        Err(message) => {
+            eprintln!("quickstart: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(settings.bind).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("quickstart: cannot listen on {}: {e}", settings.bind);
+            return ExitCode::from(2);
+        }
+    };
+    let base = format!("http://{}", settings.bind);
+
+    let mut app = Router::new();
+    let mut demo_token = None;
+    let (issuer, jwks) = match (&settings.jwks_url, &settings.issuer) {
+        (Some(url), Some(iss)) => match fetch_jwks(url).await {
+            Ok(jwks) => (iss.clone(), jwks),
+            Err(message) => {
+                eprintln!("quickstart: {message}");
+                return ExitCode::from(1);
+            }
+        },
+        _ => {
+            // The embedded default: our own key pair and JWKS.
+            let key = TestKey::generate(Algorithm::RS256).with_kid("quickstart-1");
+            let jwks = key.jwks();
+            let served = jwks.clone();
+            app = app.route(
+                "/.well-known/jwks.json",
+                get(move || async move {
+                    ([("content-type", "application/jwk-set+json")], served.clone())
+                }),
+            );
+            demo_token = Some(key.token(&json!({
+                "iss": base, "aud": settings.audience, "sub": "alice",
+                "scope": "orders:read", "iat": now(), "exp": now() + 3600,
+            })));
+            (base.clone(), jwks)
+        }
+    };
+
+    let auth = JwtAuthLayer::<Value>::builder()
+        .issuer(Issuer::static_keys(issuer.clone(), jwks))
+        .audience(settings.audience.clone())
+        .algorithms(settings.algorithms.clone())
+        .token_source(TokenSource::bearer())
+        .token_source(TokenSource::cookie(settings.cookie.clone()))
+        .build();
+    let auth = match auth {
+        Ok(auth) => auth,
+        Err(e) => {
+            eprintln!("quickstart: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let app = app.merge(Router::new().route("/me", get(me)).layer(auth));
+
+    println!("tower-jwt-auth quickstart on {base}");
+    println!("  issuer:   {issuer}");
+    println!("  audience: {}", settings.audience);
+    if let Some(token) = &demo_token {
+        println!("  keys:     {base}/.well-known/jwks.json (generated at start-up)");
+        println!();
+        println!("A token for `alice`, valid for one hour:");
+        println!();
+        println!("TOKEN={token}");
+        println!();
+        println!("Try:");
+        println!("  curl -i {base}/me -H \"Authorization: Bearer $TOKEN\"      # 200, the claims");
+        println!("  curl -i {base}/me --cookie \"{}=$TOKEN\"   # 200, from the cookie", settings.cookie);
+        println!("  curl -i {base}/me                                        # 401, WWW-Authenticate");
+        println!("  curl -i {base}/me -H \"Authorization: Bearer x.y.z\"      # 401, invalid_token");
+    } else {
+        println!("  keys:     {}", settings.jwks_url.as_deref().unwrap_or_default());
+        println!();
+        println!("Try: curl -i {base}/me -H \"Authorization: Bearer <a token from your provider>\"");
+    }
+
+    if let Err(e) = axum::serve(listener, app).await {
+        eprintln!("quickstart: server error: {e}");
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
+}

@@ -3,6 +3,7 @@
 //! `python3 benches/ratios.py` to print the ratios.
 //!
 //! The verifier here has no verified-token cache: every iteration checks the signature.
+#![allow(clippy::unwrap_used, missing_docs)]
 
 use std::hint::black_box;
 use std::pin::pin;
@@ -48,7 +49,10 @@ fn decoding_key(key: &TestKey) -> DecodingKey {
 /// Polls a future that completes without waiting (static keys) to its end.
 fn ready<F: std::future::Future>(future: F) -> F::Output {
     let mut future = pin!(future);
-    match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
         Poll::Ready(out) => out,
         Poll::Pending => panic!("verification with static keys never waits"),
     }
@@ -67,7 +71,7 @@ fn paired_ratio(name: &str, mut a: impl FnMut(), mut b: impl FnMut()) {
         }
         n.max(1)
     };
-    let mut time = |f: &mut dyn FnMut()| {
+    let time = |f: &mut dyn FnMut()| {
         let start = Instant::now();
         for _ in 0..block {
             f();
@@ -87,7 +91,11 @@ fn paired_ratio(name: &str, mut a: impl FnMut(), mut b: impl FnMut()) {
         })
         .collect();
     ratios.sort_by(f64::total_cmp);
-    let (low, median, high) = (ratios[ROUNDS / 4], ratios[ROUNDS / 2], ratios[3 * ROUNDS / 4]);
+    let (low, median, high) = (
+        ratios[ROUNDS / 4],
+        ratios[ROUNDS / 2],
+        ratios[3 * ROUNDS / 4],
+    );
     println!(
         "paired ratio verify/{name}: verifier / jsonwebtoken_decode = {median:.3} (quartiles {low:.3}..{high:.3}, {ROUNDS} rounds of {block})"
     );
@@ -96,7 +104,12 @@ fn paired_ratio(name: &str, mut a: impl FnMut(), mut b: impl FnMut()) {
 fn bench(c: &mut Criterion) {
     // jsonwebtoken's process-wide provider, for the bare `decode` baseline.
     let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
-    for alg in [Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA, Algorithm::HS256] {
+    for alg in [
+        Algorithm::RS256,
+        Algorithm::ES256,
+        Algorithm::EdDSA,
+        Algorithm::HS256,
+    ] {
         let key = TestKey::generate(alg).with_kid("k1");
         let claims = json!({
             "iss": ISS, "aud": AUD, "sub": "alice", "scope": "orders:read orders:write",
@@ -122,17 +135,27 @@ fn bench(c: &mut Criterion) {
         validation.set_issuer(&[ISS]);
         assert!(jsonwebtoken::decode::<AppClaims>(&token, &decoding, &validation).is_ok());
 
-        paired_ratio(alg_name(alg), || {
-            let _ = black_box(ready(verifier.verify(black_box(&token))));
-        }, || {
-            let _ = black_box(jsonwebtoken::decode::<AppClaims>(black_box(&token), &decoding, &validation));
-        });
+        paired_ratio(
+            alg_name(alg),
+            || {
+                let _ = black_box(ready(verifier.verify(black_box(&token))));
+            },
+            || {
+                let _ = black_box(jsonwebtoken::decode::<AppClaims>(
+                    black_box(&token),
+                    &decoding,
+                    &validation,
+                ));
+            },
+        );
 
         let mut group = c.benchmark_group(format!("verify/{}", alg_name(alg)));
         group.bench_function("jsonwebtoken_decode", |b| {
             b.iter(|| jsonwebtoken::decode::<AppClaims>(black_box(&token), &decoding, &validation))
         });
-        group.bench_function("verifier", |b| b.iter(|| ready(verifier.verify(black_box(&token)))));
+        group.bench_function("verifier", |b| {
+            b.iter(|| ready(verifier.verify(black_box(&token))))
+        });
         group.finish();
     }
 }

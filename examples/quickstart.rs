@@ -72,11 +72,15 @@ fn parse_algorithm(name: &str) -> Result<Algorithm, String> {
 
 fn settings() -> Result<Settings, String> {
     let bind = var("BIND").unwrap_or_else(|| "127.0.0.1:3000".to_owned());
-    let bind = bind.parse().map_err(|_| format!("BIND: {bind:?} is not an address like 127.0.0.1:3000"))?;
+    let bind = bind
+        .parse()
+        .map_err(|_| format!("BIND: {bind:?} is not an address like 127.0.0.1:3000"))?;
     let jwks_url = var("JWT_JWKS_URL");
     let issuer = var("JWT_ISSUER");
     if jwks_url.is_some() && issuer.is_none() {
-        return Err("JWT_ISSUER is required with JWT_JWKS_URL: the exact `iss` of your tokens".to_owned());
+        return Err(
+            "JWT_ISSUER is required with JWT_JWKS_URL: the exact `iss` of your tokens".to_owned(),
+        );
     }
     if jwks_url.is_none() && issuer.is_some() {
         return Err(
@@ -118,9 +122,15 @@ async fn fetch_jwks(url: &str) -> Result<String, String> {
         return Err(format!("fetching {url}: HTTP {}", response.status()));
     }
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| format!("reading {url}: {e}"))? {
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| format!("reading {url}: {e}"))?
+    {
         if body.len() + chunk.len() > MAX_JWKS_BYTES {
-            return Err(format!("{url}: the JWKS is larger than {MAX_JWKS_BYTES} bytes"));
+            return Err(format!(
+                "{url}: the JWKS is larger than {MAX_JWKS_BYTES} bytes"
+            ));
         }
         body.extend_from_slice(&chunk);
     }
@@ -147,7 +157,8 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let base = format!("http://{}", settings.bind);
+    let bound = listener.local_addr().unwrap_or(settings.bind);
+    let base = format!("http://{bound}");
 
     let mut app = Router::new();
     let mut demo_token = None;
@@ -167,7 +178,10 @@ async fn main() -> ExitCode {
             app = app.route(
                 "/.well-known/jwks.json",
                 get(move || async move {
-                    ([("content-type", "application/jwk-set+json")], served.clone())
+                    (
+                        [("content-type", "application/jwk-set+json")],
+                        served.clone(),
+                    )
                 }),
             );
             demo_token = Some(key.token(&json!({
@@ -206,13 +220,25 @@ async fn main() -> ExitCode {
         println!();
         println!("Try:");
         println!("  curl -i {base}/me -H \"Authorization: Bearer $TOKEN\"      # 200, the claims");
-        println!("  curl -i {base}/me --cookie \"{}=$TOKEN\"   # 200, from the cookie", settings.cookie);
-        println!("  curl -i {base}/me                                        # 401, WWW-Authenticate");
-        println!("  curl -i {base}/me -H \"Authorization: Bearer x.y.z\"      # 401, invalid_token");
+        println!(
+            "  curl -i {base}/me --cookie \"{}=$TOKEN\"   # 200, from the cookie",
+            settings.cookie
+        );
+        println!(
+            "  curl -i {base}/me                                        # 401, WWW-Authenticate"
+        );
+        println!(
+            "  curl -i {base}/me -H \"Authorization: Bearer x.y.z\"      # 401, invalid_token"
+        );
     } else {
-        println!("  keys:     {}", settings.jwks_url.as_deref().unwrap_or_default());
+        println!(
+            "  keys:     {}",
+            settings.jwks_url.as_deref().unwrap_or_default()
+        );
         println!();
-        println!("Try: curl -i {base}/me -H \"Authorization: Bearer <a token from your provider>\"");
+        println!(
+            "Try: curl -i {base}/me -H \"Authorization: Bearer <a token from your provider>\""
+        );
     }
 
     if let Err(e) = axum::serve(listener, app).await {

@@ -55,7 +55,7 @@ pub enum ClaimsRejection {
         inserted: &'static str,
     },
     /// The layer is optional and the request had no token (401, with the layer's challenge).
-    Unauthenticated(Response),
+    Unauthenticated(Box<Response>),
 }
 
 impl ClaimsRejection {
@@ -99,7 +99,7 @@ impl std::error::Error for ClaimsRejection {}
 impl IntoResponse for ClaimsRejection {
     fn into_response(self) -> Response {
         match self {
-            Self::Unauthenticated(response) => response,
+            Self::Unauthenticated(response) => *response,
             other => {
                 let mut response = Response::new(Body::from(other.body_text()));
                 *response.status_mut() = other.status();
@@ -119,10 +119,13 @@ fn lookup<C: Send + Sync + 'static>(parts: &Parts) -> Result<Option<Claims<C>>, 
     }
     let wanted = std::any::type_name::<C>();
     match parts.extensions.get::<AuthMarker>() {
-        None => Err(ClaimsRejection::MissingLayer { claims_type: wanted }),
-        Some(marker) if marker.authenticated => {
-            Err(ClaimsRejection::WrongClaimsType { wanted, inserted: marker.claims_type })
-        }
+        None => Err(ClaimsRejection::MissingLayer {
+            claims_type: wanted,
+        }),
+        Some(marker) if marker.authenticated => Err(ClaimsRejection::WrongClaimsType {
+            wanted,
+            inserted: marker.claims_type,
+        }),
         Some(_) => Ok(None),
     }
 }
@@ -142,8 +145,12 @@ where
                     .extensions
                     .get::<AuthMarker>()
                     .map(|m| m.challenge.clone())
-                    .ok_or(ClaimsRejection::MissingLayer { claims_type: std::any::type_name::<C>() })?;
-                Err(ClaimsRejection::Unauthenticated(challenge.response(AuthError::missing())))
+                    .ok_or(ClaimsRejection::MissingLayer {
+                        claims_type: std::any::type_name::<C>(),
+                    })?;
+                Err(ClaimsRejection::Unauthenticated(Box::new(
+                    challenge.response(AuthError::missing()),
+                )))
             }
         }
     }

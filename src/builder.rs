@@ -174,7 +174,10 @@ impl<C> JwtAuthBuilder<C> {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        self.typ.accepted = types.into_iter().map(|t| TypPolicy::normalize(t.as_ref())).collect();
+        self.typ.accepted = types
+            .into_iter()
+            .map(|t| TypPolicy::normalize(t.as_ref()))
+            .collect();
         self
     }
 
@@ -242,7 +245,10 @@ impl<C> JwtAuthBuilder<C> {
         if self.issuers.is_empty() {
             return Err(ConfigError::NoIssuer);
         }
-        let allowed: Option<AlgSet> = self.algorithms.as_ref().map(|a| a.iter().copied().collect());
+        let allowed: Option<AlgSet> = self
+            .algorithms
+            .as_ref()
+            .map(|a| a.iter().copied().collect());
         if allowed.is_some_and(AlgSet::is_empty) {
             return Err(ConfigError::NoAlgorithms);
         }
@@ -262,8 +268,10 @@ impl<C> JwtAuthBuilder<C> {
         if leeway > 86_400.0 {
             return Err(invalid("leeway", "more than a day"));
         }
-        let (registered, custom): (Vec<String>, Vec<String>) =
-            self.required.into_iter().partition(|c| READ_CLAIMS.contains(&c.as_str()));
+        let (registered, custom): (Vec<String>, Vec<String>) = self
+            .required
+            .into_iter()
+            .partition(|c| READ_CLAIMS.contains(&c.as_str()));
         if custom.len() > MAX_REQUIRED_CLAIMS {
             return Err(invalid("required_claims", "more than 64 claims"));
         }
@@ -280,7 +288,11 @@ impl<C> JwtAuthBuilder<C> {
             }
             let store = KeyStore::new(self.max_keys);
             store.replace(load_keys(&issuer, allowed, self.max_keys)?);
-            issuers.push(IssuerState { iss: issuer.iss, audiences: issuer.audience, store });
+            issuers.push(IssuerState {
+                iss: issuer.iss,
+                audiences: issuer.audience,
+                store,
+            });
         }
 
         Ok(Verifier::from_shared(Shared {
@@ -299,7 +311,10 @@ impl<C> JwtAuthBuilder<C> {
 }
 
 fn invalid(setting: &'static str, reason: &str) -> ConfigError {
-    ConfigError::InvalidValue { setting, reason: reason.to_owned() }
+    ConfigError::InvalidValue {
+        setting,
+        reason: reason.to_owned(),
+    }
 }
 
 /// Reads an issuer's keys and keeps those usable with the allowed algorithms.
@@ -311,7 +326,10 @@ fn load_keys(
     let iss = || issuer.iss.clone();
     let parsed = match &issuer.keys {
         KeySource::Jwks(json) => {
-            let rules = KeySetRules { allow_oct: true, max_keys };
+            let rules = KeySetRules {
+                allow_oct: true,
+                max_keys,
+            };
             parse_jwks(json.as_bytes(), rules).map_err(|reason| ConfigError::InvalidKeySet {
                 issuer: iss(),
                 reason: reason.to_owned(),
@@ -319,7 +337,11 @@ fn load_keys(
         }
         KeySource::Hmac(secret) => {
             let hs: Vec<Algorithm> = allowed
-                .map(|set| set.iter().filter(|a| KeyFamily::of(*a) == Some(KeyFamily::Hmac)).collect())
+                .map(|set| {
+                    set.iter()
+                        .filter(|a| KeyFamily::of(*a) == Some(KeyFamily::Hmac))
+                        .collect()
+                })
                 .unwrap_or_default();
             let min_len = hs.iter().map(|a| hmac_min_len(*a)).max().unwrap_or(32);
             if secret.len() < min_len {
@@ -336,14 +358,20 @@ fn load_keys(
                 key: jsonwebtoken::DecodingKey::from_secret(secret),
                 secret_len: secret.len(),
             };
-            ParsedKeys { keys: vec![key], skipped: Vec::new() }
+            ParsedKeys {
+                keys: vec![key],
+                skipped: Vec::new(),
+            }
         }
         KeySource::Pem(pem) => {
             let key = parse_pem(pem).map_err(|reason| ConfigError::InvalidPem {
                 issuer: iss(),
                 reason: reason.to_owned(),
             })?;
-            ParsedKeys { keys: vec![key], skipped: Vec::new() }
+            ParsedKeys {
+                keys: vec![key],
+                skipped: Vec::new(),
+            }
         }
     };
     let mut skipped = parsed.skipped;
@@ -357,7 +385,11 @@ fn load_keys(
             } else {
                 "not usable with the allowed algorithms"
             };
-            skipped.push(SkippedKey { index, kid: key.kid.as_deref().map(str::to_owned), reason });
+            skipped.push(SkippedKey {
+                index,
+                kid: key.kid.as_deref().map(str::to_owned),
+                reason,
+            });
         }
     }
     if keys.is_empty() {

@@ -79,7 +79,12 @@ impl Scopes {
     }
 
     fn add_spaced(&mut self, value: &str) {
-        self.0.extend(value.split(' ').filter(|s| !s.is_empty()).map(str::to_owned));
+        self.0.extend(
+            value
+                .split(' ')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
+        );
     }
 }
 
@@ -258,8 +263,9 @@ fn floor_secs(v: f64) -> i64 {
 pub(crate) struct WrongClaimType(pub(crate) &'static str);
 
 /// The claim names [`RawClaims`] reads itself.
-pub(crate) const READ_CLAIMS: [&str; 10] =
-    ["iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "scp", "cnf"];
+pub(crate) const READ_CLAIMS: [&str; 10] = [
+    "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "scp", "cnf",
+];
 
 impl RawClaims {
     /// Whether the registered claim `name` (one of [`READ_CLAIMS`]) is present.
@@ -281,7 +287,10 @@ impl RawClaims {
 
     /// The public view; fails on a registered claim of the wrong type.
     pub(crate) fn to_registered(&self) -> Result<RegisteredClaims, WrongClaimType> {
-        fn string(v: Option<&Loose<String>>, name: &'static str) -> Result<Option<String>, WrongClaimType> {
+        fn string(
+            v: Option<&Loose<String>>,
+            name: &'static str,
+        ) -> Result<Option<String>, WrongClaimType> {
             match v {
                 None => Ok(None),
                 Some(Loose::Ok(s)) => Ok(Some(s.clone())),
@@ -311,7 +320,9 @@ impl RawClaims {
             None => {}
             Some(Loose::Ok(StrOrList::One(s))) => scopes.add_spaced(s),
             Some(Loose::Ok(StrOrList::Many(list))) => {
-                scopes.0.extend(list.iter().filter(|s| !s.is_empty()).cloned());
+                scopes
+                    .0
+                    .extend(list.iter().filter(|s| !s.is_empty()).cloned());
             }
             Some(Loose::WrongType) => return Err(WrongClaimType("scp")),
         }
@@ -331,8 +342,9 @@ impl RawClaims {
 impl<'de> de::Deserialize<'de> for RegisteredClaims {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = ClaimsSeed { required: &[] }.deserialize(d)?;
-        raw.to_registered()
-            .map_err(|WrongClaimType(name)| de::Error::custom(format_args!("`{name}` has the wrong type")))
+        raw.to_registered().map_err(|WrongClaimType(name)| {
+            de::Error::custom(format_args!("`{name}` has the wrong type"))
+        })
     }
 }
 
@@ -364,7 +376,10 @@ mod tests {
     fn scopes_merge_scope_and_scp() {
         let c: RegisteredClaims =
             serde_json::from_str(r#"{"scope":"read  write","scp":["admin","read"]}"#).unwrap();
-        assert_eq!(c.scopes.iter().collect::<Vec<_>>(), ["admin", "read", "write"]);
+        assert_eq!(
+            c.scopes.iter().collect::<Vec<_>>(),
+            ["admin", "read", "write"]
+        );
         let c: RegisteredClaims = serde_json::from_str(r#"{"scp":"a b"}"#).unwrap();
         assert!(c.scopes.contains("a") && c.scopes.contains("b"));
     }

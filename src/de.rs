@@ -67,7 +67,12 @@ impl<'de> Deserialize<'de> for Loose<String> {
             fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
                 Ok(Loose::Ok(v))
             }
-            wrong_types!(visit_bool(bool), visit_i64(i64), visit_u64(u64), visit_f64(f64));
+            wrong_types!(
+                visit_bool(bool),
+                visit_i64(i64),
+                visit_u64(u64),
+                visit_f64(f64)
+            );
             wrong_unit!();
             wrong_containers!(seq);
             wrong_containers!(map);
@@ -94,7 +99,11 @@ impl<'de> Deserialize<'de> for Loose<f64> {
                 Ok(Loose::Ok(v as f64))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-                Ok(if v.is_finite() { Loose::Ok(v) } else { Loose::WrongType })
+                Ok(if v.is_finite() {
+                    Loose::Ok(v)
+                } else {
+                    Loose::WrongType
+                })
             }
             wrong_types!(visit_bool(bool), visit_str(&str));
             wrong_unit!();
@@ -136,9 +145,18 @@ impl<'de> Deserialize<'de> for Loose<StrOrList> {
                         Loose::WrongType => all_strings = false,
                     }
                 }
-                Ok(if all_strings { Loose::Ok(StrOrList::Many(items)) } else { Loose::WrongType })
+                Ok(if all_strings {
+                    Loose::Ok(StrOrList::Many(items))
+                } else {
+                    Loose::WrongType
+                })
             }
-            wrong_types!(visit_bool(bool), visit_i64(i64), visit_u64(u64), visit_f64(f64));
+            wrong_types!(
+                visit_bool(bool),
+                visit_i64(i64),
+                visit_u64(u64),
+                visit_f64(f64)
+            );
             wrong_unit!();
             wrong_containers!(map);
         }
@@ -151,7 +169,11 @@ impl<'de> Deserialize<'de> for Loose<StrOrList> {
 /// serde's derived structs also accept JSON arrays (fields by position), so every header and
 /// claim set is checked with this first.
 pub(crate) fn is_json_object(bytes: &[u8]) -> bool {
-    bytes.iter().copied().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r')) == Some(b'{')
+    bytes
+        .iter()
+        .copied()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        == Some(b'{')
 }
 
 #[cfg(test)]
@@ -160,17 +182,38 @@ mod tests {
 
     #[test]
     fn loose_string_marks_other_types() {
-        assert_eq!(serde_json::from_str::<Loose<String>>(r#""a""#).unwrap(), Loose::Ok("a".into()));
-        assert_eq!(serde_json::from_str::<Loose<String>>(r#"["a"]"#).unwrap(), Loose::WrongType);
-        assert_eq!(serde_json::from_str::<Loose<String>>(r#"{"a":1}"#).unwrap(), Loose::WrongType);
-        assert_eq!(serde_json::from_str::<Loose<String>>("null").unwrap(), Loose::WrongType);
+        assert_eq!(
+            serde_json::from_str::<Loose<String>>(r#""a""#).unwrap(),
+            Loose::Ok("a".into())
+        );
+        assert_eq!(
+            serde_json::from_str::<Loose<String>>(r#"["a"]"#).unwrap(),
+            Loose::WrongType
+        );
+        assert_eq!(
+            serde_json::from_str::<Loose<String>>(r#"{"a":1}"#).unwrap(),
+            Loose::WrongType
+        );
+        assert_eq!(
+            serde_json::from_str::<Loose<String>>("null").unwrap(),
+            Loose::WrongType
+        );
     }
 
     #[test]
     fn loose_number_accepts_fractions_and_refuses_strings() {
-        assert_eq!(serde_json::from_str::<Loose<f64>>("1.5").unwrap(), Loose::Ok(1.5));
-        assert_eq!(serde_json::from_str::<Loose<f64>>("17").unwrap(), Loose::Ok(17.0));
-        assert_eq!(serde_json::from_str::<Loose<f64>>(r#""17""#).unwrap(), Loose::WrongType);
+        assert_eq!(
+            serde_json::from_str::<Loose<f64>>("1.5").unwrap(),
+            Loose::Ok(1.5)
+        );
+        assert_eq!(
+            serde_json::from_str::<Loose<f64>>("17").unwrap(),
+            Loose::Ok(17.0)
+        );
+        assert_eq!(
+            serde_json::from_str::<Loose<f64>>(r#""17""#).unwrap(),
+            Loose::WrongType
+        );
     }
 
     #[test]
@@ -179,6 +222,9 @@ mod tests {
             serde_json::from_str::<Loose<StrOrList>>(r#"["a","b"]"#).unwrap(),
             Loose::Ok(StrOrList::Many(vec!["a".into(), "b".into()]))
         );
-        assert_eq!(serde_json::from_str::<Loose<StrOrList>>(r#"["a",1]"#).unwrap(), Loose::WrongType);
+        assert_eq!(
+            serde_json::from_str::<Loose<StrOrList>>(r#"["a",1]"#).unwrap(),
+            Loose::WrongType
+        );
     }
 }

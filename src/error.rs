@@ -136,7 +136,13 @@ impl AuthErrorKind {
 
 impl AuthError {
     pub(crate) fn new(kind: AuthErrorKind, description: &'static str) -> Self {
-        Self { inner: Box::new(Inner { kind, description, source: None }) }
+        Self {
+            inner: Box::new(Inner {
+                kind,
+                description,
+                source: None,
+            }),
+        }
     }
 
     pub(crate) fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
@@ -197,7 +203,10 @@ impl fmt::Display for AuthError {
 
 impl StdError for AuthError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.inner.source.as_deref().map(|s| s as &(dyn StdError + 'static))
+        self.inner
+            .source
+            .as_deref()
+            .map(|s| s as &(dyn StdError + 'static))
     }
 }
 
@@ -305,7 +314,13 @@ mod tests {
     fn missing_and_keys_unavailable_carry_no_rfc6750_error() {
         assert_eq!(AuthErrorKind::Missing.rfc6750_error(), None);
         assert_eq!(AuthErrorKind::KeysUnavailable.rfc6750_error(), None);
-        assert_eq!(AuthErrorKind::KeysUnavailable.status(), StatusCode::SERVICE_UNAVAILABLE);
-        assert_eq!(AuthErrorKind::InvalidRequest.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            AuthErrorKind::KeysUnavailable.status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(
+            AuthErrorKind::InvalidRequest.status(),
+            StatusCode::BAD_REQUEST
+        );
     }
 }

@@ -26,11 +26,17 @@ pin_project! {
 
 impl<F, B> ResponseFuture<F, B> {
     pub(crate) fn inner(future: F) -> Self {
-        Self { kind: Kind::Inner { future } }
+        Self {
+            kind: Kind::Inner { future },
+        }
     }
 
     pub(crate) fn rejected(response: Response<B>) -> Self {
-        Self { kind: Kind::Rejected { response: Some(response) } }
+        Self {
+            kind: Kind::Rejected {
+                response: Some(response),
+            },
+        }
     }
 }
 

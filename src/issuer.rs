@@ -49,7 +49,11 @@ impl fmt::Debug for Issuer {
 
 impl Issuer {
     fn new(iss: impl Into<String>, keys: KeySource) -> Self {
-        Self { iss: iss.into(), keys, audience: None }
+        Self {
+            iss: iss.into(),
+            keys,
+            audience: None,
+        }
     }
 
     /// An issuer whose keys are a JWKS document given as JSON (RFC 7517 §5).
@@ -86,7 +90,9 @@ impl Issuer {
     /// Call it several times to accept several audiences.
     #[must_use]
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
-        self.audience.get_or_insert_with(Vec::new).push(audience.into());
+        self.audience
+            .get_or_insert_with(Vec::new)
+            .push(audience.into());
         self
     }
 

@@ -73,7 +73,10 @@ pub(crate) struct TypPolicy {
 
 impl Default for TypPolicy {
     fn default() -> Self {
-        Self { allow_absent: true, accepted: vec!["jwt".to_owned(), "at+jwt".to_owned()] }
+        Self {
+            allow_absent: true,
+            accepted: vec!["jwt".to_owned(), "at+jwt".to_owned()],
+        }
     }
 }
 
@@ -92,12 +95,19 @@ impl TypPolicy {
         let wrong = || AuthError::new(AuthErrorKind::WrongType, "token type not accepted");
         match typ {
             None if self.allow_absent => Ok(()),
-            None => Err(AuthError::new(AuthErrorKind::WrongType, "token type missing")),
+            None => Err(AuthError::new(
+                AuthErrorKind::WrongType,
+                "token type missing",
+            )),
             Some(Loose::WrongType) => Err(wrong()),
             Some(Loose::Ok(typ)) => {
                 let lower = typ.to_ascii_lowercase();
                 let short = lower.strip_prefix("application/").unwrap_or(&lower);
-                if self.accepted.iter().any(|a| a == short) { Ok(()) } else { Err(wrong()) }
+                if self.accepted.iter().any(|a| a == short) {
+                    Ok(())
+                } else {
+                    Err(wrong())
+                }
             }
         }
     }
@@ -139,13 +149,22 @@ pub(crate) fn parse_compact<'t>(
         .map_err(|e| AuthError::malformed("header is not a valid JSON object").with_source(e))?;
 
     if header.crit.is_some() {
-        return Err(AuthError::new(AuthErrorKind::UnsupportedHeader, "crit header not supported"));
+        return Err(AuthError::new(
+            AuthErrorKind::UnsupportedHeader,
+            "crit header not supported",
+        ));
     }
     if header.cty.is_some() {
-        return Err(AuthError::new(AuthErrorKind::UnsupportedHeader, "nested tokens not supported"));
+        return Err(AuthError::new(
+            AuthErrorKind::UnsupportedHeader,
+            "nested tokens not supported",
+        ));
     }
     if header.b64.is_some() {
-        return Err(AuthError::new(AuthErrorKind::UnsupportedHeader, "b64 header not supported"));
+        return Err(AuthError::new(
+            AuthErrorKind::UnsupportedHeader,
+            "b64 header not supported",
+        ));
     }
     typ.check(header.typ)?;
     let not_allowed = || AuthError::new(AuthErrorKind::AlgNotAllowed, "algorithm not allowed");
@@ -162,7 +181,13 @@ pub(crate) fn parse_compact<'t>(
         Some(Loose::Ok(kid)) if kid.len() <= MAX_KID_LEN => Some(kid),
         Some(_) => return Err(AuthError::malformed("kid is not a short string")),
     };
-    Ok(Parsed { alg, kid, signing_input, payload_b64, signature_b64 })
+    Ok(Parsed {
+        alg,
+        kid,
+        signing_input,
+        payload_b64,
+        signature_b64,
+    })
 }
 
 /// Decodes the payload segment.
@@ -181,7 +206,10 @@ pub(crate) fn verify_signature(
     let signature = b64::decode(parsed.signature_b64)
         .map_err(|e| AuthError::malformed("signature is not base64url").with_source(e))?;
     if signature.is_empty() {
-        return Err(AuthError::new(AuthErrorKind::BadSignature, "signature missing"));
+        return Err(AuthError::new(
+            AuthErrorKind::BadSignature,
+            "signature missing",
+        ));
     }
     let alg = parsed.alg;
     let unknown = || AuthError::new(AuthErrorKind::UnknownKey, "no key for this token");
@@ -189,14 +217,18 @@ pub(crate) fn verify_signature(
     let mut try_key = |key: &Arc<PreparedKey>| -> Option<Arc<PreparedKey>> {
         tried = true;
         let verifier = (provider().verifier_factory)(&alg, &key.key).ok()?;
-        verifier.verify(parsed.signing_input.as_bytes(), &signature).ok()?;
+        verifier
+            .verify(parsed.signing_input.as_bytes(), &signature)
+            .ok()?;
         Some(key.clone())
     };
     let found = match &parsed.kid {
         Some(kid) => match store.by_kid(kid) {
             Some(keys) => {
                 let usable = keys.iter().filter(|k| k.usable_with(alg, allowed));
-                usable.take(crate::keys::MAX_KEYS_PER_KID).find_map(&mut try_key)
+                usable
+                    .take(crate::keys::MAX_KEYS_PER_KID)
+                    .find_map(&mut try_key)
             }
             // Keys without a `kid` (an HMAC secret, a PEM key) may sign tokens that name one.
             None => {
@@ -216,9 +248,19 @@ pub(crate) fn verify_signature(
     };
     match found {
         Some(key) => Ok(key),
-        None if tried => Err(AuthError::new(AuthErrorKind::BadSignature, "signature invalid")),
-        None if parsed.kid.as_deref().is_some_and(|kid| store.by_kid(kid).is_some()) => {
-            Err(AuthError::new(AuthErrorKind::AlgNotAllowed, "algorithm does not fit the key"))
+        None if tried => Err(AuthError::new(
+            AuthErrorKind::BadSignature,
+            "signature invalid",
+        )),
+        None if parsed
+            .kid
+            .as_deref()
+            .is_some_and(|kid| store.by_kid(kid).is_some()) =>
+        {
+            Err(AuthError::new(
+                AuthErrorKind::AlgNotAllowed,
+                "algorithm does not fit the key",
+            ))
         }
         None => Err(unknown()),
     }
@@ -288,12 +330,19 @@ impl JwsVerifier {
         if allowed.is_empty() {
             return Err(ConfigError::NoAlgorithms);
         }
-        let rules = KeySetRules { allow_oct: true, max_keys: DEFAULT_MAX_KEYS };
-        let parsed = parse_jwks(jwks.as_bytes(), rules).map_err(|reason| {
-            ConfigError::InvalidKeySet { issuer: String::new(), reason: reason.to_owned() }
-        })?;
-        let (usable, unusable): (Vec<_>, Vec<_>) =
-            parsed.keys.into_iter().partition(|k| k.usable_at_all(Some(allowed)));
+        let rules = KeySetRules {
+            allow_oct: true,
+            max_keys: DEFAULT_MAX_KEYS,
+        };
+        let parsed =
+            parse_jwks(jwks.as_bytes(), rules).map_err(|reason| ConfigError::InvalidKeySet {
+                issuer: String::new(),
+                reason: reason.to_owned(),
+            })?;
+        let (usable, unusable): (Vec<_>, Vec<_>) = parsed
+            .keys
+            .into_iter()
+            .partition(|k| k.usable_at_all(Some(allowed)));
         let mut skipped = parsed.skipped;
         skipped.extend(unusable.iter().map(|k| crate::keys::SkippedKey {
             index: 0,
@@ -307,8 +356,15 @@ impl JwsVerifier {
             });
         }
         let store = KeyStore::new(DEFAULT_MAX_KEYS);
-        store.replace(crate::keys::ParsedKeys { keys: usable, skipped });
-        Ok(Self { store, allowed, typ: TypPolicy::default() })
+        store.replace(crate::keys::ParsedKeys {
+            keys: usable,
+            skipped,
+        });
+        Ok(Self {
+            store,
+            allowed,
+            typ: TypPolicy::default(),
+        })
     }
 
     /// Verifies a compact JWS and returns its payload.
@@ -320,7 +376,11 @@ impl JwsVerifier {
         let parsed = parse_compact(token, DEFAULT_MAX_TOKEN_LEN, Some(self.allowed), &self.typ)?;
         verify_signature(&parsed, &self.store, Some(self.allowed))?;
         let payload = decode_payload(&parsed)?;
-        Ok(Jws { alg: parsed.alg, kid: parsed.kid, payload })
+        Ok(Jws {
+            alg: parsed.alg,
+            kid: parsed.kid,
+            payload,
+        })
     }
 }
 
@@ -339,7 +399,11 @@ mod tests {
     #[test]
     fn compact_form_needs_exactly_three_segments() {
         for bad in ["a.b", "a.b.c.d", "a", "", "..", "a..b.c"] {
-            assert_eq!(parse(bad).unwrap_err().kind(), AuthErrorKind::Malformed, "{bad:?}");
+            assert_eq!(
+                parse(bad).unwrap_err().kind(),
+                AuthErrorKind::Malformed,
+                "{bad:?}"
+            );
         }
     }
 
@@ -347,19 +411,33 @@ mod tests {
     fn header_must_be_an_object_without_duplicates() {
         let kind = |h: &str| parse(&header(h)).map(|_| ()).map_err(|e| e.kind());
         assert_eq!(kind(r#"["RS256"]"#), Err(AuthErrorKind::Malformed));
-        assert_eq!(kind(r#"{"alg":"RS256","alg":"HS256"}"#), Err(AuthErrorKind::Malformed));
-        assert_eq!(kind(r#"{"alg":"RS256","kid":"a","kid":"b"}"#), Err(AuthErrorKind::Malformed));
+        assert_eq!(
+            kind(r#"{"alg":"RS256","alg":"HS256"}"#),
+            Err(AuthErrorKind::Malformed)
+        );
+        assert_eq!(
+            kind(r#"{"alg":"RS256","kid":"a","kid":"b"}"#),
+            Err(AuthErrorKind::Malformed)
+        );
         assert_eq!(kind(r#"{"alg":"RS256"} x"#), Err(AuthErrorKind::Malformed));
         assert_eq!(kind(r#"{"alg":"RS256"}"#), Ok(()));
     }
 
     #[test]
     fn none_and_wrong_case_algorithms_are_refused() {
-        for alg in ["none", "None", "NONE", "nOnE", "rs256", "Rs256", "ES512", ""] {
+        for alg in [
+            "none", "None", "NONE", "nOnE", "rs256", "Rs256", "ES512", "",
+        ] {
             let h = format!(r#"{{"alg":"{alg}"}}"#);
-            assert_eq!(parse(&header(&h)).unwrap_err().kind(), AuthErrorKind::AlgNotAllowed);
+            assert_eq!(
+                parse(&header(&h)).unwrap_err().kind(),
+                AuthErrorKind::AlgNotAllowed
+            );
         }
-        assert_eq!(parse(&header(r#"{"alg":null}"#)).unwrap_err().kind(), AuthErrorKind::AlgNotAllowed);
+        assert_eq!(
+            parse(&header(r#"{"alg":null}"#)).unwrap_err().kind(),
+            AuthErrorKind::AlgNotAllowed
+        );
     }
 
     #[test]
@@ -370,22 +448,39 @@ mod tests {
             r#"{"alg":"RS256","b64":false,"crit":["b64"]}"#,
             r#"{"alg":"RS256","b64":false}"#,
         ] {
-            assert_eq!(parse(&header(h)).unwrap_err().kind(), AuthErrorKind::UnsupportedHeader, "{h}");
+            assert_eq!(
+                parse(&header(h)).unwrap_err().kind(),
+                AuthErrorKind::UnsupportedHeader,
+                "{h}"
+            );
         }
     }
 
     #[test]
     fn typ_is_checked_case_insensitively() {
-        for ok in ["JWT", "jwt", "at+jwt", "application/at+jwt", "AT+JWT", "application/JWT"] {
+        for ok in [
+            "JWT",
+            "jwt",
+            "at+jwt",
+            "application/at+jwt",
+            "AT+JWT",
+            "application/JWT",
+        ] {
             let h = format!(r#"{{"alg":"RS256","typ":"{ok}"}}"#);
             assert!(parse(&header(&h)).is_ok(), "{ok}");
         }
         for bad in ["dpop+jwt", "secevent+jwt", "logout+jwt", "JWE", "JOSE", ""] {
             let h = format!(r#"{{"alg":"RS256","typ":"{bad}"}}"#);
-            assert_eq!(parse(&header(&h)).unwrap_err().kind(), AuthErrorKind::WrongType, "{bad}");
+            assert_eq!(
+                parse(&header(&h)).unwrap_err().kind(),
+                AuthErrorKind::WrongType,
+                "{bad}"
+            );
         }
         assert_eq!(
-            parse(&header(r#"{"alg":"RS256","typ":1}"#)).unwrap_err().kind(),
+            parse(&header(r#"{"alg":"RS256","typ":1}"#))
+                .unwrap_err()
+                .kind(),
             AuthErrorKind::WrongType
         );
     }

@@ -191,7 +191,9 @@ impl PreparedKey {
 
     /// Whether this key can be used with any algorithm at all under `allowed`.
     pub(crate) fn usable_at_all(&self, allowed: Option<AlgSet>) -> bool {
-        AlgSet::ALL.iter().any(|alg| self.usable_with(*alg, allowed))
+        AlgSet::ALL
+            .iter()
+            .any(|alg| self.usable_with(*alg, allowed))
     }
 }
 
@@ -314,7 +316,9 @@ pub(crate) fn parse_jwks(json: &[u8], rules: KeySetRules) -> Result<ParsedKeys, 
     let mut out = ParsedKeys::default();
     for (index, raw) in keys.iter().enumerate() {
         if ambiguous[index] {
-            let kid = serde_json::from_str::<KidOnly>(raw.get()).ok().and_then(|k| k.kid);
+            let kid = serde_json::from_str::<KidOnly>(raw.get())
+                .ok()
+                .and_then(|k| k.kid);
             let reason = "kid shared with another key of the same type";
             out.skipped.push(SkippedKey { index, kid, reason });
             continue;
@@ -325,13 +329,19 @@ pub(crate) fn parse_jwks(json: &[u8], rules: KeySetRules) -> Result<ParsedKeys, 
         }
     }
     for index in rules.max_keys..doc.keys.len() {
-        out.skipped.push(SkippedKey { index, kid: None, reason: "over the key-count limit" });
+        out.skipped.push(SkippedKey {
+            index,
+            kid: None,
+            reason: "over the key-count limit",
+        });
     }
     if out.keys.iter().any(|k| k.family == KeyFamily::Hmac)
         && out.keys.iter().any(|k| k.family != KeyFamily::Hmac)
     {
-        let (secrets, public): (Vec<_>, Vec<_>) =
-            out.keys.into_iter().partition(|k| k.family == KeyFamily::Hmac);
+        let (secrets, public): (Vec<_>, Vec<_>) = out
+            .keys
+            .into_iter()
+            .partition(|k| k.family == KeyFamily::Hmac);
         out.keys = public;
         out.skipped.extend(secrets.into_iter().map(|k| SkippedKey {
             index: usize::MAX,
@@ -373,7 +383,10 @@ fn ambiguous_kids(keys: &[&RawValue]) -> Vec<bool> {
 }
 
 fn first_non_ws(bytes: &[u8]) -> Option<u8> {
-    bytes.iter().copied().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    bytes
+        .iter()
+        .copied()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
 }
 
 type SkipReason = (Option<String>, &'static str);
@@ -385,30 +398,32 @@ fn parse_jwk(json: &str, rules: KeySetRules) -> Result<PreparedKey, SkipReason> 
     let jwk: RawJwk = match serde_json::from_str(json) {
         Ok(jwk) => jwk,
         Err(_) => {
-            let kid = serde_json::from_str::<KidOnly>(json).ok().and_then(|k| k.kid);
+            let kid = serde_json::from_str::<KidOnly>(json)
+                .ok()
+                .and_then(|k| k.kid);
             return Err((kid, "malformed member (wrong type or duplicate)"));
         }
     };
     let kid = jwk.kid.clone();
     let skip = |reason: &'static str| Err((kid.clone(), reason));
 
-    if let Some(k) = &jwk.kid {
-        if k.len() > MAX_KID_LEN {
-            return Err((None, "kid too long"));
-        }
+    if let Some(k) = &jwk.kid
+        && k.len() > MAX_KID_LEN
+    {
+        return Err((None, "kid too long"));
     }
     if !matches!(jwk.kty.as_str(), "RSA" | "EC" | "OKP" | "oct") {
         return skip("unsupported `kty`");
     }
-    if let Some(u) = &jwk.use_ {
-        if u != "sig" {
-            return skip("`use` is not `sig`");
-        }
+    if let Some(u) = &jwk.use_
+        && u != "sig"
+    {
+        return skip("`use` is not `sig`");
     }
-    if let Some(ops) = &jwk.key_ops {
-        if !ops.iter().any(|op| op == "verify") {
-            return skip("`key_ops` does not include `verify`");
-        }
+    if let Some(ops) = &jwk.key_ops
+        && !ops.iter().any(|op| op == "verify")
+    {
+        return skip("`key_ops` does not include `verify`");
     }
     let alg = match &jwk.alg {
         None => None,
@@ -504,7 +519,13 @@ fn parse_jwk(json: &str, rules: KeySetRules) -> Result<PreparedKey, SkipReason> 
             return skip("HMAC secret shorter than its algorithm's hash");
         }
     }
-    Ok(PreparedKey { kid: kid.map(Arc::from), family, alg, key, secret_len })
+    Ok(PreparedKey {
+        kid: kid.map(Arc::from),
+        family,
+        alg,
+        key,
+        secret_len,
+    })
 }
 
 /// Builds an RSA key from its modulus and exponent, refusing weak or odd parameters.
@@ -532,8 +553,8 @@ pub(crate) fn rsa_key(n: &[u8], e: &[u8]) -> Result<DecodingKey, &'static str> {
 
 /// The primes of the ROCA fingerprint test (Nemec et al., CCS 2017; `detect.py` of crocs-muni/roca).
 const ROCA_PRIMES: [u32; 38] = [
-    3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101,
-    103, 107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167,
+    3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97,
+    101, 103, 107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167,
 ];
 
 /// Whether a modulus (big-endian) has the fingerprint of the Infineon key generator
@@ -556,7 +577,9 @@ fn has_roca_fingerprint(n: &[u8]) -> bool {
             }
         }
     }
-    ROCA_PRIMES.iter().all(|&p| in_subgroup_of_65537(mod_small(n, p), p))
+    ROCA_PRIMES
+        .iter()
+        .all(|&p| in_subgroup_of_65537(mod_small(n, p), p))
 }
 
 fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
@@ -578,7 +601,13 @@ pub(crate) fn parse_pem(pem: &[u8]) -> Result<PreparedKey, &'static str> {
         let (n, e) = (provider().key_utils.rsa_pub_components_from_public_key)(der)
             .map_err(|_| "unreadable RSA key")?;
         let key = rsa_key(&n, &e)?;
-        return Ok(PreparedKey { kid: None, family: KeyFamily::Rsa, alg: None, key, secret_len: 0 });
+        return Ok(PreparedKey {
+            kid: None,
+            family: KeyFamily::Rsa,
+            alg: None,
+            key,
+            secret_len: 0,
+        });
     }
     if let Ok(key) = DecodingKey::from_ec_pem(pem) {
         let point = key.try_get_as_bytes().map_err(|_| "unreadable EC key")?;
@@ -587,7 +616,13 @@ pub(crate) fn parse_pem(pem: &[u8]) -> Result<PreparedKey, &'static str> {
             97 if point[0] == 4 => KeyFamily::P384,
             _ => return Err("EC key is not an uncompressed P-256 or P-384 point"),
         };
-        return Ok(PreparedKey { kid: None, family, alg: None, key, secret_len: 0 });
+        return Ok(PreparedKey {
+            kid: None,
+            family,
+            alg: None,
+            key,
+            secret_len: 0,
+        });
     }
     if let Ok(key) = DecodingKey::from_ed_pem(pem) {
         if key.try_get_as_bytes().map(<[u8]>::len) != Ok(32) {
@@ -658,10 +693,10 @@ impl KeyStore {
         self.kidless.store(Arc::new(kidless));
         let old = self.all.swap(Arc::new(keys));
         for key in old.iter() {
-            if let Some(kid) = &key.kid {
-                if !grouped.contains_key(kid) {
-                    self.by_kid.invalidate(kid);
-                }
+            if let Some(kid) = &key.kid
+                && !grouped.contains_key(kid)
+            {
+                self.by_kid.invalidate(kid);
             }
         }
         self.skipped.store(Arc::new(parsed.skipped));
@@ -697,7 +732,10 @@ impl KeyStore {
 mod tests {
     use super::*;
 
-    const RULES: KeySetRules = KeySetRules { allow_oct: false, max_keys: 100 };
+    const RULES: KeySetRules = KeySetRules {
+        allow_oct: false,
+        max_keys: 100,
+    };
 
     #[test]
     fn jwks_with_unusable_members_keeps_the_good_ones() {
@@ -716,8 +754,18 @@ mod tests {
         let kids: Vec<_> = parsed.keys.iter().map(|k| k.kid.as_deref()).collect();
         assert_eq!(kids, vec![Some("good"), Some("x5c")]);
         assert_eq!(parsed.skipped.len(), 7);
-        assert!(parsed.skipped.iter().any(|s| s.reason == "unsupported `kty`"));
-        assert!(parsed.skipped.iter().any(|s| s.reason == "unsupported EC curve"));
+        assert!(
+            parsed
+                .skipped
+                .iter()
+                .any(|s| s.reason == "unsupported `kty`")
+        );
+        assert!(
+            parsed
+                .skipped
+                .iter()
+                .any(|s| s.reason == "unsupported EC curve")
+        );
     }
 
     #[test]
@@ -757,12 +805,19 @@ mod tests {
         let parsed = parse_jwks(format!(r#"{{"keys":[{a},{a}]}}"#).as_bytes(), RULES).unwrap();
         assert_eq!(parsed.keys.len(), 1, "an exact repeat keeps one copy");
         let parsed = parse_jwks(format!(r#"{{"keys":[{a},{ec}]}}"#).as_bytes(), RULES).unwrap();
-        assert_eq!(parsed.keys.len(), 2, "one kid on keys of different types is fine");
+        assert_eq!(
+            parsed.keys.len(),
+            2,
+            "one kid on keys of different types is fine"
+        );
     }
 
     #[test]
     fn secrets_beside_public_keys_are_skipped() {
-        let rules = KeySetRules { allow_oct: true, max_keys: 100 };
+        let rules = KeySetRules {
+            allow_oct: true,
+            max_keys: 100,
+        };
         let jwks = br#"{"keys":[
             {"kty":"oct","k":"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI","kid":"s"},
             {"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"p"}]}"#;

@@ -88,7 +88,9 @@ impl LayerConfig {
         }
         for name in sources.iter().filter_map(TokenSource::cookie_name) {
             let valid = !name.is_empty()
-                && name.bytes().all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
             if !valid {
                 return Err(ConfigError::InvalidValue {
                     setting: "token_source",
@@ -96,7 +98,11 @@ impl LayerConfig {
                 });
             }
         }
-        Ok(Self { sources, optional, challenge: Arc::new(Challenge::new(realm)) })
+        Ok(Self {
+            sources,
+            optional,
+            challenge: Arc::new(Challenge::new(realm)),
+        })
     }
 }
 
@@ -115,7 +121,11 @@ impl<C> JwtAuthLayer<C> {
     }
 
     pub(crate) fn with_config(verifier: Verifier<C>, config: LayerConfig) -> Self {
-        Self { verifier, config: Arc::new(config), responder: DefaultResponseForAuthError }
+        Self {
+            verifier,
+            config: Arc::new(config),
+            responder: DefaultResponseForAuthError,
+        }
     }
 }
 
@@ -128,7 +138,10 @@ impl<C, R> JwtAuthLayer<C, R> {
     /// A layer that lets requests without a token through, without claims; a present but
     /// invalid token is still refused. Handlers take `Option<Claims<C>>`.
     pub fn optional(self) -> Self {
-        self.map_config(|c| LayerConfig { optional: true, ..c })
+        self.map_config(|c| LayerConfig {
+            optional: true,
+            ..c
+        })
     }
 
     /// A layer that reads the token from these sources, in order (see [`TokenSource`]).
@@ -140,14 +153,24 @@ impl<C, R> JwtAuthLayer<C, R> {
         self,
         sources: impl IntoIterator<Item = TokenSource>,
     ) -> Result<Self, ConfigError> {
-        let config =
-            LayerConfig::new(sources.into_iter().collect(), self.config.challenge.realm(), self.config.optional)?;
-        Ok(Self { config: Arc::new(config), ..self })
+        let config = LayerConfig::new(
+            sources.into_iter().collect(),
+            self.config.challenge.realm(),
+            self.config.optional,
+        )?;
+        Ok(Self {
+            config: Arc::new(config),
+            ..self
+        })
     }
 
     /// Replaces the rejection responder (see [`ResponseForAuthError`](crate::response::ResponseForAuthError)).
     pub fn with_rejection_response<R2>(self, responder: R2) -> JwtAuthLayer<C, R2> {
-        JwtAuthLayer { verifier: self.verifier, config: self.config, responder }
+        JwtAuthLayer {
+            verifier: self.verifier,
+            config: self.config,
+            responder,
+        }
     }
 
     fn map_config(self, f: impl FnOnce(LayerConfig) -> LayerConfig) -> Self {
@@ -156,7 +179,10 @@ impl<C, R> JwtAuthLayer<C, R> {
             optional: self.config.optional,
             challenge: Arc::clone(&self.config.challenge),
         };
-        Self { config: Arc::new(f(current)), ..self }
+        Self {
+            config: Arc::new(f(current)),
+            ..self
+        }
     }
 }
 

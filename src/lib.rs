@@ -1,4 +1,4 @@
-//! A [tower] layer that authenticates requests with JWTs.
+//! A [tower](https://docs.rs/tower) layer that authenticates requests with JWTs.
 //!
 //! [`JwtAuthLayer`] takes the token from `Authorization: Bearer …`, a cookie or a header of your
 //! choosing, verifies it against your identity provider's keys, checks its claims the way the

@@ -66,7 +66,11 @@ impl Challenge {
             return Some(self.bare.clone());
         };
         let mut value = format!("Bearer realm=\"{}\", error=\"{code}\"", self.realm);
-        let _ = write!(value, ", error_description=\"{}\"", sanitize(error.description()));
+        let _ = write!(
+            value,
+            ", error_description=\"{}\"",
+            sanitize(error.description())
+        );
         Some(HeaderValue::try_from(value).unwrap_or_else(|_| self.bare.clone()))
     }
 

@@ -36,13 +36,19 @@ pub struct JwtAuth<S, C, R> {
 
 impl<S: Clone, C, R: Clone> Clone for JwtAuth<S, C, R> {
     fn clone(&self) -> Self {
-        Self { inner: self.inner.clone(), layer: self.layer.clone() }
+        Self {
+            inner: self.inner.clone(),
+            layer: self.layer.clone(),
+        }
     }
 }
 
 impl<S: fmt::Debug, C, R: fmt::Debug> fmt::Debug for JwtAuth<S, C, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JwtAuth").field("inner", &self.inner).field("layer", &self.layer).finish()
+        f.debug_struct("JwtAuth")
+            .field("inner", &self.inner)
+            .field("layer", &self.layer)
+            .finish()
     }
 }
 
@@ -113,8 +119,10 @@ where
                 ResponseFuture::inner(self.inner.call(req))
             }
             Err(error) => {
-                let response =
-                    self.layer.responder.response_for_auth_error(error, &config.challenge);
+                let response = self
+                    .layer
+                    .responder
+                    .response_for_auth_error(error, &config.challenge);
                 ResponseFuture::rejected(response)
             }
         }

@@ -61,7 +61,10 @@ pub struct TestKey {
 
 impl fmt::Debug for TestKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TestKey").field("alg", &self.alg).field("kid", &self.kid).finish_non_exhaustive()
+        f.debug_struct("TestKey")
+            .field("alg", &self.alg)
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
     }
 }
 
@@ -100,15 +103,25 @@ impl TestKey {
                 SystemRandom::new().fill(&mut bytes).expect("random bytes");
                 Secret::Hmac(Arc::new(bytes))
             }
-            _ => Secret::Rsa(Arc::new(RsaKeyPair::generate(KeySize::Rsa2048).expect("keygen"))),
+            _ => Secret::Rsa(Arc::new(
+                RsaKeyPair::generate(KeySize::Rsa2048).expect("keygen"),
+            )),
         };
-        Self { alg, kid: None, secret }
+        Self {
+            alg,
+            kid: None,
+            secret,
+        }
     }
 
     /// An HMAC key with a given secret (any length: also for keys a verifier must refuse).
     #[must_use]
     pub fn hmac(alg: Algorithm, secret: impl Into<Vec<u8>>) -> Self {
-        Self { alg, kid: None, secret: Secret::Hmac(Arc::new(secret.into())) }
+        Self {
+            alg,
+            kid: None,
+            secret: Secret::Hmac(Arc::new(secret.into())),
+        }
     }
 
     /// Sets the key id written into the JWK and into token headers.
@@ -242,10 +255,15 @@ impl TestKey {
         match &self.secret {
             Secret::Rsa(kp) => {
                 let mut sig = vec![0; kp.public_modulus_len()];
-                kp.sign(rsa_padding(self.alg), &rng, message, &mut sig).expect("RSA signing");
+                kp.sign(rsa_padding(self.alg), &rng, message, &mut sig)
+                    .expect("RSA signing");
                 sig
             }
-            Secret::Ec(kp, _) => kp.sign(&rng, message).expect("ECDSA signing").as_ref().to_vec(),
+            Secret::Ec(kp, _) => kp
+                .sign(&rng, message)
+                .expect("ECDSA signing")
+                .as_ref()
+                .to_vec(),
             Secret::Ed(kp) => kp.sign(message).as_ref().to_vec(),
             Secret::Hmac(secret) => {
                 let alg = match self.alg {
@@ -253,7 +271,9 @@ impl TestKey {
                     Algorithm::HS512 => hmac::HMAC_SHA512,
                     _ => hmac::HMAC_SHA256,
                 };
-                hmac::sign(&hmac::Key::new(alg, secret), message).as_ref().to_vec()
+                hmac::sign(&hmac::Key::new(alg, secret), message)
+                    .as_ref()
+                    .to_vec()
             }
         }
     }

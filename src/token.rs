@@ -158,7 +158,9 @@ impl<'a> OneValue<'a> {
         }
         match as_b64token(token) {
             Some(token) => Found::Token(token),
-            None => Found::Invalid(AuthError::malformed("token has characters outside b64token")),
+            None => Found::Invalid(AuthError::malformed(
+                "token has characters outside b64token",
+            )),
         }
     }
 }
@@ -201,7 +203,10 @@ fn cookie_values<'h>(header: &'h [u8], name: &[u8], mut found: impl FnMut(&'h [u
 fn trim_ows(bytes: &[u8]) -> &[u8] {
     let is_ows = |b: &u8| *b == b' ' || *b == b'\t';
     let start = bytes.iter().position(|b| !is_ows(b)).unwrap_or(bytes.len());
-    let end = bytes.iter().rposition(|b| !is_ows(b)).map_or(start, |i| i + 1);
+    let end = bytes
+        .iter()
+        .rposition(|b| !is_ows(b))
+        .map_or(start, |i| i + 1);
     &bytes[start..end]
 }
 
@@ -255,14 +260,29 @@ mod tests {
 
     #[test]
     fn bearer_scheme_is_case_insensitive_with_one_or_more_spaces() {
-        for v in ["Bearer a.b.c", "bearer a.b.c", "BEARER   a.b.c", "Bearer a.b.c  "] {
-            assert_eq!(bearer(&[("authorization", v.as_bytes())]), Ok(Some("a.b.c".into())), "{v}");
+        for v in [
+            "Bearer a.b.c",
+            "bearer a.b.c",
+            "BEARER   a.b.c",
+            "Bearer a.b.c  ",
+        ] {
+            assert_eq!(
+                bearer(&[("authorization", v.as_bytes())]),
+                Ok(Some("a.b.c".into())),
+                "{v}"
+            );
         }
     }
 
     #[test]
     fn other_schemes_are_no_token() {
-        for v in ["Basic dXNlcjpwYXNz", "DPoP a.b.c", "a.b.c", "Bearera.b.c", "Token Bearer a.b.c"] {
+        for v in [
+            "Basic dXNlcjpwYXNz",
+            "DPoP a.b.c",
+            "a.b.c",
+            "Bearera.b.c",
+            "Token Bearer a.b.c",
+        ] {
             assert_eq!(bearer(&[("authorization", v.as_bytes())]), Ok(None), "{v}");
         }
         assert_eq!(bearer(&[]), Ok(None));
@@ -270,38 +290,82 @@ mod tests {
 
     #[test]
     fn empty_or_malformed_bearer_is_invalid_token() {
-        for v in [&b"Bearer"[..], b"Bearer    ", b"Bearer a b", b"Bearer a\"b", b"Bearer \xc3\xa9", b"Bearer ="] {
-            assert_eq!(bearer(&[("authorization", v)]), Err(AuthErrorKind::Malformed), "{v:?}");
+        for v in [
+            &b"Bearer"[..],
+            b"Bearer    ",
+            b"Bearer a b",
+            b"Bearer a\"b",
+            b"Bearer \xc3\xa9",
+            b"Bearer =",
+        ] {
+            assert_eq!(
+                bearer(&[("authorization", v)]),
+                Err(AuthErrorKind::Malformed),
+                "{v:?}"
+            );
         }
-        assert_eq!(bearer(&[("authorization", b"Bearer abc==")]), Ok(Some("abc==".into())));
+        assert_eq!(
+            bearer(&[("authorization", b"Bearer abc==")]),
+            Ok(Some("abc==".into()))
+        );
     }
 
     #[test]
     fn two_different_bearer_tokens_conflict_but_duplicates_are_fine() {
-        let a = &[("authorization", &b"Bearer a.b.c"[..]), ("authorization", b"Bearer x.y.z")];
+        let a = &[
+            ("authorization", &b"Bearer a.b.c"[..]),
+            ("authorization", b"Bearer x.y.z"),
+        ];
         assert_eq!(bearer(a), Err(AuthErrorKind::InvalidRequest));
-        let same = &[("authorization", &b"Bearer a.b.c"[..]), ("authorization", b"bearer  a.b.c")];
+        let same = &[
+            ("authorization", &b"Bearer a.b.c"[..]),
+            ("authorization", b"bearer  a.b.c"),
+        ];
         assert_eq!(bearer(same), Ok(Some("a.b.c".into())));
-        let mixed = &[("authorization", &b"Basic Zm9v"[..]), ("authorization", b"Bearer a.b.c")];
+        let mixed = &[
+            ("authorization", &b"Basic Zm9v"[..]),
+            ("authorization", b"Bearer a.b.c"),
+        ];
         assert_eq!(bearer(mixed), Ok(Some("a.b.c".into())));
     }
 
     #[test]
     fn oversized_token_is_refused() {
         let big = format!("Bearer {}", "a".repeat(20_000));
-        assert_eq!(bearer(&[("authorization", big.as_bytes())]), Err(AuthErrorKind::TooLarge));
+        assert_eq!(
+            bearer(&[("authorization", big.as_bytes())]),
+            Err(AuthErrorKind::TooLarge)
+        );
     }
 
     #[test]
     fn cookies_are_read_from_every_cookie_header() {
-        assert_eq!(cookie(&[("cookie", b"x=1; at=a.b.c; y=2")]), Ok(Some("a.b.c".into())));
-        assert_eq!(cookie(&[("cookie", b"x=1"), ("cookie", b"at=a.b.c")]), Ok(Some("a.b.c".into())));
-        assert_eq!(cookie(&[("cookie", b"at=\"a.b.c\"")]), Ok(Some("a.b.c".into())));
+        assert_eq!(
+            cookie(&[("cookie", b"x=1; at=a.b.c; y=2")]),
+            Ok(Some("a.b.c".into()))
+        );
+        assert_eq!(
+            cookie(&[("cookie", b"x=1"), ("cookie", b"at=a.b.c")]),
+            Ok(Some("a.b.c".into()))
+        );
+        assert_eq!(
+            cookie(&[("cookie", b"at=\"a.b.c\"")]),
+            Ok(Some("a.b.c".into()))
+        );
         assert_eq!(cookie(&[("cookie", b"xat=a.b.c; at_=1")]), Ok(None));
         assert_eq!(cookie(&[("cookie", b"at=")]), Ok(None));
-        assert_eq!(cookie(&[("cookie", b"at=a.b.c"), ("cookie", b"at=x.y.z")]), Err(AuthErrorKind::InvalidRequest));
-        assert_eq!(cookie(&[("cookie", b"at=a.b.c; at=a.b.c")]), Ok(Some("a.b.c".into())));
-        assert_eq!(cookie(&[("cookie", b"at=a%20b")]), Err(AuthErrorKind::Malformed));
+        assert_eq!(
+            cookie(&[("cookie", b"at=a.b.c"), ("cookie", b"at=x.y.z")]),
+            Err(AuthErrorKind::InvalidRequest)
+        );
+        assert_eq!(
+            cookie(&[("cookie", b"at=a.b.c; at=a.b.c")]),
+            Ok(Some("a.b.c".into()))
+        );
+        assert_eq!(
+            cookie(&[("cookie", b"at=a%20b")]),
+            Err(AuthErrorKind::Malformed)
+        );
     }
 
     #[test]

@@ -49,14 +49,25 @@ pub struct Verifier<C> {
 
 impl<C> Clone for Verifier<C> {
     fn clone(&self) -> Self {
-        Self { shared: Arc::clone(&self.shared), _claims: PhantomData }
+        Self {
+            shared: Arc::clone(&self.shared),
+            _claims: PhantomData,
+        }
     }
 }
 
 impl<C> fmt::Debug for Verifier<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Verifier")
-            .field("issuers", &self.shared.issuers.iter().map(|i| &i.iss).collect::<Vec<_>>())
+            .field(
+                "issuers",
+                &self
+                    .shared
+                    .issuers
+                    .iter()
+                    .map(|i| &i.iss)
+                    .collect::<Vec<_>>(),
+            )
             .field("algorithms", &self.shared.allowed)
             .field("leeway", &self.shared.leeway)
             .finish_non_exhaustive()
@@ -105,18 +116,19 @@ pub struct IssuerStatus {
 
 impl<C> Verifier<C> {
     /// A builder; [`JwtAuthBuilder::build_verifier`] finishes it.
-    #[must_use]
     pub fn builder() -> JwtAuthBuilder<C> {
         JwtAuthBuilder::new()
     }
 
     pub(crate) fn from_shared(shared: Shared) -> Self {
-        Self { shared: Arc::new(shared), _claims: PhantomData }
+        Self {
+            shared: Arc::new(shared),
+            _claims: PhantomData,
+        }
     }
 
     /// A layer with default layer settings (bearer header, required authentication) that shares
     /// this verifier's key stores. See [`JwtAuthLayer`] for the layer's own settings.
-    #[must_use]
     pub fn layer(&self) -> JwtAuthLayer<C> {
         JwtAuthLayer::new(self.clone())
     }
@@ -155,10 +167,12 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
             return Err(AuthError::malformed("claims are not a JSON object"));
         }
         let mut de = serde_json::Deserializer::from_slice(&payload);
-        let raw = ClaimsSeed { required: &shared.required }
-            .deserialize(&mut de)
-            .and_then(|raw| de.end().map(|()| raw))
-            .map_err(|e| AuthError::malformed("claims are not a valid JSON object").with_source(e))?;
+        let raw = ClaimsSeed {
+            required: &shared.required,
+        }
+        .deserialize(&mut de)
+        .and_then(|raw| de.end().map(|()| raw))
+        .map_err(|e| AuthError::malformed("claims are not a valid JSON object").with_source(e))?;
 
         let issuer = match &raw.iss {
             Some(Loose::Ok(iss)) => shared.issuers.iter().find(|i| i.iss == *iss),
@@ -174,20 +188,32 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
         self.check_claims(&raw, issuer)?;
 
         let registered = raw.to_registered().map_err(|WrongClaimType(_)| {
-            AuthError::new(AuthErrorKind::InvalidClaim, "registered claim of the wrong type")
+            AuthError::new(
+                AuthErrorKind::InvalidClaim,
+                "registered claim of the wrong type",
+            )
         })?;
         let claims: C = serde_json::from_slice(&payload).map_err(|e| {
-            AuthError::new(AuthErrorKind::InvalidClaim, "claims do not have the expected shape")
-                .with_source(e)
+            AuthError::new(
+                AuthErrorKind::InvalidClaim,
+                "claims do not have the expected shape",
+            )
+            .with_source(e)
         })?;
-        Ok(Verified { claims: Claims(Arc::new(claims)), registered: Claims(Arc::new(registered)) })
+        Ok(Verified {
+            claims: Claims(Arc::new(claims)),
+            registered: Claims(Arc::new(registered)),
+        })
     }
 
     fn check_claims(&self, raw: &RawClaims, issuer: &IssuerState) -> Result<(), AuthError> {
         let shared = &*self.shared;
         let invalid = |d| AuthError::new(AuthErrorKind::InvalidClaim, d);
         if raw.cnf {
-            return Err(AuthError::new(AuthErrorKind::SenderConstrained, "sender-constrained token"));
+            return Err(AuthError::new(
+                AuthErrorKind::SenderConstrained,
+                "sender-constrained token",
+            ));
         }
         let now = shared.clock.now_unix_secs();
         match raw.exp {
@@ -202,7 +228,10 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
             None => {}
             Some(Loose::WrongType) => return Err(invalid("nbf is not a number")),
             Some(Loose::Ok(nbf)) if now + shared.leeway < nbf => {
-                return Err(AuthError::new(AuthErrorKind::NotYetValid, "token not yet valid"));
+                return Err(AuthError::new(
+                    AuthErrorKind::NotYetValid,
+                    "token not yet valid",
+                ));
             }
             Some(Loose::Ok(_)) => {}
         }

@@ -1,5 +1,6 @@
 //! Every rejection path of the layer: the status, the exact `WWW-Authenticate`, `Cache-Control:
 //! no-store`, and that the inner service was never called. Plus the accepting paths they border.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
@@ -17,7 +18,9 @@ const NO_TOKEN: Option<&str> = Some(r#"Bearer realm="api""#);
 
 fn builder(keys: &[&TestKey]) -> tower_jwt_auth::JwtAuthBuilder<RegisteredClaims> {
     let jwks = tower_jwt_auth::testing::jwks(keys);
-    JwtAuthLayer::builder().issuer(Issuer::static_keys(ISS, jwks)).audience(AUD)
+    JwtAuthLayer::builder()
+        .issuer(Issuer::static_keys(ISS, jwks))
+        .audience(AUD)
 }
 
 /// RS256 and ES256 keys (each with its JWK `alg`), bearer first, then the `at` cookie.
@@ -41,7 +44,9 @@ fn good_token() -> String {
 
 #[tokio::test]
 async fn no_token_gets_401_without_error() {
-    call(&layer(), get().body(()).unwrap()).await.assert_rejected(401, NO_TOKEN);
+    call(&layer(), get().body(()).unwrap())
+        .await
+        .assert_rejected(401, NO_TOKEN);
 }
 
 #[tokio::test]
@@ -63,7 +68,11 @@ async fn other_schemes_and_bare_tokens_count_as_no_token() {
 #[tokio::test]
 async fn bearer_scheme_is_case_insensitive_and_takes_several_spaces() {
     let token = good_token();
-    for value in [format!("bearer {token}"), format!("BEARER {token}"), format!("Bearer    {token}")] {
+    for value in [
+        format!("bearer {token}"),
+        format!("BEARER {token}"),
+        format!("Bearer    {token}"),
+    ] {
         let req = get().header("authorization", value).body(()).unwrap();
         call(&layer(), req).await.assert_ok();
     }
@@ -75,14 +84,29 @@ async fn empty_or_malformed_bearer_gets_invalid_token() {
     let cases: Vec<(Vec<u8>, &str)> = vec![
         (b"Bearer".to_vec(), "empty bearer token"),
         (b"Bearer    ".to_vec(), "empty bearer token"),
-        (format!("Bearer {token} extra").into_bytes(), "token has characters outside b64token"),
-        (b"Bearer a\"b.c.d".to_vec(), "token has characters outside b64token"),
-        (b"Bearer \xc3\xa9t\xc3\xa9.a.b".to_vec(), "token has characters outside b64token"),
-        (b"Bearer a,b.c".to_vec(), "token has characters outside b64token"),
+        (
+            format!("Bearer {token} extra").into_bytes(),
+            "token has characters outside b64token",
+        ),
+        (
+            b"Bearer a\"b.c.d".to_vec(),
+            "token has characters outside b64token",
+        ),
+        (
+            b"Bearer \xc3\xa9t\xc3\xa9.a.b".to_vec(),
+            "token has characters outside b64token",
+        ),
+        (
+            b"Bearer a,b.c".to_vec(),
+            "token has characters outside b64token",
+        ),
     ];
     for (value, description) in cases {
         let req = get()
-            .header("authorization", http::HeaderValue::from_bytes(&value).unwrap())
+            .header(
+                "authorization",
+                http::HeaderValue::from_bytes(&value).unwrap(),
+            )
             .body(())
             .unwrap();
         call(&layer(), req).await.assert_invalid_token(description);
@@ -120,9 +144,16 @@ async fn identical_duplicate_bearer_headers_are_fine() {
 #[tokio::test]
 async fn oversized_token_gets_401_and_no_parse() {
     let huge = "a".repeat(1024 * 1024);
-    call(&layer(), bearer(&huge)).await.assert_invalid_token("token too large");
-    let limited = builder(&[&key(Algorithm::RS256)]).max_token_len(100).build().unwrap();
-    call(&limited, bearer(&good_token())).await.assert_invalid_token("token too large");
+    call(&layer(), bearer(&huge))
+        .await
+        .assert_invalid_token("token too large");
+    let limited = builder(&[&key(Algorithm::RS256)])
+        .max_token_len(100)
+        .build()
+        .unwrap();
+    call(&limited, bearer(&good_token()))
+        .await
+        .assert_invalid_token("token too large");
 }
 
 // ---------------------------------------------------------------- transport: cookies
@@ -130,10 +161,17 @@ async fn oversized_token_gets_401_and_no_parse() {
 #[tokio::test]
 async fn cookie_token_is_accepted_from_any_cookie_header() {
     let token = good_token();
-    let req = get().header("cookie", format!("a=1; at={token}; b=2")).body(()).unwrap();
+    let req = get()
+        .header("cookie", format!("a=1; at={token}; b=2"))
+        .body(())
+        .unwrap();
     call(&layer(), req).await.assert_ok();
     // HTTP/2 sends one `Cookie` header per cookie.
-    let req = get().header("cookie", "a=1").header("cookie", format!("at={token}")).body(()).unwrap();
+    let req = get()
+        .header("cookie", "a=1")
+        .header("cookie", format!("at={token}"))
+        .body(())
+        .unwrap();
     call(&layer(), req).await.assert_ok();
 }
 
@@ -152,16 +190,26 @@ async fn two_different_cookies_of_the_name_get_400() {
         ),
     );
     let token = good_token();
-    let req = get().header("cookie", format!("at={token}; at={token}")).body(()).unwrap();
+    let req = get()
+        .header("cookie", format!("at={token}; at={token}"))
+        .body(())
+        .unwrap();
     call(&layer(), req).await.assert_ok();
 }
 
 #[tokio::test]
 async fn malformed_cookie_gets_invalid_token() {
-    let req = get().header("cookie", "at=not%20a%20token").body(()).unwrap();
-    call(&layer(), req).await.assert_invalid_token("token has characters outside b64token");
+    let req = get()
+        .header("cookie", "at=not%20a%20token")
+        .body(())
+        .unwrap();
+    call(&layer(), req)
+        .await
+        .assert_invalid_token("token has characters outside b64token");
     let req = get().header("cookie", "at=a.b.c").body(()).unwrap();
-    call(&layer(), req).await.assert_invalid_token("header is not base64url");
+    call(&layer(), req)
+        .await
+        .assert_invalid_token("header is not base64url");
 }
 
 #[tokio::test]
@@ -199,7 +247,9 @@ async fn a_bad_bearer_is_not_rescued_by_a_good_cookie() {
         .header("cookie", format!("at={}", good_token()))
         .body(())
         .unwrap();
-    call(&layer(), req).await.assert_invalid_token("header is not base64url");
+    call(&layer(), req)
+        .await
+        .assert_invalid_token("header is not base64url");
 }
 
 #[tokio::test]
@@ -210,7 +260,10 @@ async fn custom_header_source() {
         .unwrap();
     let req = get().header("x-auth-token", good_token()).body(()).unwrap();
     call(&layer, req).await.assert_ok();
-    let req = get().header("authorization", format!("Bearer {}", good_token())).body(()).unwrap();
+    let req = get()
+        .header("authorization", format!("Bearer {}", good_token()))
+        .body(())
+        .unwrap();
     call(&layer, req).await.assert_rejected(401, NO_TOKEN);
 }
 
@@ -233,7 +286,9 @@ async fn every_supported_algorithm_verifies_when_allowed() {
     for alg in ALL_ASYMMETRIC {
         let k = key(alg);
         let layer = builder(&[&k]).build().unwrap();
-        call(&layer, bearer(&k.token(&good_claims()))).await.assert_ok();
+        call(&layer, bearer(&k.token(&good_claims())))
+            .await
+            .assert_ok();
     }
     let k = key(Algorithm::HS256);
     let layer = JwtAuthLayer::<RegisteredClaims>::builder()
@@ -242,7 +297,9 @@ async fn every_supported_algorithm_verifies_when_allowed() {
         .algorithms([Algorithm::HS256])
         .build()
         .unwrap();
-    call(&layer, bearer(&k.token(&good_claims()))).await.assert_ok();
+    call(&layer, bearer(&k.token(&good_claims())))
+        .await
+        .assert_ok();
 }
 
 #[tokio::test]
@@ -258,7 +315,12 @@ async fn every_algorithm_is_refused_off_the_allow_list() {
         let layer = JwtAuthLayer::<RegisteredClaims>::builder()
             .issuer(Issuer::static_keys(ISS, jwks))
             .audience(AUD)
-            .algorithms(family.into_iter().chain([Algorithm::RS256, Algorithm::ES256]).filter(|a| *a != alg))
+            .algorithms(
+                family
+                    .into_iter()
+                    .chain([Algorithm::RS256, Algorithm::ES256])
+                    .filter(|a| *a != alg),
+            )
             .build();
         let Ok(layer) = layer else {
             continue; // no other algorithm fits this key type (e.g. EdDSA): refused at build
@@ -267,8 +329,13 @@ async fn every_algorithm_is_refused_off_the_allow_list() {
         out.assert_invalid_token("algorithm not allowed");
     }
     let k = key(Algorithm::HS256);
-    let layer = builder(&[&key(Algorithm::RS256)]).algorithms([Algorithm::RS256]).build().unwrap();
-    call(&layer, bearer(&k.token(&good_claims()))).await.assert_invalid_token("algorithm not allowed");
+    let layer = builder(&[&key(Algorithm::RS256)])
+        .algorithms([Algorithm::RS256])
+        .build()
+        .unwrap();
+    call(&layer, bearer(&k.token(&good_claims())))
+        .await
+        .assert_invalid_token("algorithm not allowed");
 }
 
 #[tokio::test]
@@ -276,9 +343,14 @@ async fn a_key_with_its_own_alg_is_usable_only_with_that_alg() {
     // The RS256 JWK names `alg: RS256`; a PS256 signature by the same key is refused, even when
     // PS256 is on the allow-list.
     let k = key(Algorithm::RS256);
-    let layer = builder(&[&k]).algorithms([Algorithm::RS256, Algorithm::PS256]).build().unwrap();
+    let layer = builder(&[&k])
+        .algorithms([Algorithm::RS256, Algorithm::PS256])
+        .build()
+        .unwrap();
     let ps = k.clone().with_alg(Algorithm::PS256).token(&good_claims());
-    call(&layer, bearer(&ps)).await.assert_invalid_token("algorithm does not fit the key");
+    call(&layer, bearer(&ps))
+        .await
+        .assert_invalid_token("algorithm does not fit the key");
 }
 
 #[tokio::test]
@@ -299,7 +371,9 @@ async fn keys_without_alg_need_the_allow_list() {
         .algorithms([Algorithm::ES256])
         .build()
         .unwrap();
-    call(&layer, bearer(&k.token(&good_claims()))).await.assert_ok();
+    call(&layer, bearer(&k.token(&good_claims())))
+        .await
+        .assert_ok();
 }
 
 #[tokio::test]
@@ -328,13 +402,27 @@ async fn a_real_world_shaped_jwks_with_odd_members_still_verifies_the_good_keys(
         .audience(AUD)
         .build()
         .unwrap();
-    call(&layer, bearer(&rs.token(&good_claims()))).await.assert_ok();
-    call(&layer, bearer(&ed.token(&good_claims()))).await.assert_ok();
+    call(&layer, bearer(&rs.token(&good_claims())))
+        .await
+        .assert_ok();
+    call(&layer, bearer(&ed.token(&good_claims())))
+        .await
+        .assert_ok();
     let status = layer.verifier().status();
     let reasons: Vec<&str> = status[0].skipped.iter().map(|s| s.reason).collect();
-    assert_eq!(reasons.iter().filter(|r| **r == "unsupported `alg`").count(), 2, "{reasons:?}");
+    assert_eq!(
+        reasons
+            .iter()
+            .filter(|r| **r == "unsupported `alg`")
+            .count(),
+        2,
+        "{reasons:?}"
+    );
     assert!(reasons.contains(&"unsupported `kty`"), "{reasons:?}");
-    assert!(reasons.contains(&"malformed member (wrong type or duplicate)"), "{reasons:?}");
+    assert!(
+        reasons.contains(&"malformed member (wrong type or duplicate)"),
+        "{reasons:?}"
+    );
 }
 
 // ---------------------------------------------------------------- attacks on the header
@@ -348,8 +436,13 @@ async fn alg_none_in_any_spelling_is_refused() {
     let payload = tower_jwt_auth_b64(&good_claims().to_string());
     for alg in ["none", "None", "NONE", "nOnE"] {
         let header = tower_jwt_auth_b64(&json!({"alg": alg, "typ": "JWT"}).to_string());
-        for token in [format!("{header}.{payload}."), format!("{header}.{payload}.c2ln")] {
-            call(&layer(), bearer(&token)).await.assert_invalid_token("algorithm not allowed");
+        for token in [
+            format!("{header}.{payload}."),
+            format!("{header}.{payload}.c2ln"),
+        ] {
+            call(&layer(), bearer(&token))
+                .await
+                .assert_invalid_token("algorithm not allowed");
         }
     }
 }
@@ -363,9 +456,15 @@ fn tower_jwt_auth_b64(s: &str) -> String {
 async fn rs_to_hs_key_confusion_is_refused() {
     let rs = key(Algorithm::RS256);
     let pem = rs.public_key_pem().unwrap();
-    let layer = builder(&[&rs]).algorithms([Algorithm::RS256, Algorithm::HS256]).build().unwrap();
+    let layer = builder(&[&rs])
+        .algorithms([Algorithm::RS256, Algorithm::HS256])
+        .build()
+        .unwrap();
     // HS256 "signed" with the public key (as PEM and as the JWK's modulus) as the secret.
-    for secret in [pem.into_bytes(), rs.bare_jwk()["n"].as_str().unwrap().as_bytes().to_vec()] {
+    for secret in [
+        pem.into_bytes(),
+        rs.bare_jwk()["n"].as_str().unwrap().as_bytes().to_vec(),
+    ] {
         let forged = TestKey::hmac(Algorithm::HS256, secret).with_kid(rs.kid().unwrap());
         let out = call(&layer, bearer(&forged.token(&good_claims()))).await;
         out.assert_invalid_token("algorithm does not fit the key");
@@ -379,7 +478,9 @@ async fn rs_to_hs_key_confusion_is_refused() {
 async fn stripped_or_foreign_signature_is_refused() {
     let token = good_token();
     let (signing_input, _) = token.rsplit_once('.').unwrap();
-    call(&layer(), bearer(&format!("{signing_input}."))).await.assert_invalid_token("signature missing");
+    call(&layer(), bearer(&format!("{signing_input}.")))
+        .await
+        .assert_invalid_token("signature missing");
     let other = key_with_kid(Algorithm::RS256, "other").token(&good_claims());
     let other_sig = other.rsplit_once('.').unwrap().1;
     call(&layer(), bearer(&format!("{signing_input}.{other_sig}")))
@@ -392,31 +493,70 @@ async fn tampered_claims_are_refused() {
     let token = good_token();
     let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
     parts[1] = tower_jwt_auth_b64(&claims_with(json!({"sub": "admin"})).to_string());
-    call(&layer(), bearer(&parts.join("."))).await.assert_invalid_token("signature invalid");
+    call(&layer(), bearer(&parts.join(".")))
+        .await
+        .assert_invalid_token("signature invalid");
 }
 
 #[tokio::test]
 async fn crit_and_cty_headers_are_refused() {
     let kid = alg_name(Algorithm::RS256);
-    let out = call(&layer(), bearer(&header_token(json!({"alg":"RS256","kid":kid,"crit":["exp"]})))).await;
+    let out = call(
+        &layer(),
+        bearer(&header_token(
+            json!({"alg":"RS256","kid":kid,"crit":["exp"]}),
+        )),
+    )
+    .await;
     out.assert_invalid_token("crit header not supported");
-    let out = call(&layer(), bearer(&header_token(json!({"alg":"RS256","kid":kid,"b64":false,"crit":["b64"]})))).await;
+    let out = call(
+        &layer(),
+        bearer(&header_token(
+            json!({"alg":"RS256","kid":kid,"b64":false,"crit":["b64"]}),
+        )),
+    )
+    .await;
     out.assert_invalid_token("crit header not supported");
-    let out = call(&layer(), bearer(&header_token(json!({"alg":"RS256","kid":kid,"cty":"JWT"})))).await;
+    let out = call(
+        &layer(),
+        bearer(&header_token(json!({"alg":"RS256","kid":kid,"cty":"JWT"}))),
+    )
+    .await;
     out.assert_invalid_token("nested tokens not supported");
 }
 
 #[tokio::test]
 async fn foreign_typ_values_are_refused() {
     let kid = alg_name(Algorithm::RS256);
-    for typ in [json!("dpop+jwt"), json!("secevent+jwt"), json!("logout+jwt"), json!("JWE"), json!(1), json!(null)] {
-        let out = call(&layer(), bearer(&header_token(json!({"alg":"RS256","kid":kid,"typ":typ})))).await;
+    for typ in [
+        json!("dpop+jwt"),
+        json!("secevent+jwt"),
+        json!("logout+jwt"),
+        json!("JWE"),
+        json!(1),
+        json!(null),
+    ] {
+        let out = call(
+            &layer(),
+            bearer(&header_token(json!({"alg":"RS256","kid":kid,"typ":typ}))),
+        )
+        .await;
         out.assert_invalid_token("token type not accepted");
     }
     for typ in ["JWT", "at+jwt", "application/at+jwt", "AT+JWT"] {
-        call(&layer(), bearer(&header_token(json!({"alg":"RS256","kid":kid,"typ":typ})))).await.assert_ok();
+        call(
+            &layer(),
+            bearer(&header_token(json!({"alg":"RS256","kid":kid,"typ":typ}))),
+        )
+        .await
+        .assert_ok();
     }
-    call(&layer(), bearer(&header_token(json!({"alg":"RS256","kid":kid})))).await.assert_ok();
+    call(
+        &layer(),
+        bearer(&header_token(json!({"alg":"RS256","kid":kid}))),
+    )
+    .await
+    .assert_ok();
 }
 
 #[tokio::test]
@@ -444,7 +584,9 @@ async fn duplicate_claims_are_refused() {
         format!(r#"{{"iss":"{ISS}","aud":"{AUD}","exp":{exp},"sub":"a","sub":"b"}}"#),
     ] {
         let token = k.sign_parts(r#"{"alg":"RS256","kid":"RS256"}"#, claims.as_bytes());
-        call(&layer(), bearer(&token)).await.assert_invalid_token("claims are not a valid JSON object");
+        call(&layer(), bearer(&token))
+            .await
+            .assert_invalid_token("claims are not a valid JSON object");
     }
 }
 
@@ -482,15 +624,26 @@ async fn jku_x5u_and_embedded_jwk_are_never_used() {
     out.assert_invalid_token("signature invalid");
     // A legitimate token carrying a jku is judged on our keys; the jku is ignored.
     let kid = alg_name(Algorithm::RS256);
-    call(&layer(), bearer(&header_token(json!({"alg":"RS256","kid":kid,"jku":url})))).await.assert_ok();
+    call(
+        &layer(),
+        bearer(&header_token(json!({"alg":"RS256","kid":kid,"jku":url}))),
+    )
+    .await
+    .assert_ok();
     tokio::task::yield_now().await;
-    assert_eq!(connections.load(Ordering::SeqCst), 0, "nothing may be fetched");
+    assert_eq!(
+        connections.load(Ordering::SeqCst),
+        0,
+        "nothing may be fetched"
+    );
 }
 
 #[tokio::test]
 async fn unknown_kid_is_refused() {
     let k = key(Algorithm::RS256).with_kid("not-in-the-set");
-    call(&layer(), bearer(&k.token(&good_claims()))).await.assert_invalid_token("no key for this token");
+    call(&layer(), bearer(&k.token(&good_claims())))
+        .await
+        .assert_invalid_token("no key for this token");
 }
 
 #[tokio::test]
@@ -504,8 +657,12 @@ async fn kidless_tokens_are_tried_against_keys_of_their_family() {
 
 #[tokio::test]
 async fn sender_constrained_tokens_are_refused() {
-    let token = rs256(&claims_with(json!({"cnf": {"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}})));
-    call(&layer(), bearer(&token)).await.assert_invalid_token("sender-constrained token");
+    let token = rs256(&claims_with(
+        json!({"cnf": {"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}}),
+    ));
+    call(&layer(), bearer(&token))
+        .await
+        .assert_invalid_token("sender-constrained token");
 }
 
 #[tokio::test]
@@ -519,40 +676,64 @@ async fn expired_and_not_yet_valid_tokens_are_refused() {
         (json!({"iat": "yesterday"}), "iat is not a number"),
     ];
     for (change, description) in cases {
-        call(&layer(), bearer(&rs256(&claims_with(change)))).await.assert_invalid_token(description);
+        call(&layer(), bearer(&rs256(&claims_with(change))))
+            .await
+            .assert_invalid_token(description);
     }
 }
 
 #[tokio::test]
 async fn leeway_is_sixty_seconds_by_default_and_uses_the_clock() {
     let base = 1_700_000_000;
-    let layer = builder(&[&key(Algorithm::RS256)]).clock(FixedClock(base as f64)).build().unwrap();
+    let layer = builder(&[&key(Algorithm::RS256)])
+        .clock(FixedClock(base as f64))
+        .build()
+        .unwrap();
     let at = |exp: i64, nbf: i64| rs256(&claims_with(json!({"exp": exp, "nbf": nbf})));
     call(&layer, bearer(&at(base - 59, base))).await.assert_ok();
-    call(&layer, bearer(&at(base - 60, base))).await.assert_invalid_token("token expired");
-    call(&layer, bearer(&at(base + 600, base + 59))).await.assert_ok();
-    call(&layer, bearer(&at(base + 600, base + 61))).await.assert_invalid_token("token not yet valid");
+    call(&layer, bearer(&at(base - 60, base)))
+        .await
+        .assert_invalid_token("token expired");
+    call(&layer, bearer(&at(base + 600, base + 59)))
+        .await
+        .assert_ok();
+    call(&layer, bearer(&at(base + 600, base + 61)))
+        .await
+        .assert_invalid_token("token not yet valid");
 
     let strict = builder(&[&key(Algorithm::RS256)])
         .clock(FixedClock(base as f64))
         .leeway(std::time::Duration::ZERO)
         .build()
         .unwrap();
-    call(&strict, bearer(&at(base, base))).await.assert_invalid_token("token expired");
+    call(&strict, bearer(&at(base, base)))
+        .await
+        .assert_invalid_token("token expired");
     call(&strict, bearer(&at(base + 1, base))).await.assert_ok();
 }
 
 #[tokio::test]
 async fn issuer_must_be_one_exact_string() {
     let cases = [
-        (json!({"iss": "https://issuer.example/"}), "issuer not accepted"),
-        (json!({"iss": "https://ISSUER.example"}), "issuer not accepted"),
+        (
+            json!({"iss": "https://issuer.example/"}),
+            "issuer not accepted",
+        ),
+        (
+            json!({"iss": "https://ISSUER.example"}),
+            "issuer not accepted",
+        ),
         (json!({"iss": [ISS]}), "issuer not accepted"),
-        (json!({"iss": [ISS, "https://evil.example"]}), "issuer not accepted"),
+        (
+            json!({"iss": [ISS, "https://evil.example"]}),
+            "issuer not accepted",
+        ),
         (json!({"iss": null}), "issuer missing"),
     ];
     for (change, description) in cases {
-        call(&layer(), bearer(&rs256(&claims_with(change)))).await.assert_invalid_token(description);
+        call(&layer(), bearer(&rs256(&claims_with(change))))
+            .await
+            .assert_invalid_token(description);
     }
 }
 
@@ -560,25 +741,39 @@ async fn issuer_must_be_one_exact_string() {
 async fn audience_must_name_a_configured_audience() {
     let cases = [
         (json!({"aud": "api://other"}), "audience not accepted"),
-        (json!({"aud": ["api://other", "api://more"]}), "audience not accepted"),
+        (
+            json!({"aud": ["api://other", "api://more"]}),
+            "audience not accepted",
+        ),
         (json!({"aud": [AUD, 7]}), "audience not accepted"),
         (json!({"aud": 7}), "audience not accepted"),
         (json!({"aud": null}), "audience missing"),
     ];
     for (change, description) in cases {
-        call(&layer(), bearer(&rs256(&claims_with(change)))).await.assert_invalid_token(description);
+        call(&layer(), bearer(&rs256(&claims_with(change))))
+            .await
+            .assert_invalid_token(description);
     }
-    call(&layer(), bearer(&rs256(&claims_with(json!({"aud": ["api://other", AUD]}))))).await.assert_ok();
+    call(
+        &layer(),
+        bearer(&rs256(&claims_with(json!({"aud": ["api://other", AUD]})))),
+    )
+    .await
+    .assert_ok();
 }
 
 #[tokio::test]
 async fn required_claims_are_enforced() {
-    let layer =
-        builder(&[&key(Algorithm::RS256)]).required_claims(["jti", "tenant"]).build().unwrap();
+    let layer = builder(&[&key(Algorithm::RS256)])
+        .required_claims(["jti", "tenant"])
+        .build()
+        .unwrap();
     let out = call(&layer, bearer(&good_token())).await;
     out.assert_invalid_token("required claim missing");
     let token = rs256(&claims_with(json!({"jti": "1"})));
-    call(&layer, bearer(&token)).await.assert_invalid_token("required claim missing");
+    call(&layer, bearer(&token))
+        .await
+        .assert_invalid_token("required claim missing");
     let token = rs256(&claims_with(json!({"jti": "1", "tenant": "t"})));
     call(&layer, bearer(&token)).await.assert_ok();
 }
@@ -595,7 +790,9 @@ async fn claims_that_do_not_fit_the_type_are_refused() {
         .audience(AUD)
         .build()
         .unwrap();
-    call(&layer, bearer(&good_token())).await.assert_invalid_token("claims do not have the expected shape");
+    call(&layer, bearer(&good_token()))
+        .await
+        .assert_invalid_token("claims do not have the expected shape");
 }
 
 // ---------------------------------------------------------------- garbage
@@ -607,25 +804,57 @@ async fn garbage_tokens_get_clear_4xx_and_no_panic() {
     let (h, rest) = good.split_once('.').unwrap();
     let (p, s) = rest.split_once('.').unwrap();
     let cases: Vec<(String, &str)> = vec![
-        (format!("{h}=.{p}.{s}"), "token has characters outside b64token"),
+        (
+            format!("{h}=.{p}.{s}"),
+            "token has characters outside b64token",
+        ),
         (format!("{h}.{p}.{s}="), "signature is not base64url"),
         (format!("{h}.{p}.{s}.extra"), "token is not a compact JWS"),
         (format!("{h}.{p}"), "token is not a compact JWS"),
         (format!("{h}..{p}.{s}"), "token is not a compact JWS"),
         ("a.b.c".to_owned(), "header is not base64url"),
-        (format!("{}.{p}.{s}", tower_jwt_auth_b64("not json")), "header is not a JSON object"),
-        (format!("{}.{p}.{s}", tower_jwt_auth_b64("{\"alg\":")), "header is not a valid JSON object"),
-        (format!("{}.{p}.{s}", tower_jwt_auth_b64(r#"["RS256"]"#)), "header is not a JSON object"),
-        (k.sign_parts(r#"{"alg":"RS256","kid":"RS256"}"#, b"not json"), "claims are not a JSON object"),
-        (k.sign_parts(r#"{"alg":"RS256","kid":"RS256"}"#, b"[1,2]"), "claims are not a JSON object"),
-        (k.sign_parts(r#"{"alg":"RS256","kid":"RS256"}"#, b"{\"exp\":1"), "claims are not a valid JSON object"),
-        (k.sign_parts(r#"{"alg":"RS256","kid":"RS256"}"#, b"{} {}"), "claims are not a valid JSON object"),
-        (k.sign_parts(r#"{"alg":"RS256","kid":"RS256"}"#, b"\xff\xfe"), "claims are not a JSON object"),
-        (format!("{h}.{p}.{}", &s[..s.len() - 1]), "signature is not base64url"),
+        (
+            format!("{}.{p}.{s}", tower_jwt_auth_b64("not json")),
+            "header is not a JSON object",
+        ),
+        (
+            format!("{}.{p}.{s}", tower_jwt_auth_b64("{\"alg\":")),
+            "header is not a valid JSON object",
+        ),
+        (
+            format!("{}.{p}.{s}", tower_jwt_auth_b64(r#"["RS256"]"#)),
+            "header is not a JSON object",
+        ),
+        (
+            k.sign_parts(r#"{"alg":"RS256","kid":"RS256"}"#, b"not json"),
+            "claims are not a JSON object",
+        ),
+        (
+            k.sign_parts(r#"{"alg":"RS256","kid":"RS256"}"#, b"[1,2]"),
+            "claims are not a JSON object",
+        ),
+        (
+            k.sign_parts(r#"{"alg":"RS256","kid":"RS256"}"#, b"{\"exp\":1"),
+            "claims are not a valid JSON object",
+        ),
+        (
+            k.sign_parts(r#"{"alg":"RS256","kid":"RS256"}"#, b"{} {}"),
+            "claims are not a valid JSON object",
+        ),
+        (
+            k.sign_parts(r#"{"alg":"RS256","kid":"RS256"}"#, b"\xff\xfe"),
+            "claims are not a JSON object",
+        ),
+        (
+            format!("{h}.{p}.{}", &s[..s.len() - 1]),
+            "signature is not base64url",
+        ),
         ("...".to_owned(), "token is not a compact JWS"),
     ];
     for (token, description) in cases {
-        call(&layer(), bearer(&token)).await.assert_invalid_token(description);
+        call(&layer(), bearer(&token))
+            .await
+            .assert_invalid_token(description);
     }
     // 100,000 levels of nesting: skipped iteratively where the verifier ignores a member, and
     // refused by serde_json's recursion limit where the claims type reads it. No stack overflow.
@@ -647,7 +876,9 @@ async fn garbage_tokens_get_clear_4xx_and_no_panic() {
         .max_token_len(1024 * 1024)
         .build()
         .unwrap();
-    call(&layer, bearer(&token)).await.assert_invalid_token("claims do not have the expected shape");
+    call(&layer, bearer(&token))
+        .await
+        .assert_invalid_token("claims do not have the expected shape");
 }
 
 // ---------------------------------------------------------------- several issuers, optional mode
@@ -663,29 +894,49 @@ async fn each_issuer_is_checked_with_its_own_keys_and_audience() {
         .build()
         .unwrap();
     let claims = |iss: &str, aud: &str| claims_with(json!({"iss": iss, "aud": aud}));
-    call(&layer, bearer(&a.token(&claims("https://a.example", AUD)))).await.assert_ok();
-    call(&layer, bearer(&b.token(&claims("https://b.example", "api://b")))).await.assert_ok();
+    call(&layer, bearer(&a.token(&claims("https://a.example", AUD))))
+        .await
+        .assert_ok();
+    call(
+        &layer,
+        bearer(&b.token(&claims("https://b.example", "api://b"))),
+    )
+    .await
+    .assert_ok();
     // B's audience replaces the layer-wide one for B.
     call(&layer, bearer(&b.token(&claims("https://b.example", AUD))))
         .await
         .assert_invalid_token("audience not accepted");
     // A's key cannot sign for B, even with B's kid.
-    let forged = a.clone().with_kid("b").token(&claims("https://b.example", "api://b"));
-    call(&layer, bearer(&forged)).await.assert_invalid_token("signature invalid");
+    let forged = a
+        .clone()
+        .with_kid("b")
+        .token(&claims("https://b.example", "api://b"));
+    call(&layer, bearer(&forged))
+        .await
+        .assert_invalid_token("signature invalid");
 }
 
 #[tokio::test]
 async fn optional_mode_lets_anonymous_through_but_not_bad_tokens() {
-    let layer = builder(&[&key(Algorithm::RS256)]).optional().build().unwrap();
+    let layer = builder(&[&key(Algorithm::RS256)])
+        .optional()
+        .build()
+        .unwrap();
     let out = call(&layer, get().body(()).unwrap()).await;
     out.assert_ok();
     assert_eq!(out.body, "anonymous");
     call(&layer, bearer(&good_token())).await.assert_ok();
-    call(&layer, bearer(&rs256(&claims_with(json!({"exp": now() - 3600})))))
-        .await
-        .assert_invalid_token("token expired");
+    call(
+        &layer,
+        bearer(&rs256(&claims_with(json!({"exp": now() - 3600})))),
+    )
+    .await
+    .assert_invalid_token("token expired");
     let optional = layer.clone().optional();
-    call(&optional, bearer("x")).await.assert_invalid_token("token is not a compact JWS");
+    call(&optional, bearer("x"))
+        .await
+        .assert_invalid_token("token is not a compact JWS");
 }
 
 #[tokio::test]
@@ -705,10 +956,17 @@ async fn custom_responder_replaces_the_default() {
         async { Ok::<_, std::convert::Infallible>(http::Response::new(String::new())) }
     });
     let svc = tower::Layer::layer(&layer, inner);
-    let response = tower::ServiceExt::oneshot(svc, bearer("a.b.c")).await.unwrap();
+    let response = tower::ServiceExt::oneshot(svc, bearer("a.b.c"))
+        .await
+        .unwrap();
     assert_eq!(response.status(), 401);
     assert_eq!(response.body(), r#"{"error":"malformed"}"#);
-    assert!(response.headers()["www-authenticate"].to_str().unwrap().contains("invalid_token"));
+    assert!(
+        response.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .contains("invalid_token")
+    );
     assert_eq!(calls.load(Ordering::SeqCst), 0);
 }
 
@@ -721,7 +979,10 @@ async fn configuration_errors_come_from_build_not_panics() {
         .build()
         .unwrap_err();
     assert_eq!(no_aud, ConfigError::NoAudience);
-    let none = JwtAuthLayer::<RegisteredClaims>::builder().audience(AUD).build().unwrap_err();
+    let none = JwtAuthLayer::<RegisteredClaims>::builder()
+        .audience(AUD)
+        .build()
+        .unwrap_err();
     assert_eq!(none, ConfigError::NoIssuer);
     let weak = JwtAuthLayer::<RegisteredClaims>::builder()
         .issuer(Issuer::hmac(ISS, [1u8; 40]))
@@ -729,26 +990,43 @@ async fn configuration_errors_come_from_build_not_panics() {
         .algorithms([Algorithm::HS256, Algorithm::HS384])
         .build()
         .unwrap_err();
-    assert_eq!(weak, ConfigError::WeakHmacSecret { issuer: ISS.into(), min_len: 48, len: 40 });
+    assert_eq!(
+        weak,
+        ConfigError::WeakHmacSecret {
+            issuer: ISS.into(),
+            min_len: 48,
+            len: 40
+        }
+    );
     let not_jwks = JwtAuthLayer::<RegisteredClaims>::builder()
         .issuer(Issuer::static_keys(ISS, "[]"))
         .audience(AUD)
         .build()
         .unwrap_err();
     assert!(matches!(not_jwks, ConfigError::InvalidKeySet { .. }));
-    let bad_cookie = builder(&[&k]).token_source(TokenSource::cookie("a b")).build().unwrap_err();
+    let bad_cookie = builder(&[&k])
+        .token_source(TokenSource::cookie("a b"))
+        .build()
+        .unwrap_err();
     assert!(matches!(bad_cookie, ConfigError::InvalidValue { .. }));
     let skip = JwtAuthLayer::<RegisteredClaims>::builder()
         .issuer(Issuer::static_keys(ISS, k.jwks()))
         .insecure_skip_audience()
         .build()
         .unwrap();
-    call(&skip, bearer(&rs256(&claims_with(json!({"aud": null}))))).await.assert_ok();
+    call(&skip, bearer(&rs256(&claims_with(json!({"aud": null})))))
+        .await
+        .assert_ok();
 }
 
 #[tokio::test]
 async fn pem_keys_work_with_the_allow_list() {
-    for alg in [Algorithm::RS256, Algorithm::ES256, Algorithm::ES384, Algorithm::EdDSA] {
+    for alg in [
+        Algorithm::RS256,
+        Algorithm::ES256,
+        Algorithm::ES384,
+        Algorithm::EdDSA,
+    ] {
         let k = key(alg);
         let layer = JwtAuthLayer::<RegisteredClaims>::builder()
             .issuer(Issuer::pem(ISS, k.public_key_pem().unwrap()))
@@ -756,6 +1034,8 @@ async fn pem_keys_work_with_the_allow_list() {
             .algorithms([alg])
             .build()
             .unwrap_or_else(|e| panic!("{alg:?}: {e}"));
-        call(&layer, bearer(&k.token(&good_claims()))).await.assert_ok();
+        call(&layer, bearer(&k.token(&good_claims())))
+            .await
+            .assert_ok();
     }
 }

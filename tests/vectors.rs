@@ -3,6 +3,7 @@
 //! through the full [`Verifier`].
 //!
 //! Where the vectors README documents an ambiguity, the choice is written next to the case.
+#![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -17,8 +18,12 @@ fn vectors_dir() -> PathBuf {
 
 fn load(path: &str) -> Value {
     let path = vectors_dir().join(path);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (the vectors live in ../shared/vectors)", path.display()));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (the vectors live in ../shared/vectors)",
+            path.display()
+        )
+    });
     serde_json::from_str(&text).expect("vector file is JSON")
 }
 
@@ -91,8 +96,10 @@ fn wycheproof_jws_without_hmac() {
     let (count, differing) =
         run_wycheproof("wycheproof/json_web_signature_test.json", &WITHOUT_HMAC);
     assert_eq!(count, 401);
-    let mut expected =
-        expect(&[1, 347, 348, 351, 352, 357, 358, 359, 372, 373, 376, 377], "rejected");
+    let mut expected = expect(
+        &[1, 347, 348, 351, 352, 357, 358, 359, 372, 373, 376, 377],
+        "rejected",
+    );
     expected.extend(expect(&[346, 350], "rejected"));
     assert_eq!(differing, expected);
 }
@@ -152,7 +159,9 @@ fn rfc7515_appendix_a_signatures_verify() {
     let mut checked = 0;
     for example in doc.as_array().expect("list") {
         let name = example["name"].as_str().unwrap_or_default();
-        let Some(jws) = example["jws"].as_str() else { continue }; // A.6 is JSON serialization
+        let Some(jws) = example["jws"].as_str() else {
+            continue;
+        }; // A.6 is JSON serialization
         let alg = match example["alg"].as_str() {
             Some("HS256") => Algorithm::HS256,
             Some("RS256") => Algorithm::RS256,
@@ -166,10 +175,19 @@ fn rfc7515_appendix_a_signatures_verify() {
                 continue;
             }
         };
-        let key = if example["public_jwk"].is_object() { &example["public_jwk"] } else { &example["key"] };
+        let key = if example["public_jwk"].is_object() {
+            &example["public_jwk"]
+        } else {
+            &example["key"]
+        };
         let verifier = rfc_verifier(key, alg);
-        let verified = verifier.verify(jws).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(tower_jwt_auth_b64(example["payload_b64url"].as_str().unwrap()), verified.payload());
+        let verified = verifier
+            .verify(jws)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            tower_jwt_auth_b64(example["payload_b64url"].as_str().unwrap()),
+            verified.payload()
+        );
         checked += 1;
     }
     assert_eq!(checked, 3, "A.1, A.2 and A.3");
@@ -177,7 +195,9 @@ fn rfc7515_appendix_a_signatures_verify() {
 
 fn tower_jwt_auth_b64(s: &str) -> Vec<u8> {
     use base64::Engine as _;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).expect("base64url")
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(s)
+        .expect("base64url")
 }
 
 /// A.1–A.3 are JWTs that expired in 2011: the full verifier refuses them as expired, after the
@@ -185,7 +205,12 @@ fn tower_jwt_auth_b64(s: &str) -> Vec<u8> {
 #[tokio::test]
 async fn rfc7515_jwts_are_expired_at_the_jwt_level() {
     let doc = load("rfc/rfc7515_appendix_a.json");
-    let a2 = doc.as_array().unwrap().iter().find(|e| e["alg"] == "RS256").unwrap();
+    let a2 = doc
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["alg"] == "RS256")
+        .unwrap();
     let jwks = serde_json::json!({ "keys": [a2["public_jwk"]] }).to_string();
     let verifier: Verifier<RegisteredClaims> = Verifier::builder()
         .issuer(Issuer::static_keys("joe", jwks))
@@ -193,7 +218,10 @@ async fn rfc7515_jwts_are_expired_at_the_jwt_level() {
         .insecure_skip_audience()
         .build_verifier()
         .unwrap();
-    let err = verifier.verify(a2["jws"].as_str().unwrap()).await.unwrap_err();
+    let err = verifier
+        .verify(a2["jws"].as_str().unwrap())
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), AuthErrorKind::Expired);
 }
 
@@ -203,8 +231,11 @@ fn rfc7520_compact_examples_verify() {
     let keys = &doc["keys"];
     let mut verified = 0;
     for example in doc["examples"].as_array().expect("examples") {
-        let Some(jws) = example["jws_compact"].as_str() else { continue };
-        let header: Value = serde_json::from_slice(&tower_jwt_auth_b64(jws.split('.').next().unwrap())).unwrap();
+        let Some(jws) = example["jws_compact"].as_str() else {
+            continue;
+        };
+        let header: Value =
+            serde_json::from_slice(&tower_jwt_auth_b64(jws.split('.').next().unwrap())).unwrap();
         let (alg, key) = match header["alg"].as_str() {
             Some("RS256") => (Algorithm::RS256, &keys["3.3_RSA_public"]),
             Some("PS384") => (Algorithm::PS384, &keys["3.3_RSA_public"]),
@@ -219,7 +250,9 @@ fn rfc7520_compact_examples_verify() {
             obj.remove("alg"); // the RFC key carries no alg for PS384; pin it by the allow-list
         }
         let verifier = rfc_verifier(&jwk, alg);
-        verifier.verify(jws).unwrap_or_else(|e| panic!("RFC 7520 {alg:?}: {e}"));
+        verifier
+            .verify(jws)
+            .unwrap_or_else(|e| panic!("RFC 7520 {alg:?}: {e}"));
         verified += 1;
     }
     assert_eq!(verified, 3, "§4.1 RS256, §4.2 PS384, §4.4 HS256");
@@ -233,9 +266,14 @@ fn rfc8037_ed25519_example_verifies() {
     let jws = find_string(&doc, |s| s.starts_with("eyJhbGciOiJFZERTQSJ9.")).expect("JWS in file");
     let x = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
     assert!(text.contains(x));
-    let verifier =
-        rfc_verifier(&serde_json::json!({"kty": "OKP", "crv": "Ed25519", "x": x}), Algorithm::EdDSA);
-    assert_eq!(verifier.verify(&jws).unwrap().payload(), b"Example of Ed25519 signing");
+    let verifier = rfc_verifier(
+        &serde_json::json!({"kty": "OKP", "crv": "Ed25519", "x": x}),
+        Algorithm::EdDSA,
+    );
+    assert_eq!(
+        verifier.verify(&jws).unwrap().payload(),
+        b"Example of Ed25519 signing"
+    );
 }
 
 fn find_string(v: &Value, pred: impl Fn(&str) -> bool + Copy) -> Option<String> {

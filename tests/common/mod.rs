@@ -1,5 +1,5 @@
 //! Shared pieces of the integration tests: cached keys, a counting inner service, requests.
-#![allow(dead_code, unreachable_pub)]
+#![allow(clippy::unwrap_used, dead_code, unreachable_pub)]
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -62,17 +62,27 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn www_authenticate(&self) -> Option<&str> {
-        self.headers.get("www-authenticate").map(|v| v.to_str().unwrap())
+        self.headers
+            .get("www-authenticate")
+            .map(|v| v.to_str().unwrap())
     }
 
     /// A rejection: the status, the exact challenge, `Cache-Control: no-store`, and no inner call.
     #[track_caller]
     pub fn assert_rejected(&self, status: u16, challenge: Option<&str>) {
-        assert_eq!(self.status.as_u16(), status, "status (body {:?})", self.body);
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "status (body {:?})",
+            self.body
+        );
         assert_eq!(self.www_authenticate(), challenge, "WWW-Authenticate");
         assert_eq!(self.headers.get("cache-control").unwrap(), "no-store");
         assert_eq!(self.inner_calls, 0, "the inner service must not be called");
-        assert!(self.error.is_some(), "the AuthError is in the response extensions");
+        assert!(
+            self.error.is_some(),
+            "the AuthError is in the response extensions"
+        );
     }
 
     /// A 401 `invalid_token` with this description.
@@ -86,7 +96,13 @@ impl Outcome {
 
     #[track_caller]
     pub fn assert_ok(&self) {
-        assert_eq!(self.status, StatusCode::OK, "{:?} {:?}", self.www_authenticate(), self.error);
+        assert_eq!(
+            self.status,
+            StatusCode::OK,
+            "{:?} {:?}",
+            self.www_authenticate(),
+            self.error
+        );
         assert_eq!(self.inner_calls, 1);
     }
 
@@ -127,5 +143,8 @@ pub fn get() -> http::request::Builder {
 }
 
 pub fn bearer(token: &str) -> Request<()> {
-    get().header("authorization", format!("Bearer {token}")).body(()).unwrap()
+    get()
+        .header("authorization", format!("Bearer {token}"))
+        .body(())
+        .unwrap()
 }

@@ -1,0 +1,131 @@
+//! The main job, as a user runs it: the quickstart example binary on the embedded default, driven
+//! over HTTP with the token it prints; and its exit code 2 for bad settings.
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// `target/<profile>/examples/quickstart`, built by `cargo test` along with the tests.
+fn quickstart() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>");
+    let path = dir
+        .join("examples")
+        .join(format!("quickstart{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.exists(),
+        "{} is missing: run the whole suite (`cargo test` builds the examples) or `cargo build --example quickstart`",
+        path.display()
+    );
+    path
+}
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn quickstart_serves_me_with_the_printed_token() {
+    let mut child = Command::new(quickstart())
+        .env("BIND", "127.0.0.1:0")
+        .env_remove("JWT_JWKS_URL")
+        .env_remove("JWT_ISSUER")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start quickstart");
+    let stdout = child.stdout.take().unwrap();
+    let _guard = Running(child);
+    let (found, printed) = std::sync::mpsc::channel();
+    // Read every line (a closed pipe would fail the example's later prints), report the two we need.
+    std::thread::spawn(move || {
+        let mut base = None;
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(rest) = line.strip_prefix("tower-jwt-auth quickstart on ") {
+                base = Some(rest.to_owned());
+            }
+            if let Some(token) = line.strip_prefix("TOKEN=") {
+                let _ = found.send((
+                    base.clone().expect("address printed first"),
+                    token.to_owned(),
+                ));
+            }
+        }
+    });
+    let (base, token) = printed
+        .recv_timeout(Duration::from_secs(30))
+        .expect("quickstart printed its token");
+
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let me = client
+        .get(format!("{base}/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    let claims: serde_json::Value = serde_json::from_str(&me.text().await.unwrap()).unwrap();
+    assert_eq!(claims["sub"], "alice");
+    assert_eq!(claims["iss"], base.as_str());
+
+    let cookie = client
+        .get(format!("{base}/me"))
+        .header("cookie", format!("access_token={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cookie.status(), 200);
+
+    let anonymous = client.get(format!("{base}/me")).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    assert_eq!(
+        anonymous.headers()["www-authenticate"],
+        r#"Bearer realm="api""#
+    );
+
+    let jwks = client
+        .get(format!("{base}/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(jwks.status(), 200);
+    assert!(
+        jwks.text()
+            .await
+            .unwrap()
+            .contains(r#""kid":"quickstart-1""#)
+    );
+}
+
+#[test]
+fn quickstart_exits_2_on_bad_settings() {
+    for (name, value) in [
+        ("JWT_ALGORITHMS", "HS256"),
+        ("JWT_ALGORITHMS", "rs256"),
+        ("BIND", "not an address"),
+        ("JWT_ISSUER", "https://issuer.example"),
+        ("JWT_JWKS_URL", "http://127.0.0.1:9/jwks.json"),
+    ] {
+        let output = Command::new(quickstart())
+            .env("BIND", "127.0.0.1:0")
+            .env(name, value)
+            .output()
+            .expect("run quickstart");
+        assert_eq!(output.status.code(), Some(2), "{name}={value}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.starts_with("quickstart: "), "{stderr}");
+    }
+}

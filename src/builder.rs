@@ -352,6 +352,7 @@ fn load_keys(
                 });
             }
             let key = PreparedKey {
+                index: 0,
                 kid: None,
                 family: KeyFamily::Hmac,
                 alg: None,
@@ -376,7 +377,7 @@ fn load_keys(
     };
     let mut skipped = parsed.skipped;
     let mut keys = Vec::with_capacity(parsed.keys.len());
-    for (index, key) in parsed.keys.into_iter().enumerate() {
+    for key in parsed.keys {
         if key.usable_at_all(allowed) {
             keys.push(key);
         } else {
@@ -386,7 +387,7 @@ fn load_keys(
                 "not usable with the allowed algorithms"
             };
             skipped.push(SkippedKey {
-                index,
+                index: key.index,
                 kid: key.kid.as_deref().map(str::to_owned),
                 reason,
             });

@@ -101,9 +101,12 @@ impl TypPolicy {
             )),
             Some(Loose::WrongType) => Err(wrong()),
             Some(Loose::Ok(typ)) => {
-                let lower = typ.to_ascii_lowercase();
-                let short = lower.strip_prefix("application/").unwrap_or(&lower);
-                if self.accepted.iter().any(|a| a == short) {
+                const PREFIX: &str = "application/";
+                let short = match typ.get(..PREFIX.len()) {
+                    Some(head) if head.eq_ignore_ascii_case(PREFIX) => &typ[PREFIX.len()..],
+                    _ => typ.as_str(),
+                };
+                if self.accepted.iter().any(|a| a.eq_ignore_ascii_case(short)) {
                     Ok(())
                 } else {
                     Err(wrong())
@@ -345,7 +348,7 @@ impl JwsVerifier {
             .partition(|k| k.usable_at_all(Some(allowed)));
         let mut skipped = parsed.skipped;
         skipped.extend(unusable.iter().map(|k| crate::keys::SkippedKey {
-            index: 0,
+            index: k.index,
             kid: k.kid.as_deref().map(str::to_owned),
             reason: "not usable with the allowed algorithms",
         }));

@@ -151,6 +151,8 @@ impl fmt::Debug for AlgSet {
 
 /// A key ready for signature checks: decoded once, when the key set is loaded.
 pub(crate) struct PreparedKey {
+    /// Position in the key set's `keys` array (0 for a lone key).
+    pub(crate) index: usize,
     pub(crate) kid: Option<Arc<str>>,
     pub(crate) family: KeyFamily,
     /// The JWK's own `alg`, if it names one.
@@ -324,7 +326,7 @@ pub(crate) fn parse_jwks(json: &[u8], rules: KeySetRules) -> Result<ParsedKeys, 
             continue;
         }
         match parse_jwk(raw.get(), rules) {
-            Ok(key) => out.keys.push(key),
+            Ok(key) => out.keys.push(PreparedKey { index, ..key }),
             Err((kid, reason)) => out.skipped.push(SkippedKey { index, kid, reason }),
         }
     }
@@ -344,7 +346,7 @@ pub(crate) fn parse_jwks(json: &[u8], rules: KeySetRules) -> Result<ParsedKeys, 
             .partition(|k| k.family == KeyFamily::Hmac);
         out.keys = public;
         out.skipped.extend(secrets.into_iter().map(|k| SkippedKey {
-            index: usize::MAX,
+            index: k.index,
             kid: k.kid.as_deref().map(str::to_owned),
             reason: "symmetric key in a set with public keys",
         }));
@@ -520,6 +522,7 @@ fn parse_jwk(json: &str, rules: KeySetRules) -> Result<PreparedKey, SkipReason> 
         }
     }
     Ok(PreparedKey {
+        index: 0,
         kid: kid.map(Arc::from),
         family,
         alg,
@@ -602,6 +605,7 @@ pub(crate) fn parse_pem(pem: &[u8]) -> Result<PreparedKey, &'static str> {
             .map_err(|_| "unreadable RSA key")?;
         let key = rsa_key(&n, &e)?;
         return Ok(PreparedKey {
+            index: 0,
             kid: None,
             family: KeyFamily::Rsa,
             alg: None,
@@ -617,6 +621,7 @@ pub(crate) fn parse_pem(pem: &[u8]) -> Result<PreparedKey, &'static str> {
             _ => return Err("EC key is not an uncompressed P-256 or P-384 point"),
         };
         return Ok(PreparedKey {
+            index: 0,
             kid: None,
             family,
             alg: None,
@@ -629,6 +634,7 @@ pub(crate) fn parse_pem(pem: &[u8]) -> Result<PreparedKey, &'static str> {
             return Err("not an Ed25519 key");
         }
         return Ok(PreparedKey {
+            index: 0,
             kid: None,
             family: KeyFamily::Ed25519,
             alg: None,

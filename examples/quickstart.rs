@@ -52,22 +52,15 @@ fn var(name: &str) -> Option<String> {
 }
 
 fn parse_algorithm(name: &str) -> Result<Algorithm, String> {
-    Ok(match name.trim() {
-        "RS256" => Algorithm::RS256,
-        "RS384" => Algorithm::RS384,
-        "RS512" => Algorithm::RS512,
-        "PS256" => Algorithm::PS256,
-        "PS384" => Algorithm::PS384,
-        "PS512" => Algorithm::PS512,
-        "ES256" => Algorithm::ES256,
-        "ES384" => Algorithm::ES384,
-        "EdDSA" => Algorithm::EdDSA,
-        other => {
-            return Err(format!(
-                "JWT_ALGORITHMS: {other:?} is not one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA"
-            ));
+    // Names are case-sensitive (RFC 7518 §3.1); HMAC has no place in a remote key set.
+    match name.trim().parse::<Algorithm>() {
+        Ok(alg) if !matches!(alg, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512) => {
+            Ok(alg)
         }
-    })
+        _ => Err(format!(
+            "JWT_ALGORITHMS: {name:?} is not one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA"
+        )),
+    }
 }
 
 fn settings() -> Result<Settings, String> {

@@ -74,21 +74,7 @@ pub(crate) fn hmac_min_len(alg: Algorithm) -> usize {
 
 /// Parses an algorithm name exactly as registered (case-sensitive, RFC 7518 §3.1).
 pub(crate) fn parse_alg(name: &str) -> Option<Algorithm> {
-    Some(match name {
-        "RS256" => Algorithm::RS256,
-        "RS384" => Algorithm::RS384,
-        "RS512" => Algorithm::RS512,
-        "PS256" => Algorithm::PS256,
-        "PS384" => Algorithm::PS384,
-        "PS512" => Algorithm::PS512,
-        "ES256" => Algorithm::ES256,
-        "ES384" => Algorithm::ES384,
-        "EdDSA" => Algorithm::EdDSA,
-        "HS256" => Algorithm::HS256,
-        "HS384" => Algorithm::HS384,
-        "HS512" => Algorithm::HS512,
-        _ => return None,
-    })
+    name.parse().ok()
 }
 
 /// A small set of algorithms (a bit per algorithm).

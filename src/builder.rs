@@ -11,9 +11,12 @@ use crate::claims::{MAX_REQUIRED_CLAIMS, READ_CLAIMS};
 use crate::clock::{Clock, SystemClock};
 use crate::error::ConfigError;
 use crate::issuer::{Issuer, KeySource};
+use crate::jwks::RemoteConfig;
+use crate::jwks::remote::{Location, Remote};
+use crate::jwks::{fetch, oidc};
 use crate::jws::{DEFAULT_MAX_KEYS, DEFAULT_MAX_TOKEN_LEN, TypPolicy};
 use crate::keys::{
-    AlgSet, KeyFamily, KeySetRules, KeyStore, ParsedKeys, PreparedKey, SkippedKey, hmac_min_len,
+    AlgSet, KeyFamily, KeySetRules, KeyStore, ParsedKeys, PreparedKey, hmac_min_len, keep_usable,
     parse_jwks, parse_pem,
 };
 use crate::layer::{JwtAuthLayer, LayerConfig};
@@ -62,6 +65,8 @@ pub struct JwtAuthBuilder<C> {
     max_token_len: usize,
     max_keys: usize,
     clock: Arc<dyn Clock>,
+    remote: RemoteConfig,
+    client: Option<reqwest::Client>,
     sources: Vec<TokenSource>,
     realm: String,
     optional: bool,
@@ -78,6 +83,7 @@ impl<C> fmt::Debug for JwtAuthBuilder<C> {
             .field("leeway", &self.leeway)
             .field("required", &self.required)
             .field("max_token_len", &self.max_token_len)
+            .field("remote", &self.remote)
             .field("sources", &self.sources)
             .field("realm", &self.realm)
             .field("optional", &self.optional)
@@ -105,6 +111,8 @@ impl<C> JwtAuthBuilder<C> {
             max_token_len: DEFAULT_MAX_TOKEN_LEN,
             max_keys: DEFAULT_MAX_KEYS,
             clock: Arc::new(SystemClock),
+            remote: RemoteConfig::default(),
+            client: None,
             sources: Vec::new(),
             realm: DEFAULT_REALM.to_owned(),
             optional: false,
@@ -205,6 +213,85 @@ impl<C> JwtAuthBuilder<C> {
         self
     }
 
+    /// The HTTP client for key sets and discovery documents: bring your own for a private CA,
+    /// mTLS or a proxy. Whatever its settings, the crate applies its fetch timeout per request,
+    /// its size limit while reading, and checks that the final URL (after any redirect) kept
+    /// the configured origin and scheme. Defaults to a client that follows redirects only
+    /// within one origin.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.client = Some(client);
+        self
+    }
+
+    /// Refresh interval of remote key sets when the server sends no `Cache-Control: max-age`.
+    /// Defaults to 10 minutes (±10 % jitter).
+    pub fn refresh_interval(mut self, interval: Duration) -> Self {
+        self.remote.refresh_interval = interval;
+        self
+    }
+
+    /// Bounds for the refresh interval a `Cache-Control: max-age` asks for (`no-cache`,
+    /// `no-store` and `max-age=0` mean the floor). Defaults to 1 minute ..= 1 hour: the ceiling
+    /// bounds how long a key the provider removed stays trusted.
+    pub fn refresh_interval_bounds(mut self, min: Duration, max: Duration) -> Self {
+        self.remote.min_refresh_interval = min;
+        self.remote.max_refresh_interval = max;
+        self
+    }
+
+    /// Relative jitter of the refresh interval, from 0.0 to 0.5. Defaults to 0.1 (±10 %).
+    pub fn refresh_jitter(mut self, jitter: f64) -> Self {
+        self.remote.jitter = jitter;
+        self
+    }
+
+    /// The least time between two refetches caused by unknown `kid`s. Defaults to 30 seconds.
+    pub fn kid_miss_cooldown(mut self, cooldown: Duration) -> Self {
+        self.remote.kid_miss_cooldown = cooldown;
+        self
+    }
+
+    /// How long a request may wait for keys (a refetch for its `kid`, or the first key set).
+    /// Defaults to 1.5 seconds.
+    pub fn key_wait(mut self, wait: Duration) -> Self {
+        self.remote.key_wait = wait;
+        self
+    }
+
+    /// How long the last good key set keeps serving while refreshes fail, counted from when it
+    /// became due (last success plus its interval). Past it, requests get 503. Defaults to 1 hour.
+    pub fn max_stale(mut self, max_stale: Duration) -> Self {
+        self.remote.max_stale = max_stale;
+        self
+    }
+
+    /// Time limit of one fetch, connection to last byte. Defaults to 5 seconds.
+    pub fn fetch_timeout(mut self, timeout: Duration) -> Self {
+        self.remote.fetch_timeout = timeout;
+        self
+    }
+
+    /// Largest key set document read, in bytes. Defaults to 256 KiB.
+    pub fn max_jwks_bytes(mut self, bytes: usize) -> Self {
+        self.remote.max_jwks_bytes = bytes;
+        self
+    }
+
+    /// Backoff after failed refreshes: from `min`, doubling up to `max`, with full jitter.
+    /// Defaults to 1 second ..= 60 seconds.
+    pub fn retry_backoff(mut self, min: Duration, max: Duration) -> Self {
+        self.remote.backoff_min = min;
+        self.remote.backoff_max = max;
+        self
+    }
+
+    /// The longest wait between retries while no key set has ever loaded, so a service started
+    /// during an outage of its provider comes up soon after the provider does. Defaults to 5 seconds.
+    pub fn initial_retry_max(mut self, max: Duration) -> Self {
+        self.remote.initial_retry_max = max;
+        self
+    }
+
     /// Adds a place to look for the token. Sources are tried in the order added, and the first
     /// that holds a token wins. Defaults to [`TokenSource::bearer()`] alone.
     pub fn token_source(mut self, source: TokenSource) -> Self {
@@ -281,18 +368,84 @@ impl<C> JwtAuthBuilder<C> {
             .filter(|name| registered.iter().any(|r| r == name))
             .collect();
 
+        let remote = &self.remote;
+        if remote.jitter.is_nan() || !(0.0..=0.5).contains(&remote.jitter) {
+            return Err(invalid("refresh_jitter", "must be from 0.0 to 0.5"));
+        }
+        if remote.min_refresh_interval.is_zero() || remote.backoff_min.is_zero() {
+            return Err(invalid(
+                "refresh_interval_bounds",
+                "intervals must be above zero",
+            ));
+        }
+        let mut client = self.client;
         let mut issuers: Vec<IssuerState> = Vec::with_capacity(self.issuers.len());
         for issuer in self.issuers {
             if issuers.iter().any(|i| i.iss == issuer.iss) {
                 return Err(ConfigError::DuplicateIssuer { issuer: issuer.iss });
             }
-            let store = KeyStore::new(self.max_keys);
-            store.replace(load_keys(&issuer, allowed, self.max_keys)?);
-            issuers.push(IssuerState {
-                iss: issuer.iss,
-                audiences: issuer.audience,
-                store,
-            });
+            let location = match &issuer.keys {
+                KeySource::JwksUrl(url) => Some(Location::Jwks(remote_url(&issuer, url)?)),
+                KeySource::Discover => {
+                    let config = oidc::configuration_url(&issuer.iss).map_err(|reason| {
+                        ConfigError::InvalidUrl {
+                            issuer: issuer.iss.clone(),
+                            reason,
+                        }
+                    })?;
+                    remote_url(&issuer, config.as_str())?;
+                    Some(Location::Discovery {
+                        config,
+                        issuer: issuer.iss.clone(),
+                    })
+                }
+                _ => None,
+            };
+            let state = match location {
+                Some(location) => {
+                    if tokio::runtime::Handle::try_current().is_err() {
+                        return Err(ConfigError::NoRuntime);
+                    }
+                    let client = match &client {
+                        Some(c) => c.clone(),
+                        None => {
+                            let built = reqwest::Client::builder()
+                                .redirect(fetch::same_origin_redirects())
+                                .build()
+                                .map_err(|e| ConfigError::HttpClient(e.to_string()))?;
+                            client = Some(built.clone());
+                            built
+                        }
+                    };
+                    let remote = Remote::spawn(
+                        issuer.iss.clone(),
+                        location,
+                        issuer.allow_http,
+                        client,
+                        self.remote.clone(),
+                        allowed,
+                        self.max_keys,
+                        Arc::clone(&self.clock),
+                    );
+                    IssuerState {
+                        iss: issuer.iss,
+                        audiences: issuer.audience,
+                        store: Arc::clone(&remote.store),
+                        remote: Some(remote),
+                    }
+                }
+                None => {
+                    let store = KeyStore::new(self.max_keys);
+                    store.replace(load_keys(&issuer, allowed, self.max_keys)?);
+                    IssuerState {
+                        iss: issuer.iss,
+                        audiences: issuer.audience,
+                        store: Arc::new(store),
+                        remote: None,
+                    }
+                }
+            };
+            issuers.push(state);
         }
 
         Ok(Verifier::from_shared(Shared {
@@ -308,6 +461,17 @@ impl<C> JwtAuthBuilder<C> {
             clock: self.clock,
         }))
     }
+}
+
+/// Parses a key set URL and checks its scheme.
+fn remote_url(issuer: &Issuer, url: &str) -> Result<reqwest::Url, ConfigError> {
+    let bad = |reason: String| ConfigError::InvalidUrl {
+        issuer: issuer.iss.clone(),
+        reason,
+    };
+    let parsed = reqwest::Url::parse(url).map_err(|e| bad(format!("{url:?} is not a URL: {e}")))?;
+    fetch::check_scheme(&parsed, issuer.allow_http).map_err(bad)?;
+    Ok(parsed)
 }
 
 fn invalid(setting: &'static str, reason: &str) -> ConfigError {
@@ -364,6 +528,10 @@ fn load_keys(
                 skipped: Vec::new(),
             }
         }
+        KeySource::JwksUrl(_) | KeySource::Discover => {
+            // Remote key sets are loaded by their refresher, never here.
+            return Err(invalid("issuer", "a remote key set has no static keys"));
+        }
         KeySource::Pem(pem) => {
             let key = parse_pem(pem).map_err(|reason| ConfigError::InvalidPem {
                 issuer: iss(),
@@ -375,24 +543,7 @@ fn load_keys(
             }
         }
     };
-    let mut skipped = parsed.skipped;
-    let mut keys = Vec::with_capacity(parsed.keys.len());
-    for key in parsed.keys {
-        if key.usable_at_all(allowed) {
-            keys.push(key);
-        } else {
-            let reason = if key.alg.is_none() && allowed.is_none() {
-                "key has no `alg`: name its algorithm in `.algorithms(…)`"
-            } else {
-                "not usable with the allowed algorithms"
-            };
-            skipped.push(SkippedKey {
-                index: key.index,
-                kid: key.kid.as_deref().map(str::to_owned),
-                reason,
-            });
-        }
-    }
+    let ParsedKeys { keys, skipped } = keep_usable(parsed, allowed);
     if keys.is_empty() {
         return Err(ConfigError::NoUsableKeys {
             issuer: iss(),

@@ -255,6 +255,17 @@ pub enum ConfigError {
         /// What was wrong.
         reason: String,
     },
+    /// A key set or discovery URL is not usable (not a URL, or plain http to a remote host).
+    InvalidUrl {
+        /// The issuer the URL belongs to.
+        issuer: String,
+        /// What was wrong.
+        reason: String,
+    },
+    /// Remote key sets need a tokio runtime to run their refresher: call `build()` inside one.
+    NoRuntime,
+    /// The default HTTP client could not be built.
+    HttpClient(String),
     /// A configured value is out of range or not usable.
     InvalidValue {
         /// The builder setting.
@@ -290,6 +301,13 @@ impl fmt::Display for ConfigError {
             Self::InvalidPem { issuer, reason } => {
                 write!(f, "PEM key of issuer `{issuer}` is not usable: {reason}")
             }
+            Self::InvalidUrl { issuer, reason } => {
+                write!(f, "key set URL of issuer `{issuer}`: {reason}")
+            }
+            Self::NoRuntime => f.write_str(
+                "remote key sets need a tokio runtime for their refresher: call `build()` inside one",
+            ),
+            Self::HttpClient(reason) => write!(f, "could not build the HTTP client: {reason}"),
             Self::InvalidValue { setting, reason } => write!(f, "`{setting}`: {reason}"),
         }
     }

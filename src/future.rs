@@ -7,24 +7,35 @@ use std::task::{Context, Poll, ready};
 use http::Response;
 use pin_project_lite::pin_project;
 
+/// The rest of a request that waits for keys: boxed, since it is the rare path.
+type Waiting<B, E> = Pin<Box<dyn Future<Output = Result<Response<B>, E>> + Send>>;
+
 pin_project! {
     /// Response future for [`JwtAuth`](crate::JwtAuth): the inner service's future, or a
-    /// ready rejection. Never boxed.
-    pub struct ResponseFuture<F, B> {
+    /// ready rejection, with no allocation, when the token's key is at hand; a boxed future
+    /// only while keys are being fetched.
+    pub struct ResponseFuture<F, B, E> {
         #[pin]
-        kind: Kind<F, B>,
+        kind: Kind<F, B, E>,
     }
 }
 
 pin_project! {
     #[project = KindProj]
-    enum Kind<F, B> {
+    enum Kind<F, B, E> {
         Inner { #[pin] future: F },
         Rejected { response: Option<Response<B>> },
+        Waiting { future: Waiting<B, E> },
     }
 }
 
-impl<F, B> ResponseFuture<F, B> {
+impl<F, B, E> ResponseFuture<F, B, E> {
+    pub(crate) fn waiting(future: Waiting<B, E>) -> Self {
+        Self {
+            kind: Kind::Waiting { future },
+        }
+    }
+
     pub(crate) fn inner(future: F) -> Self {
         Self {
             kind: Kind::Inner { future },
@@ -40,7 +51,7 @@ impl<F, B> ResponseFuture<F, B> {
     }
 }
 
-impl<F, B, E> Future for ResponseFuture<F, B>
+impl<F, B, E> Future for ResponseFuture<F, B, E>
 where
     F: Future<Output = Result<Response<B>, E>>,
 {
@@ -52,11 +63,12 @@ where
             KindProj::Rejected { response } => {
                 Poll::Ready(Ok(response.take().expect("future polled after completion")))
             }
+            KindProj::Waiting { future } => future.as_mut().poll(cx),
         }
     }
 }
 
-impl<F, B> std::fmt::Debug for ResponseFuture<F, B> {
+impl<F, B, E> std::fmt::Debug for ResponseFuture<F, B, E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ResponseFuture").finish_non_exhaustive()
     }

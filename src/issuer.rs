@@ -23,6 +23,7 @@ pub struct Issuer {
     pub(crate) iss: String,
     pub(crate) keys: KeySource,
     pub(crate) audience: Option<Vec<String>>,
+    pub(crate) allow_http: bool,
 }
 
 #[derive(Clone)]
@@ -30,6 +31,10 @@ pub(crate) enum KeySource {
     Jwks(String),
     Hmac(Vec<u8>),
     Pem(Vec<u8>),
+    /// A JWKS URL, fetched and refreshed in the background.
+    JwksUrl(String),
+    /// OIDC discovery from the issuer identifier.
+    Discover,
 }
 
 impl fmt::Debug for Issuer {
@@ -38,11 +43,14 @@ impl fmt::Debug for Issuer {
             KeySource::Jwks(_) => "static JWKS",
             KeySource::Hmac(_) => "HMAC secret <redacted>",
             KeySource::Pem(_) => "PEM public key",
+            KeySource::JwksUrl(_) => "remote JWKS",
+            KeySource::Discover => "OIDC discovery",
         };
         f.debug_struct("Issuer")
             .field("iss", &self.iss)
             .field("keys", &keys)
             .field("audience", &self.audience)
+            .field("allow_http", &self.allow_http)
             .finish()
     }
 }
@@ -53,7 +61,54 @@ impl Issuer {
             iss: iss.into(),
             keys,
             audience: None,
+            allow_http: false,
         }
+    }
+
+    /// An issuer whose keys are the JWKS at `url`, fetched in the background and refreshed
+    /// (see [`jwks`](crate::jwks) for the refresh model and its defaults).
+    ///
+    /// The URL must be `https`, or `http` to a loopback host (`127.0.0.0/8`, `[::1]`,
+    /// `localhost`), unless [`insecure_allow_http`](Self::insecure_allow_http) is called.
+    /// Redirects are followed only within the URL's origin.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use tower_jwt_auth::{Issuer, JwtAuthLayer, RegisteredClaims};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), tower_jwt_auth::ConfigError> {
+    /// let auth = JwtAuthLayer::<RegisteredClaims>::builder()
+    ///     .issuer(Issuer::jwks_url(
+    ///         "https://login.example.com/",
+    ///         "https://login.example.com/.well-known/jwks.json",
+    ///     ))
+    ///     .audience("api://orders")
+    ///     .build()?; // spawns the refresher: needs a tokio runtime
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn jwks_url(iss: impl Into<String>, url: impl Into<String>) -> Self {
+        Self::new(iss, KeySource::JwksUrl(url.into()))
+    }
+
+    /// An issuer whose keys are found by OpenID Connect Discovery: one trailing `/` is stripped
+    /// from `iss`, `/.well-known/openid-configuration` appended, and the document's `jwks_uri`
+    /// fetched like [`jwks_url`](Self::jwks_url). The document's `issuer` must be byte-equal to
+    /// `iss`.
+    pub fn discover(iss: impl Into<String>) -> Self {
+        Self::new(iss, KeySource::Discover)
+    }
+
+    /// Allows plain `http` URLs for this issuer's key set and discovery document, to any host.
+    ///
+    /// Dangerous: anyone on the network path can then replace the keys and mint tokens. Plain
+    /// http to a loopback address is allowed without this.
+    #[must_use]
+    pub fn insecure_allow_http(mut self) -> Self {
+        self.allow_http = true;
+        self
     }
 
     /// An issuer whose keys are a JWKS document given as JSON (RFC 7517 §5).

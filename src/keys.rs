@@ -160,6 +160,14 @@ impl fmt::Debug for PreparedKey {
 }
 
 impl PreparedKey {
+    /// Whether two keys are the same key for the same uses.
+    fn same_key(&self, other: &Self) -> bool {
+        self.family == other.family
+            && self.alg == other.alg
+            && self.kid == other.kid
+            && key_bytes(&self.key) == key_bytes(&other.key)
+    }
+
     /// Whether this key may verify a token signed with `alg`, under the allow-list `allowed`
     /// (`None`: no allow-list was configured, so only the key's own `alg` is usable).
     pub(crate) fn usable_with(&self, alg: Algorithm, allowed: Option<AlgSet>) -> bool {
@@ -183,6 +191,41 @@ impl PreparedKey {
             .iter()
             .any(|alg| self.usable_with(*alg, allowed))
     }
+}
+
+fn key_bytes(key: &DecodingKey) -> Vec<u8> {
+    match key.kind() {
+        jsonwebtoken::DecodingKeyKind::SecretOrDer(bytes) => bytes.clone(),
+        jsonwebtoken::DecodingKeyKind::RsaModulusExponent { n, e } => {
+            let mut out = n.clone();
+            out.extend_from_slice(e);
+            out
+        }
+    }
+}
+
+/// Keeps the keys usable with the allowed algorithms and reports the others as skipped.
+pub(crate) fn keep_usable(parsed: ParsedKeys, allowed: Option<AlgSet>) -> ParsedKeys {
+    let mut skipped = parsed.skipped;
+    let mut keys = Vec::with_capacity(parsed.keys.len());
+    for key in parsed.keys {
+        if key.usable_at_all(allowed) {
+            keys.push(key);
+        } else {
+            let reason = if key.alg.is_none() && allowed.is_none() {
+                "key has no `alg`: name its algorithm in `.algorithms(…)`"
+            } else {
+                "not usable with the allowed algorithms"
+            };
+            let kid = key.kid.as_deref().map(str::to_owned);
+            skipped.push(SkippedKey {
+                index: key.index,
+                kid,
+                reason,
+            });
+        }
+    }
+    ParsedKeys { keys, skipped }
 }
 
 /// A key of a key set that was not loaded, and why.
@@ -635,6 +678,7 @@ pub(crate) fn parse_pem(pem: &[u8]) -> Result<PreparedKey, &'static str> {
 ///
 /// Reads never await and take no contended lock: moka's read path and an `ArcSwap` load.
 pub(crate) struct KeyStore {
+    max_keys: usize,
     by_kid: moka::sync::Cache<Arc<str>, Arc<[Arc<PreparedKey>]>>,
     all: ArcSwap<Vec<Arc<PreparedKey>>>,
     /// The keys without a `kid`: they may verify a token whatever its `kid`.
@@ -656,6 +700,7 @@ impl KeyStore {
     /// holds the old and the new set never evicts a live key.
     pub(crate) fn new(max_keys: usize) -> Self {
         Self {
+            max_keys,
             by_kid: moka::sync::Cache::builder()
                 .max_capacity(u64::try_from(max_keys.saturating_mul(2).max(2)).unwrap_or(u64::MAX))
                 .build(),
@@ -665,8 +710,14 @@ impl KeyStore {
         }
     }
 
+    /// The most keys a set may bring.
+    pub(crate) fn max_keys(&self) -> usize {
+        self.max_keys
+    }
+
     /// Replaces the key set, as a diff: keys that stay are never missing from the index.
-    pub(crate) fn replace(&self, parsed: ParsedKeys) {
+    /// Returns how many kids were added or changed, and how many left.
+    pub(crate) fn replace(&self, parsed: ParsedKeys) -> (usize, usize) {
         let keys: Vec<Arc<PreparedKey>> = parsed.keys.into_iter().map(Arc::new).collect();
         let mut grouped: HashMap<Arc<str>, Vec<Arc<PreparedKey>>> = HashMap::new();
         for key in &keys {
@@ -678,20 +729,30 @@ impl KeyStore {
             }
         }
         // Insert new and changed groups first, then drop the kids that left.
+        let mut added = 0;
         for (kid, group) in &grouped {
-            self.by_kid.insert(kid.clone(), Arc::from(group.as_slice()));
+            let same = self.by_kid.get(kid).is_some_and(|old| {
+                old.len() == group.len() && old.iter().zip(group).all(|(a, b)| a.same_key(b))
+            });
+            if !same {
+                self.by_kid.insert(kid.clone(), Arc::from(group.as_slice()));
+                added += 1;
+            }
         }
         let kidless: Vec<_> = keys.iter().filter(|k| k.kid.is_none()).cloned().collect();
         self.kidless.store(Arc::new(kidless));
         let old = self.all.swap(Arc::new(keys));
+        let mut removed = 0;
         for key in old.iter() {
             if let Some(kid) = &key.kid
                 && !grouped.contains_key(kid)
+                && self.by_kid.remove(kid).is_some()
             {
-                self.by_kid.invalidate(kid);
+                removed += 1;
             }
         }
         self.skipped.store(Arc::new(parsed.skipped));
+        (added, removed)
     }
 
     /// The keys currently loaded.

@@ -97,6 +97,8 @@ mod service;
 mod token;
 mod verify;
 
+pub mod jwks;
+
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;

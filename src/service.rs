@@ -10,9 +10,11 @@ use tower_service::Service;
 
 use crate::error::AuthError;
 use crate::future::ResponseFuture;
+use crate::jwks::remote::keys_unavailable;
 use crate::layer::JwtAuthLayer;
 use crate::response::{Challenge, ResponseForAuthError};
 use crate::token::Found;
+use crate::verify::{Pending, Verified};
 
 /// Left in the request extensions by every [`JwtAuth`] a request passes, so extractors can tell
 /// "no layer" (a server bug, 500) from "optional layer, no token" (anonymous).
@@ -73,16 +75,38 @@ impl<S, C, R> JwtAuth<S, C, R> {
     }
 }
 
+/// Puts the layer's marker, and the claims of a verified token, into the request extensions.
+fn insert_claims<C, B>(
+    req: &mut Request<B>,
+    challenge: &Arc<Challenge>,
+    verified: Option<Verified<C>>,
+) where
+    C: Send + Sync + 'static,
+{
+    let extensions = req.extensions_mut();
+    extensions.insert(AuthMarker {
+        challenge: Arc::clone(challenge),
+        authenticated: verified.is_some(),
+        claims_type: std::any::type_name::<C>(),
+    });
+    if let Some(verified) = verified {
+        extensions.insert(verified.registered);
+        extensions.insert(verified.claims);
+    }
+}
+
 impl<S, C, R, ReqBody, ResBody> Service<Request<ReqBody>> for JwtAuth<S, C, R>
 where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
     C: DeserializeOwned + Send + Sync + 'static,
-    R: ResponseForAuthError<ResBody>,
-    ResBody: Default,
+    R: ResponseForAuthError<ResBody> + Send + 'static,
+    ReqBody: Send + 'static,
+    ResBody: Default + Send + 'static,
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
-    type Future = ResponseFuture<S::Future, ResBody>;
+    type Future = ResponseFuture<S::Future, ResBody, S::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -92,33 +116,57 @@ where
         let config = &*self.layer.config;
         let verifier = &self.layer.verifier;
         let max_len = verifier.shared.max_token_len;
-        let found = config
-            .sources
-            .iter()
-            .map(|source| source.extract(req.headers(), max_len))
-            .find(|found| !matches!(found, Found::Nothing))
-            .unwrap_or(Found::Nothing);
-        let outcome = match found {
-            Found::Token(token) => verifier.verify_now(token).map(Some),
-            Found::Invalid(error) => Err(error),
-            Found::Nothing if config.optional => Ok(None),
-            Found::Nothing => Err(AuthError::missing()),
+        let (outcome, waiting_token) = {
+            let found = config
+                .sources
+                .iter()
+                .map(|source| source.extract(req.headers(), max_len))
+                .find(|found| !matches!(found, Found::Nothing))
+                .unwrap_or(Found::Nothing);
+            match found {
+                Found::Token(token) => match verifier.verify_now(token) {
+                    Ok(verified) => (Ok(Some(verified)), None),
+                    Err(Pending::Failed(error)) => (Err(Pending::Failed(error)), None),
+                    // Keys are needed: the token outlives the borrow of the headers.
+                    Err(pending) => (Err(pending), Some(token.to_owned())),
+                },
+                Found::Invalid(error) => (Err(Pending::Failed(error)), None),
+                Found::Nothing if config.optional => (Ok(None), None),
+                Found::Nothing => (Err(Pending::Failed(AuthError::missing())), None),
+            }
         };
-        match outcome {
-            Ok(verified) => {
-                let extensions = req.extensions_mut();
-                extensions.insert(AuthMarker {
-                    challenge: Arc::clone(&config.challenge),
-                    authenticated: verified.is_some(),
-                    claims_type: std::any::type_name::<C>(),
-                });
-                if let Some(verified) = verified {
-                    extensions.insert(verified.registered);
-                    extensions.insert(verified.claims);
-                }
+        match (outcome, waiting_token) {
+            (Ok(verified), _) => {
+                insert_claims(&mut req, &config.challenge, verified);
                 ResponseFuture::inner(self.inner.call(req))
             }
-            Err(error) => {
+            (Err(pending), Some(token)) => {
+                // The slow path (keys being fetched): box the rest of the work. Take the inner
+                // service that was driven to readiness and leave a clone in its place, see
+                // https://docs.rs/tower/latest/tower/trait.Service.html#be-careful-when-cloning-inner-services
+                let clone = self.inner.clone();
+                let mut inner = std::mem::replace(&mut self.inner, clone);
+                let verifier = verifier.clone();
+                let mut responder = self.layer.responder.clone();
+                let challenge = Arc::clone(&config.challenge);
+                ResponseFuture::waiting(Box::pin(async move {
+                    match verifier.finish(&token, pending).await {
+                        Ok(verified) => {
+                            insert_claims(&mut req, &challenge, Some(verified));
+                            inner.call(req).await
+                        }
+                        Err(error) => Ok(responder.response_for_auth_error(error, &challenge)),
+                    }
+                }))
+            }
+            (Err(pending), None) => {
+                let error = match pending {
+                    Pending::Failed(error) => error,
+                    // Only `Failed` comes without a token to wait with.
+                    Pending::NotLoaded(_) | Pending::KidMiss(_) => {
+                        keys_unavailable("keys unavailable")
+                    }
+                };
                 let response = self
                     .layer
                     .responder

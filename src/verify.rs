@@ -34,6 +34,8 @@ use crate::claims::{Claims, ClaimsSeed, RawClaims, RegisteredClaims, WrongClaimT
 use crate::clock::Clock;
 use crate::de::{Loose, StrOrList, is_json_object};
 use crate::error::{AuthError, AuthErrorKind};
+use crate::jwks::Freshness;
+use crate::jwks::remote::{Remote, Usable, keys_unavailable};
 use crate::jws::{self, TypPolicy};
 use crate::keys::{AlgSet, KeyStore, SkippedKey};
 use crate::{JwtAuthBuilder, JwtAuthLayer};
@@ -93,7 +95,26 @@ pub(crate) struct Shared {
 pub(crate) struct IssuerState {
     pub(crate) iss: String,
     pub(crate) audiences: Option<Vec<String>>,
-    pub(crate) store: KeyStore,
+    pub(crate) store: Arc<KeyStore>,
+    /// The refresher side of a remote key set (`None` for static keys).
+    pub(crate) remote: Option<Arc<Remote>>,
+}
+
+/// Why a synchronous verification could not finish.
+#[derive(Debug)]
+pub(crate) enum Pending {
+    /// The token is refused.
+    Failed(AuthError),
+    /// The issuer's first key set has not loaded yet.
+    NotLoaded(usize),
+    /// The issuer's store lacks the token's key.
+    KidMiss(usize),
+}
+
+impl From<AuthError> for Pending {
+    fn from(error: AuthError) -> Self {
+        Self::Failed(error)
+    }
 }
 
 /// What a successful verification produced.
@@ -108,10 +129,17 @@ pub(crate) struct Verified<C> {
 pub struct IssuerStatus {
     /// The issuer identifier.
     pub iss: String,
+    /// How current the key set is.
+    pub freshness: Freshness,
     /// How many keys are loaded.
     pub keys: usize,
     /// The keys that were skipped, and why.
     pub skipped: Vec<SkippedKey>,
+    /// When the key set was last fetched successfully (a 304 counts), in seconds since the epoch
+    /// by the verifier's clock. `None` for static keys and before the first load.
+    pub last_refresh: Option<f64>,
+    /// Why the last refresh failed, if it did.
+    pub last_error: Option<String>,
 }
 
 impl<C> Verifier<C> {
@@ -141,10 +169,26 @@ impl<C> Verifier<C> {
             .iter()
             .map(|i| IssuerStatus {
                 iss: i.iss.clone(),
+                freshness: i
+                    .remote
+                    .as_ref()
+                    .map_or(Freshness::Static, |r| r.freshness()),
                 keys: i.store.len(),
                 skipped: i.store.skipped().as_ref().clone(),
+                last_refresh: i.remote.as_ref().and_then(|r| r.last_refresh()),
+                last_error: i.remote.as_ref().and_then(|r| r.last_error()),
             })
             .collect()
+    }
+
+    /// Resolves once every issuer's key set has loaded (at once for static keys). For a
+    /// readiness probe; wrap it in a timeout.
+    pub async fn ready(&self) {
+        for issuer in &self.shared.issuers {
+            if let Some(remote) = &issuer.remote {
+                remote.ready().await;
+            }
+        }
     }
 }
 
@@ -155,16 +199,58 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
     ///
     /// An [`AuthError`] saying why the token was refused.
     pub async fn verify(&self, token: &str) -> Result<Claims<C>, AuthError> {
-        self.verify_now(token).map(|v| v.claims)
+        match self.verify_now(token) {
+            Ok(verified) => Ok(verified.claims),
+            Err(pending) => self.finish(token, pending).await.map(|v| v.claims),
+        }
+    }
+
+    /// Completes a verification that needed keys: waits for them (bounded), then verifies again.
+    pub(crate) async fn finish(
+        &self,
+        token: &str,
+        pending: Pending,
+    ) -> Result<Verified<C>, AuthError> {
+        let (index, kid_miss) = match pending {
+            Pending::Failed(error) => return Err(error),
+            Pending::NotLoaded(index) => (index, false),
+            Pending::KidMiss(index) => (index, true),
+        };
+        let Some(remote) = self
+            .shared
+            .issuers
+            .get(index)
+            .and_then(|i| i.remote.as_ref())
+        else {
+            return Err(AuthError::new(
+                AuthErrorKind::UnknownKey,
+                "no key for this token",
+            ));
+        };
+        if kid_miss {
+            remote.await_kid_miss().await?;
+        } else {
+            remote.await_first_load().await?;
+        }
+        match self.verify_now(token) {
+            Ok(verified) => Ok(verified),
+            Err(Pending::Failed(error)) => Err(error),
+            // A fetch that started after the miss succeeded without the key: the token's fault.
+            Err(Pending::KidMiss(_)) => Err(AuthError::new(
+                AuthErrorKind::UnknownKey,
+                "no key for this token",
+            )),
+            Err(Pending::NotLoaded(_)) => Err(keys_unavailable("keys unavailable")),
+        }
     }
 
     /// Verifies a token with the keys at hand, synchronously.
-    pub(crate) fn verify_now(&self, token: &str) -> Result<Verified<C>, AuthError> {
+    pub(crate) fn verify_now(&self, token: &str) -> Result<Verified<C>, Pending> {
         let shared = &*self.shared;
         let parsed = jws::parse_compact(token, shared.max_token_len, shared.allowed, &shared.typ)?;
         let payload = jws::decode_payload(&parsed)?;
         if !is_json_object(&payload) {
-            return Err(AuthError::malformed("claims are not a JSON object"));
+            return Err(AuthError::malformed("claims are not a JSON object").into());
         }
         let mut de = serde_json::Deserializer::from_slice(&payload);
         let raw = ClaimsSeed {
@@ -175,16 +261,29 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
         .map_err(|e| AuthError::malformed("claims are not a valid JSON object").with_source(e))?;
 
         let issuer = match &raw.iss {
-            Some(Loose::Ok(iss)) => shared.issuers.iter().find(|i| i.iss == *iss),
+            Some(Loose::Ok(iss)) => shared.issuers.iter().position(|i| i.iss == *iss),
             Some(Loose::WrongType) => None,
             None => {
-                return Err(AuthError::new(AuthErrorKind::WrongIssuer, "issuer missing"));
+                return Err(AuthError::new(AuthErrorKind::WrongIssuer, "issuer missing").into());
             }
         };
-        let issuer = issuer
+        let index = issuer
             .ok_or_else(|| AuthError::new(AuthErrorKind::WrongIssuer, "issuer not accepted"))?;
-
-        jws::verify_signature(&parsed, &issuer.store, shared.allowed)?;
+        let issuer = &shared.issuers[index];
+        if let Some(remote) = &issuer.remote {
+            match remote.usable() {
+                Usable::Yes => {}
+                Usable::NotLoaded => return Err(Pending::NotLoaded(index)),
+                Usable::Expired => return Err(keys_unavailable("keys expired").into()),
+            }
+        }
+        match jws::verify_signature(&parsed, &issuer.store, shared.allowed) {
+            Ok(_) => {}
+            Err(e) if e.kind() == AuthErrorKind::UnknownKey && issuer.remote.is_some() => {
+                return Err(Pending::KidMiss(index));
+            }
+            Err(e) => return Err(e.into()),
+        }
         self.check_claims(&raw, issuer)?;
 
         let registered = raw.to_registered().map_err(|WrongClaimType(_)| {

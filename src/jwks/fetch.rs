@@ -140,10 +140,7 @@ pub(crate) async fn fetch(
         if let Some(etag) = etag {
             request = request.header(IF_NONE_MATCH, etag.clone());
         }
-        let mut response = request
-            .send()
-            .await
-            .map_err(|e| FetchError::Transport(describe(&e)))?;
+        let mut response = request.send().await.map_err(|e| transport(&e, timeout))?;
         // A client handed in by the user may follow any redirect: check where we ended up.
         let final_url = response.url();
         if final_url.origin() != url.origin() || check_scheme(final_url, allow_http).is_err() {
@@ -165,11 +162,7 @@ pub(crate) async fn fetch(
         }
         let new_etag = response.headers().get(ETAG).cloned();
         let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| FetchError::Transport(describe(&e)))?
-        {
+        while let Some(chunk) = response.chunk().await.map_err(|e| transport(&e, timeout))? {
             if body.len() + chunk.len() > max_bytes {
                 return Err(FetchError::TooLarge(max_bytes));
             }
@@ -187,10 +180,15 @@ pub(crate) async fn fetch(
 }
 
 /// A reqwest error as a short phrase, without the URL's query or anything from a body.
-fn describe(e: &reqwest::Error) -> String {
+fn transport(e: &reqwest::Error, timeout: Duration) -> FetchError {
     if e.is_timeout() {
-        "timed out".to_owned()
-    } else if e.is_connect() {
+        return FetchError::Timeout(timeout);
+    }
+    FetchError::Transport(describe(e))
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_connect() {
         "could not connect".to_owned()
     } else if e.is_redirect() {
         "redirect refused".to_owned()

@@ -160,8 +160,10 @@ impl<C> JwtAuthBuilder<C> {
         self
     }
 
-    /// Claims that must be present, in addition to `exp` (and `iss`/`aud`, which are always
-    /// checked).
+    /// Claims that must be present (a member with the value `null` counts as present), in
+    /// addition to `exp`, `iss`, and `aud` (unless
+    /// [`insecure_skip_audience`](Self::insecure_skip_audience)). `cnf` can't be required:
+    /// sender-constrained tokens are never accepted as bearer tokens.
     pub fn required_claims<I, S>(mut self, claims: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -293,7 +295,8 @@ impl<C> JwtAuthBuilder<C> {
     }
 
     /// Adds a place to look for the token. Sources are tried in the order added, and the first
-    /// that holds a token wins. Defaults to [`TokenSource::bearer()`] alone.
+    /// that holds a token wins. Without any, the bearer header alone is read; once one is
+    /// added, only the added ones are (add [`TokenSource::bearer()`] first to keep it).
     pub fn token_source(mut self, source: TokenSource) -> Self {
         self.sources.push(source);
         self
@@ -355,8 +358,16 @@ impl<C> JwtAuthBuilder<C> {
         if leeway > 86_400.0 {
             return Err(invalid("leeway", "more than a day"));
         }
-        let (registered, custom): (Vec<String>, Vec<String>) = self
-            .required
+        let mut required = self.required;
+        required.sort();
+        required.dedup();
+        if required.iter().any(|c| c == "cnf") {
+            return Err(invalid(
+                "required_claims",
+                "`cnf` marks a sender-constrained token, which is never accepted as a bearer token",
+            ));
+        }
+        let (registered, custom): (Vec<String>, Vec<String>) = required
             .into_iter()
             .partition(|c| READ_CLAIMS.contains(&c.as_str()));
         if custom.len() > MAX_REQUIRED_CLAIMS {

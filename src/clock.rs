@@ -41,7 +41,7 @@ impl Clock for SystemClock {
     fn now_unix_secs(&self) -> f64 {
         match SystemTime::now().duration_since(UNIX_EPOCH) {
             Ok(d) => d.as_secs_f64(),
-            // A clock set before 1970 makes every token look not yet valid, which fails closed.
+            // A clock before 1970 is broken: the verifier refuses every token while it is.
             Err(e) => -e.duration().as_secs_f64(),
         }
     }

@@ -108,10 +108,38 @@ impl<'de> Deserialize<'de> for Loose<f64> {
             wrong_types!(visit_bool(bool), visit_str(&str));
             wrong_unit!();
             wrong_containers!(seq);
-            wrong_containers!(map);
+            // With serde_json's `arbitrary_precision` feature (which any crate in a build can turn
+            // on), numbers arrive as a one-member map holding the number's text.
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut number = None;
+                let mut members = 0;
+                while let Some(key) = map.next_key::<String>()? {
+                    members += 1;
+                    if key == ARBITRARY_PRECISION_TOKEN {
+                        number = Some(map.next_value::<String>()?);
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(match number.map(|n| n.parse::<f64>()) {
+                    Some(Ok(v)) if members == 1 && v.is_finite() => Loose::Ok(v),
+                    _ => Loose::WrongType,
+                })
+            }
         }
         d.deserialize_any(V)
     }
+}
+
+/// The member name serde_json uses for numbers under its `arbitrary_precision` feature.
+const ARBITRARY_PRECISION_TOKEN: &str = "$serde_json::private::Number";
+
+/// For `#[serde(deserialize_with = "present")]`: a member that is present is `Some`, even when
+/// it is `null`, so `null` is never mistaken for an absent member.
+pub(crate) fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
 
 /// A string or an array of strings (`aud`, and `scp` as some providers send it).
@@ -213,6 +241,44 @@ mod tests {
         assert_eq!(
             serde_json::from_str::<Loose<f64>>(r#""17""#).unwrap(),
             Loose::WrongType
+        );
+    }
+
+    #[test]
+    fn numbers_in_arbitrary_precision_form_are_numbers() {
+        let json = r#"{"$serde_json::private::Number":"1700000000.5"}"#;
+        assert_eq!(
+            serde_json::from_str::<Loose<f64>>(json).unwrap(),
+            Loose::Ok(1_700_000_000.5)
+        );
+        let two = r#"{"$serde_json::private::Number":"1","x":2}"#;
+        assert_eq!(
+            serde_json::from_str::<Loose<f64>>(two).unwrap(),
+            Loose::WrongType
+        );
+        assert_eq!(
+            serde_json::from_str::<Loose<f64>>(r#"{"a":1}"#).unwrap(),
+            Loose::WrongType
+        );
+    }
+
+    #[test]
+    fn numeric_edge_cases() {
+        assert_eq!(
+            serde_json::from_str::<Loose<f64>>("1e308").unwrap(),
+            Loose::Ok(1e308)
+        );
+        assert_eq!(
+            serde_json::from_str::<Loose<f64>>("-0").unwrap(),
+            Loose::Ok(0.0)
+        );
+        assert!(
+            serde_json::from_str::<Loose<f64>>("1e400").is_err(),
+            "out of range is malformed"
+        );
+        assert_eq!(
+            serde_json::from_str::<Loose<f64>>("18446744073709551616").unwrap(),
+            Loose::Ok(2f64.powi(64))
         );
     }
 

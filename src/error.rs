@@ -74,6 +74,8 @@ pub enum AuthErrorKind {
     SenderConstrained,
     /// The keys needed to check the token are not available right now (503).
     KeysUnavailable,
+    /// The server's clock gave no usable time (503): tokens can't be checked for expiry.
+    ClockUnavailable,
 }
 
 impl AuthErrorKind {
@@ -97,6 +99,7 @@ impl AuthErrorKind {
             Self::InvalidClaim => "invalid_claim",
             Self::SenderConstrained => "sender_constrained",
             Self::KeysUnavailable => "keys_unavailable",
+            Self::ClockUnavailable => "clock_unavailable",
         }
     }
 
@@ -119,7 +122,7 @@ impl AuthErrorKind {
             | Self::InvalidClaim
             | Self::SenderConstrained => StatusCode::UNAUTHORIZED,
             Self::InvalidRequest => StatusCode::BAD_REQUEST,
-            Self::KeysUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::KeysUnavailable | Self::ClockUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -127,7 +130,7 @@ impl AuthErrorKind {
     #[must_use]
     pub const fn rfc6750_error(self) -> Option<&'static str> {
         match self {
-            Self::Missing | Self::KeysUnavailable => None,
+            Self::Missing | Self::KeysUnavailable | Self::ClockUnavailable => None,
             Self::InvalidRequest => Some("invalid_request"),
             _ => Some("invalid_token"),
         }
@@ -209,6 +212,39 @@ impl StdError for AuthError {
             .map(|s| s as &(dyn StdError + 'static))
     }
 }
+
+/// A JSON error without any of the input's text: its category and position only, since
+/// serde_json's messages quote the values they stumble on (claim values, in a token).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct JsonError {
+    category: serde_json::error::Category,
+    line: usize,
+    column: usize,
+}
+
+impl From<&serde_json::Error> for JsonError {
+    fn from(e: &serde_json::Error) -> Self {
+        Self {
+            category: e.classify(),
+            line: e.line(),
+            column: e.column(),
+        }
+    }
+}
+
+impl fmt::Display for JsonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.category {
+            serde_json::error::Category::Io => "I/O error",
+            serde_json::error::Category::Syntax => "invalid JSON",
+            serde_json::error::Category::Data => "JSON of the wrong shape",
+            serde_json::error::Category::Eof => "truncated JSON",
+        };
+        write!(f, "{what} at line {}, column {}", self.line, self.column)
+    }
+}
+
+impl StdError for JsonError {}
 
 /// Why [`JwtAuthBuilder::build`](crate::JwtAuthBuilder::build) refused a configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]

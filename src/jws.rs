@@ -24,11 +24,11 @@ use std::fmt;
 use std::sync::Arc;
 
 use jsonwebtoken::Algorithm;
-use serde::de::{Deserialize, Deserializer, IgnoredAny};
+use serde::de::IgnoredAny;
 
 use crate::b64;
-use crate::de::{Loose, is_json_object};
-use crate::error::{AuthError, AuthErrorKind, ConfigError};
+use crate::de::{Loose, is_json_object, present};
+use crate::error::{AuthError, AuthErrorKind, ConfigError, JsonError};
 use crate::keys::{
     AlgSet, KeySetRules, KeyStore, MAX_KID_LEN, MAX_KIDLESS_CANDIDATES, PreparedKey, parse_alg,
     parse_jwks,
@@ -40,10 +40,6 @@ pub const DEFAULT_MAX_TOKEN_LEN: usize = 16 * 1024;
 
 /// Default limit on the number of keys read from one key set.
 pub const DEFAULT_MAX_KEYS: usize = 100;
-
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
-    T::deserialize(d).map(Some)
-}
 
 /// The protected header members this crate reads. Derived, so a duplicate of any of them is
 /// rejected; `null` counts as present (and of the wrong type).
@@ -117,13 +113,22 @@ impl TypPolicy {
 }
 
 /// A compact JWS split and its header checked; the signature not yet.
-#[derive(Debug)]
 pub(crate) struct Parsed<'t> {
     pub(crate) alg: Algorithm,
     pub(crate) kid: Option<String>,
     signing_input: &'t str,
     pub(crate) payload_b64: &'t str,
     signature_b64: &'t str,
+}
+
+impl fmt::Debug for Parsed<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never the token itself.
+        f.debug_struct("Parsed")
+            .field("alg", &self.alg)
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Splits a compact JWS and checks its header: exactly three segments, strict base64url, a JSON
@@ -143,13 +148,14 @@ pub(crate) fn parse_compact<'t>(
     if payload_b64.contains('.') {
         return Err(not_compact());
     }
-    let header = b64::decode(header_b64)
-        .map_err(|e| AuthError::malformed("header is not base64url").with_source(e))?;
+    let header =
+        b64::decode(header_b64).map_err(|_| AuthError::malformed("header is not base64url"))?;
     if !is_json_object(&header) {
         return Err(AuthError::malformed("header is not a JSON object"));
     }
-    let header: RawHeader = serde_json::from_slice(&header)
-        .map_err(|e| AuthError::malformed("header is not a valid JSON object").with_source(e))?;
+    let header: RawHeader = serde_json::from_slice(&header).map_err(|e| {
+        AuthError::malformed("header is not a valid JSON object").with_source(JsonError::from(&e))
+    })?;
 
     if header.crit.is_some() {
         return Err(AuthError::new(
@@ -195,19 +201,20 @@ pub(crate) fn parse_compact<'t>(
 
 /// Decodes the payload segment.
 pub(crate) fn decode_payload(parsed: &Parsed<'_>) -> Result<Vec<u8>, AuthError> {
-    b64::decode(parsed.payload_b64)
-        .map_err(|e| AuthError::malformed("payload is not base64url").with_source(e))
+    b64::decode(parsed.payload_b64).map_err(|_| AuthError::malformed("payload is not base64url"))
 }
 
 /// Checks the signature against the store's keys for the token's `kid` (or, without a `kid`,
-/// against at most [`MAX_KIDLESS_CANDIDATES`] keys of the algorithm's family).
+/// against at most [`MAX_KIDLESS_CANDIDATES`] keys of the algorithm's family). A `kid` the store
+/// doesn't index is tried against the keys that have no `kid` (at most as many); if none
+/// verifies, the key is unknown.
 pub(crate) fn verify_signature(
     parsed: &Parsed<'_>,
     store: &KeyStore,
     allowed: Option<AlgSet>,
 ) -> Result<Arc<PreparedKey>, AuthError> {
     let signature = b64::decode(parsed.signature_b64)
-        .map_err(|e| AuthError::malformed("signature is not base64url").with_source(e))?;
+        .map_err(|_| AuthError::malformed("signature is not base64url"))?;
     if signature.is_empty() {
         return Err(AuthError::new(
             AuthErrorKind::BadSignature,
@@ -234,13 +241,15 @@ pub(crate) fn verify_signature(
                     .find_map(&mut try_key)
             }
             // Keys without a `kid` (an HMAC secret, a PEM key) may sign tokens that name one.
+            // When none of them verifies, the kid is unknown (not a bad signature), so a remote
+            // set still refetches for a freshly published key.
             None => {
                 let kidless = store.kidless();
-                if kidless.is_empty() {
-                    return Err(unknown());
-                }
                 let usable = kidless.iter().filter(|k| k.usable_with(alg, allowed));
-                usable.take(MAX_KIDLESS_CANDIDATES).find_map(&mut try_key)
+                return usable
+                    .take(MAX_KIDLESS_CANDIDATES)
+                    .find_map(&mut try_key)
+                    .ok_or_else(unknown);
             }
         },
         None => {
@@ -366,7 +375,11 @@ impl JwsVerifier {
         Ok(Self {
             store,
             allowed,
-            typ: TypPolicy::default(),
+            // A bare JWS is typed `JOSE` (RFC 7515 §4.1.9); JWTs pass too.
+            typ: TypPolicy {
+                allow_absent: true,
+                accepted: vec!["jwt".to_owned(), "at+jwt".to_owned(), "jose".to_owned()],
+            },
         })
     }
 
@@ -421,6 +434,12 @@ mod tests {
         assert_eq!(
             kind(r#"{"alg":"RS256","kid":"a","kid":"b"}"#),
             Err(AuthErrorKind::Malformed)
+        );
+        let escaped = r#"{"alg":"RS256","\u0061lg":"HS256"}"#;
+        assert_eq!(
+            kind(escaped),
+            Err(AuthErrorKind::Malformed),
+            "escaped duplicate"
         );
         assert_eq!(kind(r#"{"alg":"RS256"} x"#), Err(AuthErrorKind::Malformed));
         assert_eq!(kind(r#"{"alg":"RS256"}"#), Ok(()));

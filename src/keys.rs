@@ -32,8 +32,13 @@ pub(crate) const MAX_KID_LEN: usize = 256;
 
 /// Smallest RSA modulus accepted, in bits (RFC 7518 §3.3 / §3.5).
 const MIN_RSA_BITS: usize = 2048;
-/// Largest RSA modulus accepted, in bits (bounds the cost of one signature check).
+/// Largest RSA modulus accepted, in bits (bounds the cost of one signature check). The
+/// RustCrypto `rsa` crate refuses keys over 4096 bits, so that backend skips them at load
+/// instead of failing every signature later.
+#[cfg(feature = "aws-lc-rs")]
 const MAX_RSA_BITS: usize = 8192;
+#[cfg(not(feature = "aws-lc-rs"))]
+const MAX_RSA_BITS: usize = 4096;
 
 /// Key type and curve: which algorithms a key can verify.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -275,8 +280,8 @@ struct JwksDoc<'a> {
 #[derive(Deserialize)]
 struct RawJwk {
     kty: String,
-    #[serde(default)]
-    kid: Option<String>,
+    #[serde(default, deserialize_with = "crate::de::present")]
+    kid: Option<crate::de::Loose<String>>,
     #[serde(default, rename = "use")]
     use_: Option<String>,
     #[serde(default)]
@@ -319,6 +324,14 @@ struct KidOnly {
     kid: Option<String>,
 }
 
+/// The `kid` of a JWK for a report, when it is a string of reasonable length.
+fn reported_kid(json: &str) -> Option<String> {
+    serde_json::from_str::<KidOnly>(json)
+        .ok()
+        .and_then(|k| k.kid)
+        .filter(|k| k.len() <= MAX_KID_LEN)
+}
+
 /// Just the `kid` and `kty` of a JWK, read leniently, to find keys that share both.
 #[derive(Deserialize)]
 struct KidKty {
@@ -347,9 +360,7 @@ pub(crate) fn parse_jwks(json: &[u8], rules: KeySetRules) -> Result<ParsedKeys, 
     let mut out = ParsedKeys::default();
     for (index, raw) in keys.iter().enumerate() {
         if ambiguous[index] {
-            let kid = serde_json::from_str::<KidOnly>(raw.get())
-                .ok()
-                .and_then(|k| k.kid);
+            let kid = reported_kid(raw.get());
             let reason = "kid shared with another key of the same type";
             out.skipped.push(SkippedKey { index, kid, reason });
             continue;
@@ -359,11 +370,12 @@ pub(crate) fn parse_jwks(json: &[u8], rules: KeySetRules) -> Result<ParsedKeys, 
             Err((kid, reason)) => out.skipped.push(SkippedKey { index, kid, reason }),
         }
     }
-    for index in rules.max_keys..doc.keys.len() {
+    if doc.keys.len() > rules.max_keys {
+        // One entry for all of them: the report stays as small as the limit.
         out.skipped.push(SkippedKey {
-            index,
+            index: rules.max_keys,
             kid: None,
-            reason: "over the key-count limit",
+            reason: "this and every later key: over the key-count limit",
         });
     }
     if out.keys.iter().any(|k| k.family == KeyFamily::Hmac)
@@ -429,20 +441,18 @@ fn parse_jwk(json: &str, rules: KeySetRules) -> Result<PreparedKey, SkipReason> 
     let jwk: RawJwk = match serde_json::from_str(json) {
         Ok(jwk) => jwk,
         Err(_) => {
-            let kid = serde_json::from_str::<KidOnly>(json)
-                .ok()
-                .and_then(|k| k.kid);
+            let kid = reported_kid(json);
             return Err((kid, "malformed member (wrong type or duplicate)"));
         }
     };
-    let kid = jwk.kid.clone();
+    let kid = match &jwk.kid {
+        None => None,
+        Some(crate::de::Loose::Ok(kid)) if kid.len() <= MAX_KID_LEN => Some(kid.clone()),
+        Some(crate::de::Loose::Ok(_)) => return Err((None, "kid too long")),
+        Some(crate::de::Loose::WrongType) => return Err((None, "kid is not a string")),
+    };
     let skip = |reason: &'static str| Err((kid.clone(), reason));
 
-    if let Some(k) = &jwk.kid
-        && k.len() > MAX_KID_LEN
-    {
-        return Err((None, "kid too long"));
-    }
     if !matches!(jwk.kty.as_str(), "RSA" | "EC" | "OKP" | "oct") {
         return skip("unsupported `kty`");
     }
@@ -569,7 +579,9 @@ pub(crate) fn rsa_key(n: &[u8], e: &[u8]) -> Result<DecodingKey, &'static str> {
         return Err("RSA modulus shorter than 2048 bits");
     }
     if bits > MAX_RSA_BITS {
-        return Err("RSA modulus longer than 8192 bits");
+        return Err(
+            "RSA modulus longer than this backend verifies (8192 bits, 4096 with rust-crypto)",
+        );
     }
     if n.last().is_some_and(|b| b & 1 == 0) {
         return Err("RSA modulus is even");
@@ -819,6 +831,30 @@ mod tests {
                 .iter()
                 .any(|s| s.reason == "unsupported EC curve")
         );
+    }
+
+    #[test]
+    fn a_null_or_numeric_kid_skips_the_key() {
+        let jwks = br#"{"keys":[
+            {"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":null},
+            {"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":5}]}"#;
+        let parsed = parse_jwks(jwks, RULES).unwrap();
+        assert!(parsed.keys.is_empty());
+        assert_eq!(parsed.skipped.len(), 2);
+    }
+
+    #[test]
+    fn keys_over_the_limit_are_reported_once() {
+        let one =
+            r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#;
+        let many = vec![one; 1000].join(",");
+        let rules = KeySetRules {
+            allow_oct: false,
+            max_keys: 3,
+        };
+        let parsed = parse_jwks(format!(r#"{{"keys":[{many}]}}"#).as_bytes(), rules).unwrap();
+        assert!(parsed.keys.len() + parsed.skipped.len() <= 4);
+        assert_eq!(parsed.skipped.last().unwrap().index, 3);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use http::header::{CACHE_CONTROL, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderValue, Response};
 
-use crate::error::{AuthError, AuthErrorKind};
+use crate::error::AuthError;
 
 /// The layer's challenge: what goes into `WWW-Authenticate`.
 ///
@@ -59,7 +59,8 @@ impl Challenge {
     /// (keys unavailable).
     #[must_use]
     pub fn www_authenticate(&self, error: &AuthError) -> Option<HeaderValue> {
-        if error.kind() == AuthErrorKind::KeysUnavailable {
+        if error.status() == http::StatusCode::SERVICE_UNAVAILABLE {
+            // Our outage, not a problem with the client's credentials.
             return None;
         }
         let Some(code) = error.kind().rfc6750_error() else {
@@ -85,7 +86,7 @@ impl Challenge {
             headers.insert(WWW_AUTHENTICATE, value);
         }
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        if error.kind() == AuthErrorKind::KeysUnavailable {
+        if error.status() == http::StatusCode::SERVICE_UNAVAILABLE {
             headers.insert(RETRY_AFTER, HeaderValue::from_static("5"));
         }
         response.extensions_mut().insert(error);
@@ -140,6 +141,7 @@ impl<B: Default> ResponseForAuthError<B> for DefaultResponseForAuthError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::AuthErrorKind;
 
     #[test]
     fn realm_is_sanitized() {

@@ -54,7 +54,6 @@ impl fmt::Debug for TokenSource {
 }
 
 /// What a source found.
-#[derive(Debug)]
 pub(crate) enum Found<'a> {
     /// Nothing here: try the next source.
     Nothing,
@@ -62,6 +61,16 @@ pub(crate) enum Found<'a> {
     Token(&'a str),
     /// Something is here, but it can't be used.
     Invalid(AuthError),
+}
+
+impl fmt::Debug for Found<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Nothing => f.write_str("Nothing"),
+            Self::Token(_) => f.write_str("Token(<redacted>)"),
+            Self::Invalid(e) => f.debug_tuple("Invalid").field(e).finish(),
+        }
+    }
 }
 
 impl TokenSource {

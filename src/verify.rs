@@ -33,7 +33,7 @@ use serde::de::{DeserializeOwned, DeserializeSeed};
 use crate::claims::{Claims, ClaimsSeed, RawClaims, RegisteredClaims, WrongClaimType};
 use crate::clock::Clock;
 use crate::de::{Loose, StrOrList, is_json_object};
-use crate::error::{AuthError, AuthErrorKind};
+use crate::error::{AuthError, AuthErrorKind, JsonError};
 use crate::jwks::Freshness;
 use crate::jwks::remote::{Remote, Usable, keys_unavailable};
 use crate::jws::{self, TypPolicy};
@@ -258,7 +258,10 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
         }
         .deserialize(&mut de)
         .and_then(|raw| de.end().map(|()| raw))
-        .map_err(|e| AuthError::malformed("claims are not a valid JSON object").with_source(e))?;
+        .map_err(|e| {
+            AuthError::malformed("claims are not a valid JSON object")
+                .with_source(JsonError::from(&e))
+        })?;
 
         let issuer = match &raw.iss {
             Some(Loose::Ok(iss)) => shared.issuers.iter().position(|i| i.iss == *iss),
@@ -297,7 +300,7 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
                 AuthErrorKind::InvalidClaim,
                 "claims do not have the expected shape",
             )
-            .with_source(e)
+            .with_source(JsonError::from(&e))
         })?;
         Ok(Verified {
             claims: Claims(Arc::new(claims)),
@@ -315,6 +318,13 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
             ));
         }
         let now = shared.clock.now_unix_secs();
+        if !now.is_finite() || now < 0.0 {
+            // A clock that can't tell the time must not make `exp` meaningless: fail closed.
+            return Err(AuthError::new(
+                AuthErrorKind::ClockUnavailable,
+                "server clock unavailable",
+            ));
+        }
         match raw.exp {
             None => return Err(invalid("exp missing")),
             Some(Loose::WrongType) => return Err(invalid("exp is not a number")),
@@ -334,8 +344,16 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
             }
             Some(Loose::Ok(_)) => {}
         }
-        if let Some(Loose::WrongType) = raw.iat {
-            return Err(invalid("iat is not a number"));
+        match raw.iat {
+            None => {}
+            Some(Loose::WrongType) => return Err(invalid("iat is not a number")),
+            Some(Loose::Ok(iat)) if now + shared.leeway < iat => {
+                return Err(AuthError::new(
+                    AuthErrorKind::NotYetValid,
+                    "token issued in the future",
+                ));
+            }
+            Some(Loose::Ok(_)) => {}
         }
         if !shared.skip_audience {
             let accepted = issuer.audiences.as_deref().unwrap_or(&shared.audiences);

@@ -71,10 +71,10 @@ pub(crate) fn cache_age(value: Option<&HeaderValue>) -> CacheAge {
         if lower == "no-cache" || lower == "no-store" {
             return CacheAge::Seconds(0);
         }
-        if let Some(n) = lower.strip_prefix("max-age=") {
-            if let Ok(n) = n.trim_matches('"').parse::<u64>() {
-                age = CacheAge::Seconds(n);
-            }
+        if let Some(n) = lower.strip_prefix("max-age=")
+            && let Ok(n) = n.trim_matches('"').parse::<u64>()
+        {
+            age = CacheAge::Seconds(n);
         }
     }
     age

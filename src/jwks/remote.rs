@@ -361,7 +361,7 @@ impl Remote {
 }
 
 fn jittered(interval: Duration, jitter: f64) -> Duration {
-    let factor = 1.0 + jitter * (2.0 * random_unit() - 1.0);
+    let factor = jitter.mul_add(2.0f64.mul_add(random_unit(), -1.0), 1.0);
     interval.mul_f64(factor.max(0.0))
 }
 

@@ -5,16 +5,17 @@
 //! ```
 //!
 //! With no settings it needs nothing else: it generates an RS256 key pair, serves its own JWKS at
-//! `/.well-known/jwks.json`, protects `GET /me` (which answers the token's claims as JSON), and
-//! prints a ready token and the curl lines to try.
+//! `/.well-known/jwks.json` (and a discovery document), fetches it back over HTTP like any
+//! provider's key set, protects `GET /me` (which answers the token's claims as JSON), and prints a
+//! ready token and the curl lines to try.
 //!
 //! Point it at your own identity provider instead:
 //!
 //! | variable | meaning | default |
 //! |---|---|---|
 //! | `BIND` | address to listen on | `127.0.0.1:3000` |
-//! | `JWT_JWKS_URL` | the provider's JWKS (fetched once at start-up) | embedded key pair |
-//! | `JWT_ISSUER` | the exact `iss` of its tokens | the quickstart's own |
+//! | `JWT_JWKS_URL` | the provider's JWKS, refreshed in the background | embedded key pair |
+//! | `JWT_ISSUER` | the exact `iss` of its tokens; alone, its keys are found by OIDC discovery | the quickstart's own |
 //! | `JWT_AUDIENCE` | the audience this API accepts | `quickstart` |
 //! | `JWT_ALGORITHMS` | comma-separated: RS256..512, PS256..512, ES256, ES384, EdDSA | `RS256,ES256` |
 //! | `JWT_COOKIE` | cookie read after the bearer header | `access_token` |
@@ -28,15 +29,11 @@
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use axum::{Json, Router, routing::get};
 use serde_json::{Value, json};
 use tower_jwt_auth::testing::{TestKey, now};
 use tower_jwt_auth::{Algorithm, Claims, Issuer, JwtAuthLayer, TokenSource};
-
-/// Largest JWKS document read at start-up.
-const MAX_JWKS_BYTES: usize = 256 * 1024;
 
 struct Settings {
     bind: SocketAddr,
@@ -75,12 +72,6 @@ fn settings() -> Result<Settings, String> {
             "JWT_ISSUER is required with JWT_JWKS_URL: the exact `iss` of your tokens".to_owned(),
         );
     }
-    if jwks_url.is_none() && issuer.is_some() {
-        return Err(
-            "JWT_JWKS_URL is required with JWT_ISSUER (discovery from the issuer alone is not supported yet)"
-                .to_owned(),
-        );
-    }
     let algorithms = var("JWT_ALGORITHMS")
         .unwrap_or_else(|| "RS256,ES256".to_owned())
         .split(',')
@@ -98,36 +89,6 @@ fn settings() -> Result<Settings, String> {
         algorithms,
         cookie: var("JWT_COOKIE").unwrap_or_else(|| "access_token".to_owned()),
     })
-}
-
-async fn fetch_jwks(url: &str) -> Result<String, String> {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .build()
-        .map_err(|e| format!("HTTP client: {e}"))?;
-    let mut response = client
-        .get(url)
-        .header("accept", "application/jwk-set+json, application/json")
-        .send()
-        .await
-        .map_err(|e| format!("fetching {url}: {e}"))?;
-    if !response.status().is_success() {
-        return Err(format!("fetching {url}: HTTP {}", response.status()));
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| format!("reading {url}: {e}"))?
-    {
-        if body.len() + chunk.len() > MAX_JWKS_BYTES {
-            return Err(format!(
-                "{url}: the JWKS is larger than {MAX_JWKS_BYTES} bytes"
-            ));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    String::from_utf8(body).map_err(|_| format!("{url}: the JWKS is not UTF-8"))
 }
 
 async fn me(Claims(claims): Claims<Value>) -> Json<Value> {
@@ -155,38 +116,41 @@ async fn main() -> ExitCode {
 
     let mut app = Router::new();
     let mut demo_token = None;
-    let (issuer, jwks) = match (&settings.jwks_url, &settings.issuer) {
-        (Some(url), Some(iss)) => match fetch_jwks(url).await {
-            Ok(jwks) => (iss.clone(), jwks),
-            Err(message) => {
-                eprintln!("quickstart: {message}");
-                return ExitCode::from(1);
-            }
-        },
+    let issuer = match (&settings.jwks_url, &settings.issuer) {
+        (Some(url), Some(iss)) => Issuer::jwks_url(iss.clone(), url.clone()),
+        (None, Some(iss)) => Issuer::discover(iss.clone()),
         _ => {
-            // The embedded default: our own key pair and JWKS.
+            // The embedded default: our own key pair, served over HTTP like any provider's,
+            // with a discovery document, and fetched by the layer through the real client.
             let key = TestKey::generate(Algorithm::RS256).with_kid("quickstart-1");
             let jwks = key.jwks();
-            let served = jwks.clone();
-            app = app.route(
-                "/.well-known/jwks.json",
-                get(move || async move {
-                    (
-                        [("content-type", "application/jwk-set+json")],
-                        served.clone(),
-                    )
-                }),
-            );
+            let discovery =
+                json!({ "issuer": base, "jwks_uri": format!("{base}/.well-known/jwks.json") })
+                    .to_string();
+            app = app
+                .route(
+                    "/.well-known/jwks.json",
+                    get(move || async move {
+                        ([("content-type", "application/jwk-set+json")], jwks.clone())
+                    }),
+                )
+                .route(
+                    "/.well-known/openid-configuration",
+                    get(move || async move {
+                        ([("content-type", "application/json")], discovery.clone())
+                    }),
+                );
             demo_token = Some(key.token(&json!({
                 "iss": base, "aud": settings.audience, "sub": "alice",
                 "scope": "orders:read", "iat": now(), "exp": now() + 3600,
             })));
-            (base.clone(), jwks)
+            Issuer::jwks_url(base.clone(), format!("{base}/.well-known/jwks.json"))
         }
     };
+    let iss = issuer.iss().to_owned();
 
     let auth = JwtAuthLayer::<Value>::builder()
-        .issuer(Issuer::static_keys(issuer.clone(), jwks))
+        .issuer(issuer)
         .audience(settings.audience.clone())
         .algorithms(settings.algorithms.clone())
         .token_source(TokenSource::bearer())
@@ -202,7 +166,7 @@ async fn main() -> ExitCode {
     let app = app.merge(Router::new().route("/me", get(me)).layer(auth));
 
     println!("tower-jwt-auth quickstart on {base}");
-    println!("  issuer:   {issuer}");
+    println!("  issuer:   {iss}");
     println!("  audience: {}", settings.audience);
     if let Some(token) = &demo_token {
         println!("  keys:     {base}/.well-known/jwks.json (generated at start-up)");

@@ -34,20 +34,25 @@ impl Drop for Running {
     }
 }
 
-#[tokio::test]
-async fn quickstart_serves_me_with_the_printed_token() {
-    let mut child = Command::new(quickstart())
+/// Starts the quickstart with these variables; returns it with its address and printed token.
+fn start(vars: &[(&str, &str)]) -> (Running, String, Option<String>) {
+    let mut command = Command::new(quickstart());
+    command
         .env("BIND", "127.0.0.1:0")
         .env_remove("JWT_JWKS_URL")
-        .env_remove("JWT_ISSUER")
+        .env_remove("JWT_ISSUER");
+    for (name, value) in vars {
+        command.env(name, value);
+    }
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .expect("start quickstart");
+        .expect("start");
     let stdout = child.stdout.take().unwrap();
-    let _guard = Running(child);
     let (found, printed) = std::sync::mpsc::channel();
-    // Read every line (a closed pipe would fail the example's later prints), report the two we need.
+    // Read every line (a closed pipe would fail the example's later prints); report the address
+    // and, on the embedded default, the token.
     std::thread::spawn(move || {
         let mut base = None;
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -55,17 +60,23 @@ async fn quickstart_serves_me_with_the_printed_token() {
                 base = Some(rest.to_owned());
             }
             if let Some(token) = line.strip_prefix("TOKEN=") {
-                let _ = found.send((
-                    base.clone().expect("address printed first"),
-                    token.to_owned(),
-                ));
+                let _ = found.send((base.clone(), Some(token.to_owned())));
+            }
+            if line.starts_with("Try: ") {
+                let _ = found.send((base.clone(), None));
             }
         }
     });
     let (base, token) = printed
         .recv_timeout(Duration::from_secs(30))
-        .expect("quickstart printed its token");
+        .expect("quickstart printed its address");
+    (Running(child), base.expect("address printed first"), token)
+}
 
+#[tokio::test]
+async fn quickstart_serves_me_with_the_printed_token() {
+    let (_running, base, token) = start(&[]);
+    let token = token.expect("the embedded default prints a token");
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
@@ -110,13 +121,53 @@ async fn quickstart_serves_me_with_the_printed_token() {
     );
 }
 
+/// A second quickstart trusts the first one as its identity provider: by JWKS URL, and by
+/// discovery from the issuer alone.
+#[tokio::test]
+async fn quickstart_protects_me_with_another_providers_keys() {
+    let (_idp, idp_base, token) = start(&[]);
+    let token = token.unwrap();
+    let jwks_url = format!("{idp_base}/.well-known/jwks.json");
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    for vars in [
+        vec![
+            ("JWT_JWKS_URL", jwks_url.as_str()),
+            ("JWT_ISSUER", idp_base.as_str()),
+        ],
+        vec![("JWT_ISSUER", idp_base.as_str())],
+    ] {
+        let (_api, api_base, printed) = start(&vars);
+        assert!(
+            printed.is_none(),
+            "no demo token when pointed at a provider"
+        );
+        let me = client
+            .get(format!("{api_base}/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(me.status(), 200, "{vars:?}");
+        let forged = client
+            .get(format!("{api_base}/me"))
+            .bearer_auth("x.y.z")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status(), 401);
+    }
+}
+
 #[test]
 fn quickstart_exits_2_on_bad_settings() {
     for (name, value) in [
         ("JWT_ALGORITHMS", "HS256"),
         ("JWT_ALGORITHMS", "rs256"),
         ("BIND", "not an address"),
-        ("JWT_ISSUER", "https://issuer.example"),
+        ("JWT_ISSUER", "http://issuer.example"),
         ("JWT_JWKS_URL", "http://127.0.0.1:9/jwks.json"),
     ] {
         let output = Command::new(quickstart())

@@ -10,7 +10,7 @@ use jsonwebtoken::Algorithm;
 use crate::claims::{MAX_REQUIRED_CLAIMS, READ_CLAIMS};
 use crate::clock::{Clock, SystemClock};
 use crate::error::ConfigError;
-use crate::issuer::{Issuer, KeySource};
+use crate::issuer::{Issuer, KeySource, TENANT_PLACEHOLDER};
 use crate::jwks::RemoteConfig;
 use crate::jwks::remote::{Location, Remote};
 use crate::jwks::{fetch, oidc};
@@ -395,6 +395,13 @@ impl<C> JwtAuthBuilder<C> {
             if issuers.iter().any(|i| i.iss == issuer.iss) {
                 return Err(ConfigError::DuplicateIssuer { issuer: issuer.iss });
             }
+            let template = issuer.iss.contains(TENANT_PLACEHOLDER);
+            if template && !issuer.tenants.is_set() {
+                return Err(invalid(
+                    "issuer",
+                    "a `{tenantid}` issuer needs `.tenants([...])` (or `insecure_any_tenant()`)",
+                ));
+            }
             let location = match &issuer.keys {
                 KeySource::JwksUrl(url) => Some(Location::Jwks(remote_url(&issuer, url)?)),
                 KeySource::Discover => {
@@ -408,6 +415,7 @@ impl<C> JwtAuthBuilder<C> {
                     Some(Location::Discovery {
                         config,
                         issuer: issuer.iss.clone(),
+                        multi_tenant: issuer.tenants.is_set(),
                     })
                 }
                 _ => None,
@@ -441,6 +449,7 @@ impl<C> JwtAuthBuilder<C> {
                     IssuerState {
                         iss: issuer.iss,
                         audiences: issuer.audience,
+                        tenants: issuer.tenants,
                         store: Arc::clone(&remote.store),
                         remote: Some(remote),
                     }
@@ -451,6 +460,7 @@ impl<C> JwtAuthBuilder<C> {
                     IssuerState {
                         iss: issuer.iss,
                         audiences: issuer.audience,
+                        tenants: issuer.tenants,
                         store: Arc::new(store),
                         remote: None,
                     }

@@ -130,6 +130,8 @@ pub(crate) struct RawClaims {
     pub(crate) scope: Option<Loose<String>>,
     pub(crate) scp: Option<Loose<StrOrList>>,
     pub(crate) cnf: bool,
+    /// Microsoft Entra's tenant id, for multi-tenant issuers.
+    pub(crate) tid: Option<Loose<String>>,
     /// Bit `i` is set when `required[i]` is present.
     pub(crate) required_found: u64,
 }
@@ -153,6 +155,7 @@ enum Field {
     Scope,
     Scp,
     Cnf,
+    Tid,
     Required(usize),
     Other,
 }
@@ -183,6 +186,7 @@ impl<'de> Visitor<'de> for FieldSeed<'_> {
             "scope" => Field::Scope,
             "scp" => Field::Scp,
             "cnf" => Field::Cnf,
+            "tid" => Field::Tid,
             other => match self.0.iter().position(|r| r == other) {
                 Some(i) => Field::Required(i),
                 None => Field::Other,
@@ -228,6 +232,7 @@ impl<'de> Visitor<'de> for ClaimsSeed<'_> {
                 Field::Jti => set_once(&mut out.jti, "jti", &mut map)?,
                 Field::Scope => set_once(&mut out.scope, "scope", &mut map)?,
                 Field::Scp => set_once(&mut out.scp, "scp", &mut map)?,
+                Field::Tid => set_once(&mut out.tid, "tid", &mut map)?,
                 Field::Cnf => {
                     if out.cnf {
                         return Err(de::Error::duplicate_field("cnf"));
@@ -263,8 +268,8 @@ fn floor_secs(v: f64) -> i64 {
 pub(crate) struct WrongClaimType(pub(crate) &'static str);
 
 /// The claim names [`RawClaims`] reads itself.
-pub(crate) const READ_CLAIMS: [&str; 10] = [
-    "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "scp", "cnf",
+pub(crate) const READ_CLAIMS: [&str; 11] = [
+    "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "scp", "cnf", "tid",
 ];
 
 impl RawClaims {
@@ -281,6 +286,7 @@ impl RawClaims {
             "scope" => self.scope.is_some(),
             "scp" => self.scp.is_some(),
             "cnf" => self.cnf,
+            "tid" => self.tid.is_some(),
             _ => false,
         }
     }

@@ -24,7 +24,23 @@ pub struct Issuer {
     pub(crate) keys: KeySource,
     pub(crate) audience: Option<Vec<String>>,
     pub(crate) allow_http: bool,
+    pub(crate) tenants: Tenants,
 }
+
+/// Which tenants a multi-tenant issuer accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Tenants {
+    /// Not configured: a `{tenantid}` template is refused.
+    Unset,
+    /// Only these tenant ids.
+    Only(Vec<String>),
+    /// Any tenant (`insecure_any_tenant`).
+    Any,
+}
+
+/// The placeholder of a multi-tenant issuer template (Microsoft Entra's `common` and
+/// `organizations` discovery documents).
+pub(crate) const TENANT_PLACEHOLDER: &str = "{tenantid}";
 
 #[derive(Clone)]
 pub(crate) enum KeySource {
@@ -51,6 +67,7 @@ impl fmt::Debug for Issuer {
             .field("keys", &keys)
             .field("audience", &self.audience)
             .field("allow_http", &self.allow_http)
+            .field("tenants", &self.tenants)
             .finish()
     }
 }
@@ -62,6 +79,7 @@ impl Issuer {
             keys,
             audience: None,
             allow_http: false,
+            tenants: Tenants::Unset,
         }
     }
 
@@ -99,6 +117,42 @@ impl Issuer {
     /// `iss`.
     pub fn discover(iss: impl Into<String>) -> Self {
         Self::new(iss, KeySource::Discover)
+    }
+
+    /// Accepts tokens from these tenants of a multi-tenant issuer.
+    ///
+    /// A multi-tenant issuer's `iss` is a template with `{tenantid}` in it: given directly, or
+    /// named by the discovery document of Microsoft Entra's `common` or `organizations`
+    /// endpoints. A token is accepted when its `iss` equals the template with its `tid` claim (a
+    /// GUID) put in, and that `tid` is one of these. Everything else about `iss` stays byte-exact.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use tower_jwt_auth::Issuer;
+    ///
+    /// let entra = Issuer::discover("https://login.microsoftonline.com/organizations/v2.0")
+    ///     .tenants(["6f1c2e4a-d9f0-4b7e-a1d2-3c4b5a697887"]);
+    /// # let _ = entra;
+    /// ```
+    #[must_use]
+    pub fn tenants<I, S>(mut self, tenants: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.tenants = Tenants::Only(tenants.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Accepts tokens from every tenant of a multi-tenant issuer.
+    ///
+    /// Dangerous: anyone can create a tenant and get tokens from it, so this accepts tokens
+    /// from people who have nothing to do with you. Check the tenant (`tid`) yourself.
+    #[must_use]
+    pub fn insecure_any_tenant(mut self) -> Self {
+        self.tenants = Tenants::Any;
+        self
     }
 
     /// Allows plain `http` URLs for this issuer's key set and discovery document, to any host.
@@ -155,5 +209,70 @@ impl Issuer {
     #[must_use]
     pub fn iss(&self) -> &str {
         &self.iss
+    }
+}
+
+impl Tenants {
+    pub(crate) fn is_set(&self) -> bool {
+        *self != Self::Unset
+    }
+
+    /// Whether `iss` is `template` with `tid` in place of `{tenantid}`, and `tid` a GUID this
+    /// rule accepts.
+    pub(crate) fn matches(&self, template: &str, iss: &str, tid: &str) -> bool {
+        let allowed = match self {
+            Self::Unset => false,
+            Self::Any => true,
+            Self::Only(list) => list.iter().any(|t| t == tid),
+        };
+        let Some((prefix, suffix)) = template.split_once(TENANT_PLACEHOLDER) else {
+            return false;
+        };
+        allowed
+            && is_guid(tid)
+            && iss.len() == prefix.len() + tid.len() + suffix.len()
+            && iss.starts_with(prefix)
+            && iss.ends_with(suffix)
+            && &iss[prefix.len()..iss.len() - suffix.len()] == tid
+    }
+}
+
+/// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, hexadecimal.
+fn is_guid(s: &str) -> bool {
+    s.len() == 36
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: &str = "6f1c2e4a-d9f0-4b7e-a1d2-3c4b5a697887";
+    const TEMPLATE: &str = "https://login.microsoftonline.com/{tenantid}/v2.0";
+
+    #[test]
+    fn tenant_templates_match_exactly() {
+        let only = Tenants::Only(vec![T.to_owned()]);
+        let iss = format!("https://login.microsoftonline.com/{T}/v2.0");
+        assert!(only.matches(TEMPLATE, &iss, T));
+        assert!(Tenants::Any.matches(TEMPLATE, &iss, T));
+        assert!(!Tenants::Unset.matches(TEMPLATE, &iss, T));
+        let other = "00000000-0000-0000-0000-000000000000";
+        assert!(
+            !only.matches(TEMPLATE, &iss.replace(T, other), other),
+            "tenant not allowed"
+        );
+        assert!(
+            !only.matches(TEMPLATE, &iss, other),
+            "tid must be the one in iss"
+        );
+        assert!(
+            !only.matches(TEMPLATE, &format!("{iss}/"), T),
+            "suffix is exact"
+        );
+        assert!(!Tenants::Any.matches(TEMPLATE, "https://login.microsoftonline.com/x/v2.0", "x"));
     }
 }

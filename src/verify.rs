@@ -34,6 +34,7 @@ use crate::claims::{Claims, ClaimsSeed, RawClaims, RegisteredClaims, WrongClaimT
 use crate::clock::Clock;
 use crate::de::{Loose, StrOrList, is_json_object};
 use crate::error::{AuthError, AuthErrorKind, JsonError};
+use crate::issuer::Tenants;
 use crate::jwks::Freshness;
 use crate::jwks::remote::{Remote, Usable, keys_unavailable};
 use crate::jws::{self, TypPolicy};
@@ -95,9 +96,28 @@ pub(crate) struct Shared {
 pub(crate) struct IssuerState {
     pub(crate) iss: String,
     pub(crate) audiences: Option<Vec<String>>,
+    /// Tenants accepted when `iss` is a `{tenantid}` template (configured, or learned from discovery).
+    pub(crate) tenants: Tenants,
     pub(crate) store: Arc<KeyStore>,
     /// The refresher side of a remote key set (`None` for static keys).
     pub(crate) remote: Option<Arc<Remote>>,
+}
+
+/// The multi-tenant issuer whose template `iss` fills in with the token's `tid`.
+fn tenant_issuer(issuers: &[IssuerState], iss: &str, tid: Option<&Loose<String>>) -> Option<usize> {
+    let Some(Loose::Ok(tid)) = tid else {
+        return None;
+    };
+    issuers.iter().position(|issuer| {
+        if !issuer.tenants.is_set() {
+            return false;
+        }
+        let learned = issuer.remote.as_ref().and_then(|r| r.template());
+        let template = learned
+            .as_deref()
+            .map_or(issuer.iss.as_str(), String::as_str);
+        issuer.tenants.matches(template, iss, tid)
+    })
 }
 
 /// Why a synchronous verification could not finish.
@@ -264,7 +284,11 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
         })?;
 
         let issuer = match &raw.iss {
-            Some(Loose::Ok(iss)) => shared.issuers.iter().position(|i| i.iss == *iss),
+            Some(Loose::Ok(iss)) => shared
+                .issuers
+                .iter()
+                .position(|i| i.iss == *iss)
+                .or_else(|| tenant_issuer(&shared.issuers, iss, raw.tid.as_ref())),
             Some(Loose::WrongType) => None,
             None => {
                 return Err(AuthError::new(AuthErrorKind::WrongIssuer, "issuer missing").into());

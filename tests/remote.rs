@@ -540,3 +540,75 @@ fn remote_keys_need_a_runtime() {
         .unwrap_err();
     assert_eq!(err, tower_jwt_auth::ConfigError::NoRuntime);
 }
+
+const TENANT_A: &str = "6f1c2e4a-d9f0-4b7e-a1d2-3c4b5a697887";
+const TENANT_B: &str = "0b9e1d0c-1111-4222-8333-944455556666";
+
+#[tokio::test]
+async fn multi_tenant_discovery_accepts_allowed_tenants_only() {
+    let a = key_with_kid(Algorithm::RS256, "a");
+    let server = JwksServer::start(&[&a]).await;
+    let base = server.base_url();
+    server.set_discovery_issuer(Some(&format!("{base}/{{tenantid}}/v2.0")));
+    let verifier = fast(Verifier::builder())
+        .issuer(Issuer::discover(format!("{base}/organizations/v2.0")).tenants([TENANT_A]))
+        .build_verifier()
+        .unwrap();
+    ready(&verifier).await;
+    let from = |tenant: &str, tid: &str| {
+        a.token(&claims_with(
+            json!({"iss": format!("{base}/{tenant}/v2.0"), "tid": tid}),
+        ))
+    };
+    verifier.verify(&from(TENANT_A, TENANT_A)).await.unwrap();
+    for (tenant, tid) in [
+        (TENANT_B, TENANT_B),
+        (TENANT_A, TENANT_B),
+        ("common", "common"),
+    ] {
+        let err = verifier.verify(&from(tenant, tid)).await.unwrap_err();
+        assert_eq!(err.kind(), AuthErrorKind::WrongIssuer, "{tenant} {tid}");
+    }
+    let no_tid = a.token(&claims_with(
+        json!({"iss": format!("{base}/{TENANT_A}/v2.0")}),
+    ));
+    assert_eq!(
+        verifier.verify(&no_tid).await.unwrap_err().kind(),
+        AuthErrorKind::WrongIssuer
+    );
+}
+
+#[tokio::test]
+async fn multi_tenant_document_without_tenants_is_a_clear_error() {
+    let a = key_with_kid(Algorithm::RS256, "a");
+    let server = JwksServer::start(&[&a]).await;
+    let base = server.base_url();
+    server.set_discovery_issuer(Some(&format!("{base}/{{tenantid}}/v2.0")));
+    let verifier = fast(Verifier::builder())
+        .issuer(Issuer::discover(format!("{base}/common/v2.0")))
+        .key_wait(Duration::from_millis(200))
+        .build_verifier()
+        .unwrap();
+    eventually("the multi-tenant error", || {
+        verifier.status()[0]
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("tenants"))
+    })
+    .await;
+    let token = a.token(&claims_with(json!({"iss": format!("{base}/common/v2.0")})));
+    assert_eq!(
+        verifier.verify(&token).await.unwrap_err().kind(),
+        AuthErrorKind::KeysUnavailable
+    );
+
+    // A template given directly needs tenants at build.
+    let err = fast(Verifier::builder())
+        .issuer(Issuer::jwks_url(
+            format!("{base}/{{tenantid}}/v2.0"),
+            server.jwks_url(),
+        ))
+        .build_verifier()
+        .unwrap_err();
+    assert!(err.to_string().contains("tenants"), "{err}");
+}

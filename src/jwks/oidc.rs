@@ -6,6 +6,7 @@ use reqwest::Url;
 use serde::Deserialize;
 
 use super::fetch::{self, FetchError, Fetched};
+use crate::issuer::TENANT_PLACEHOLDER;
 
 /// Largest discovery document read.
 const MAX_DISCOVERY_BYTES: usize = 64 * 1024;
@@ -24,15 +25,25 @@ pub(crate) fn configuration_url(issuer: &str) -> Result<Url, String> {
         .map_err(|e| format!("issuer {issuer:?} is not a URL: {e}"))
 }
 
+/// What a discovery document told.
+#[derive(Debug)]
+pub(crate) struct Discovered {
+    pub(crate) jwks_uri: Url,
+    /// The issuer template, for a multi-tenant document (`{tenantid}` in its `issuer`).
+    pub(crate) template: Option<String>,
+}
+
 /// Fetches the configuration and returns its `jwks_uri`, after checking that its `issuer` is
-/// byte-equal to the configured one.
+/// byte-equal to the configured one, or (for an issuer configured with tenants) a
+/// `{tenantid}` template.
 pub(crate) async fn discover(
     client: &reqwest::Client,
     config: &Url,
     issuer: &str,
+    multi_tenant: bool,
     timeout: Duration,
     allow_http: bool,
-) -> Result<Url, FetchError> {
+) -> Result<Discovered, FetchError> {
     let fetched = fetch::fetch(
         client,
         config,
@@ -51,16 +62,30 @@ pub(crate) async fn discover(
     let doc: Configuration = serde_json::from_slice(&body).map_err(|_| {
         FetchError::Invalid("discovery document without string `issuer` and `jwks_uri`".into())
     })?;
+    let mut template = None;
     if doc.issuer != issuer {
-        return Err(FetchError::Invalid(format!(
-            "discovery document names issuer {:?}, not the configured {issuer:?}",
-            doc.issuer
-        )));
+        if !doc.issuer.contains(TENANT_PLACEHOLDER) {
+            return Err(FetchError::Invalid(format!(
+                "discovery document names issuer {:?}, not the configured {issuer:?}",
+                doc.issuer
+            )));
+        }
+        if !multi_tenant {
+            return Err(FetchError::Invalid(format!(
+                "discovery document is multi-tenant (issuer {:?}): configure the issuer's \
+                 `.tenants([...])`, or `insecure_any_tenant()`",
+                doc.issuer
+            )));
+        }
+        template = Some(doc.issuer);
     }
     let jwks = Url::parse(&doc.jwks_uri)
         .map_err(|_| FetchError::Invalid("`jwks_uri` is not a URL".into()))?;
     fetch::check_scheme(&jwks, allow_http).map_err(FetchError::Invalid)?;
-    Ok(jwks)
+    Ok(Discovered {
+        jwks_uri: jwks,
+        template,
+    })
 }
 
 #[cfg(test)]

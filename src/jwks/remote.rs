@@ -24,7 +24,11 @@ pub(crate) enum Location {
     /// A JWKS URL given directly.
     Jwks(Url),
     /// OIDC discovery: the `jwks_uri` of this configuration document.
-    Discovery { config: Url, issuer: String },
+    Discovery {
+        config: Url,
+        issuer: String,
+        multi_tenant: bool,
+    },
 }
 
 /// What a request learns when its key is not (yet) in the store.
@@ -64,6 +68,8 @@ pub(crate) struct Remote {
     pub(crate) store: Arc<KeyStore>,
     clock: Arc<dyn Clock>,
     loaded: AtomicBool,
+    /// The multi-tenant issuer template a discovery document named.
+    template: arc_swap::ArcSwapOption<String>,
     /// Clock time after which the keys are too stale to use (f64 bits).
     expires_at: AtomicU64,
     loaded_tx: watch::Sender<bool>,
@@ -128,6 +134,7 @@ impl Remote {
             store: Arc::new(KeyStore::new(max_keys)),
             clock,
             loaded: AtomicBool::new(false),
+            template: arc_swap::ArcSwapOption::empty(),
             expires_at: AtomicU64::new(0f64.to_bits()),
             loaded_tx: watch::channel(false).0,
             state: Mutex::new(State::default()),
@@ -175,6 +182,11 @@ impl Remote {
         } else {
             Freshness::Fresh
         }
+    }
+
+    /// The multi-tenant issuer template learned from discovery, if any.
+    pub(crate) fn template(&self) -> Option<Arc<String>> {
+        self.template.load_full()
     }
 
     pub(crate) fn last_refresh(&self) -> Option<f64> {
@@ -320,15 +332,22 @@ impl Remote {
     async fn resolve_jwks_url(&self) -> Result<Url, FetchError> {
         match &self.location {
             Location::Jwks(url) => Ok(url.clone()),
-            Location::Discovery { config, issuer } => {
-                super::oidc::discover(
+            Location::Discovery {
+                config,
+                issuer,
+                multi_tenant,
+            } => {
+                let found = super::oidc::discover(
                     &self.client,
                     config,
                     issuer,
+                    *multi_tenant,
                     self.cfg.fetch_timeout,
                     self.allow_http,
                 )
-                .await
+                .await?;
+                self.template.store(found.template.map(Arc::new));
+                Ok(found.jwks_uri)
             }
         }
     }

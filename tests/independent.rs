@@ -22,21 +22,33 @@ async fn pyjwt_tokens_verify_through_a_served_jwks() {
         .audience("api://orders")
         .build_verifier()
         .unwrap();
-    tokio::time::timeout(std::time::Duration::from_secs(5), verifier.ready()).await.unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(5), verifier.ready())
+        .await
+        .unwrap();
     assert_eq!(verifier.status()[0].keys, 5);
 
     let mut algs = Vec::new();
     for entry in &tokens {
         let token = entry["token"].as_str().unwrap();
-        let claims = verifier.verify(token).await.unwrap_or_else(|e| panic!("{}: {e}", entry["alg"]));
+        let claims = verifier
+            .verify(token)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", entry["alg"]));
         assert_eq!(claims.sub.as_deref(), entry["sub"].as_str());
         assert!(claims.scopes.contains("orders:read"));
         algs.push(entry["alg"].as_str().unwrap().to_owned());
 
         // One flipped signature bit, and the same token is refused.
         let (head, sig) = token.rsplit_once('.').unwrap();
-        let flipped = if sig.starts_with('A') { sig.replacen('A', "B", 1) } else { format!("A{}", &sig[1..]) };
-        let err = verifier.verify(&format!("{head}.{flipped}")).await.unwrap_err();
+        let flipped = if sig.starts_with('A') {
+            sig.replacen('A', "B", 1)
+        } else {
+            format!("A{}", &sig[1..])
+        };
+        let err = verifier
+            .verify(&format!("{head}.{flipped}"))
+            .await
+            .unwrap_err();
         assert_eq!(err.kind(), AuthErrorKind::BadSignature, "{}", entry["alg"]);
     }
     assert_eq!(algs, ["RS256", "PS256", "ES256", "ES384", "EdDSA"]);

@@ -346,6 +346,8 @@ mod server {
         Body(Vec<u8>),
         /// Close every connection as soon as it is accepted, like a crashed server.
         Down,
+        /// Answer `302 Found` with this `Location`.
+        Redirect(String),
     }
 
     #[derive(Debug)]
@@ -361,6 +363,7 @@ mod server {
     struct Shared {
         state: Mutex<State>,
         jwks_requests: AtomicUsize,
+        not_modified: AtomicUsize,
         discovery_requests: AtomicUsize,
         base: String,
     }
@@ -421,6 +424,7 @@ mod server {
                     latency: Duration::ZERO,
                 }),
                 jwks_requests: AtomicUsize::new(0),
+                not_modified: AtomicUsize::new(0),
                 discovery_requests: AtomicUsize::new(0),
                 base: format!("http://{addr}"),
             });
@@ -481,6 +485,12 @@ mod server {
         #[must_use]
         pub fn jwks_requests(&self) -> usize {
             self.shared.jwks_requests.load(Ordering::SeqCst)
+        }
+
+        /// How many key set requests it answered `304 Not Modified`.
+        #[must_use]
+        pub fn not_modified(&self) -> usize {
+            self.shared.not_modified.load(Ordering::SeqCst)
         }
 
         /// How many discovery requests it has received.
@@ -570,6 +580,7 @@ mod server {
                     .get(IF_NONE_MATCH)
                     .is_some_and(|v| v.as_bytes() == etag.as_bytes());
                 let mut response = if matches {
+                    shared.not_modified.fetch_add(1, Ordering::SeqCst);
                     status_response(StatusCode::NOT_MODIFIED)
                 } else {
                     json_response(StatusCode::OK, jwks)
@@ -582,6 +593,13 @@ mod server {
             Behavior::Status(code) => status_response(
                 StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             ),
+            Behavior::Redirect(location) => {
+                let mut response = status_response(StatusCode::FOUND);
+                if let Ok(value) = location.parse() {
+                    response.headers_mut().insert(http::header::LOCATION, value);
+                }
+                response
+            }
             Behavior::Hang => {
                 std::future::pending::<()>().await;
                 status_response(StatusCode::INTERNAL_SERVER_ERROR)

@@ -426,6 +426,11 @@ async fn etag_and_cache_control_are_honoured() {
     let fetches = server.jwks_requests();
     assert!((3..=5).contains(&fetches), "{fetches} fetches");
     // Every refresh after the first was conditional and answered 304: keys stay, still fresh.
+    assert_eq!(
+        server.not_modified(),
+        fetches - 1,
+        "conditional GETs answered 304"
+    );
     assert_eq!(verifier.status()[0].freshness, Freshness::Fresh);
     verifier.verify(&token(&a)).await.unwrap();
 
@@ -611,4 +616,35 @@ async fn multi_tenant_document_without_tenants_is_a_clear_error() {
         .build_verifier()
         .unwrap_err();
     assert!(err.to_string().contains("tenants"), "{err}");
+}
+
+#[tokio::test]
+async fn redirects_that_leave_the_origin_are_refused_whatever_the_client() {
+    let a = key_with_kid(Algorithm::ES256, "a");
+    let elsewhere = JwksServer::start(&[&a]).await;
+    let server = JwksServer::start(&[&a]).await;
+    server.set_behavior(Behavior::Redirect(elsewhere.jwks_url()));
+    // The crate's own client stops at a cross-origin redirect; a user's client that follows
+    // every redirect is caught by the final-URL check.
+    for client in [None, Some(reqwest::Client::new())] {
+        let mut builder = fast(Verifier::builder())
+            .issuer(Issuer::jwks_url(ISS, server.jwks_url()))
+            .key_wait(Duration::from_millis(300));
+        if let Some(client) = client.clone() {
+            builder = builder.http_client(client);
+        }
+        let verifier = builder.build_verifier().unwrap();
+        eventually("the redirect is refused", || {
+            verifier.status()[0].last_error.is_some()
+        })
+        .await;
+        let error = verifier.status()[0].last_error.clone().unwrap();
+        assert!(
+            error.contains("302") || error.contains("redirected"),
+            "{error}"
+        );
+        assert_eq!(verifier.status()[0].keys, 0);
+        let err = verifier.verify(&token(&a)).await.unwrap_err();
+        assert_eq!(err.kind(), AuthErrorKind::KeysUnavailable);
+    }
 }

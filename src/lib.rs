@@ -7,6 +7,12 @@
 //!
 //! It works with axum, tonic and plain hyper services alike, through `.layer(...)`.
 //!
+//! Keys come from your provider's JWKS ([`Issuer::jwks_url`], or OIDC discovery with
+//! [`Issuer::discover`]), fetched and refreshed by a background task and indexed by `kid`, so a
+//! request never waits on the network unless its key is new; see [`jwks`] for the refresh model,
+//! the outage behaviour and the defaults. Static keys ([`Issuer::static_keys`], [`Issuer::hmac`],
+//! [`Issuer::pem`]) work too.
+//!
 //! # Example
 //!
 //! ```

@@ -149,7 +149,7 @@ where
                         claims_type: std::any::type_name::<C>(),
                     })?;
                 Err(ClaimsRejection::Unauthenticated(Box::new(
-                    challenge.response(AuthError::missing()),
+                    challenge.response(AuthError::missing(), &parts.headers),
                 )))
             }
         }

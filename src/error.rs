@@ -32,6 +32,8 @@ pub struct AuthError {
 struct Inner {
     kind: AuthErrorKind,
     description: &'static str,
+    /// The scopes a 403 asks for (configuration values, never token content).
+    scopes: Option<Arc<[String]>>,
     source: Option<Arc<dyn StdError + Send + Sync>>,
 }
 
@@ -76,6 +78,15 @@ pub enum AuthErrorKind {
     KeysUnavailable,
     /// The server's clock gave no usable time (503): tokens can't be checked for expiry.
     ClockUnavailable,
+    /// The token lacks a scope the route requires (403 `insufficient_scope`).
+    InsufficientScope,
+    /// A claims predicate forbids this request (403 `insufficient_scope`).
+    Forbidden,
+    /// A claims predicate found the token is not an access token for this service, e.g. a
+    /// refresh token (401 `invalid_token`).
+    NotAccepted,
+    /// A cookie token on a cross-origin unsafe request (403, no challenge: the token is fine).
+    Csrf,
 }
 
 impl AuthErrorKind {
@@ -100,7 +111,21 @@ impl AuthErrorKind {
             Self::SenderConstrained => "sender_constrained",
             Self::KeysUnavailable => "keys_unavailable",
             Self::ClockUnavailable => "clock_unavailable",
+            Self::InsufficientScope => "insufficient_scope",
+            Self::Forbidden => "forbidden",
+            Self::NotAccepted => "not_accepted",
+            Self::Csrf => "csrf",
         }
+    }
+
+    /// Whether the answer carries a `WWW-Authenticate` challenge (not for the CSRF guard: the
+    /// token itself is fine; nor for 503s).
+    #[must_use]
+    pub const fn challenges(self) -> bool {
+        !matches!(
+            self,
+            Self::Csrf | Self::KeysUnavailable | Self::ClockUnavailable
+        )
     }
 
     /// The HTTP status this reason answers with.
@@ -120,7 +145,9 @@ impl AuthErrorKind {
             | Self::WrongIssuer
             | Self::WrongAudience
             | Self::InvalidClaim
-            | Self::SenderConstrained => StatusCode::UNAUTHORIZED,
+            | Self::SenderConstrained
+            | Self::NotAccepted => StatusCode::UNAUTHORIZED,
+            Self::InsufficientScope | Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
             Self::InvalidRequest => StatusCode::BAD_REQUEST,
             Self::KeysUnavailable | Self::ClockUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -130,8 +157,9 @@ impl AuthErrorKind {
     #[must_use]
     pub const fn rfc6750_error(self) -> Option<&'static str> {
         match self {
-            Self::Missing | Self::KeysUnavailable | Self::ClockUnavailable => None,
+            Self::Missing | Self::KeysUnavailable | Self::ClockUnavailable | Self::Csrf => None,
             Self::InvalidRequest => Some("invalid_request"),
+            Self::InsufficientScope | Self::Forbidden => Some("insufficient_scope"),
             _ => Some("invalid_token"),
         }
     }
@@ -143,6 +171,7 @@ impl AuthError {
             inner: Box::new(Inner {
                 kind,
                 description,
+                scopes: None,
                 source: None,
             }),
         }
@@ -151,6 +180,13 @@ impl AuthError {
     pub(crate) fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
         self.inner.source = Some(Arc::new(source));
         self
+    }
+
+    /// A 403 `insufficient_scope` naming the scopes the route needs.
+    pub(crate) fn insufficient_scope(scopes: Vec<String>) -> Self {
+        let mut error = Self::new(AuthErrorKind::InsufficientScope, "insufficient scope");
+        error.inner.scopes = Some(scopes.into());
+        error
     }
 
     pub(crate) fn missing() -> Self {
@@ -179,6 +215,12 @@ impl AuthError {
         self.inner.kind.status()
     }
 
+    /// The scopes a 403 asks for, if any.
+    #[must_use]
+    pub fn scopes(&self) -> Option<&[String]> {
+        self.inner.scopes.as_deref()
+    }
+
     /// A short description, safe to send to the client (RFC 6750 `error_description`).
     ///
     /// It is one of a fixed set of phrases and never contains token content or key material.
@@ -193,6 +235,7 @@ impl fmt::Debug for AuthError {
         f.debug_struct("AuthError")
             .field("kind", &self.inner.kind)
             .field("description", &self.inner.description)
+            .field("scopes", &self.inner.scopes)
             .field("source", &self.inner.source.as_ref().map(|s| s.to_string()))
             .finish()
     }

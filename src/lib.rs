@@ -112,6 +112,7 @@ pub mod clock;
 pub mod future;
 pub mod jws;
 pub mod keys;
+pub mod policy;
 pub mod response;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]

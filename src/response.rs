@@ -1,29 +1,31 @@
-//! Rejection responses: RFC 6750 challenges, and the trait to replace them.
+//! Rejection responses: RFC 6750 challenges, gRPC statuses, and the trait to replace them.
 //!
 //! | situation | status | `WWW-Authenticate` |
 //! |---|---|---|
 //! | no token | 401 | `Bearer realm="…"` |
 //! | two different tokens in one source | 400 | `Bearer realm="…", error="invalid_request", error_description="…"` |
 //! | malformed, bad signature, expired, unknown key, wrong `iss`/`aud`, … | 401 | `Bearer realm="…", error="invalid_token", error_description="…"` |
-//! | keys unavailable | 503 | none; `Retry-After` |
+//! | a required scope is missing, or a predicate forbids | 403 | `Bearer realm="…", error="insufficient_scope", error_description="…"[, scope="…"]` |
+//! | cookie token on a cross-origin unsafe request | 403 | none (code `csrf`) |
+//! | keys (or the clock) unavailable | 503 | none; `Retry-After` |
+//! | any of these on a gRPC request (`content-type: application/grpc*`) | 200 | none; `grpc-status` 16, 7 (403) or 14 (503), `grpc-message` |
 //!
 //! Every rejection carries `Cache-Control: no-store`, an empty body, and the [`AuthError`] in its
-//! response extensions.
+//! response extensions. With [`resource_metadata`](crate::JwtAuthBuilder::resource_metadata) set,
+//! every challenge also carries `resource_metadata="…"` (RFC 9728 §5.1).
 
 use std::fmt::Write as _;
 
-use http::header::{CACHE_CONTROL, RETRY_AFTER, WWW_AUTHENTICATE};
-use http::{HeaderValue, Response};
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
+use http::{HeaderMap, HeaderValue, Response, StatusCode};
 
 use crate::error::AuthError;
 
 /// The layer's challenge: what goes into `WWW-Authenticate`.
-///
-/// A custom [`ResponseForAuthError`] gets it with every error, to build the same header the
-/// default responder would.
 #[derive(Debug, Clone)]
 pub struct Challenge {
     realm: String,
+    resource_metadata: Option<String>,
     bare: HeaderValue,
 }
 
@@ -43,10 +45,23 @@ impl Challenge {
     /// A challenge for `realm` (sanitized to the RFC 6750 character set).
     #[must_use]
     pub fn new(realm: &str) -> Self {
+        Self::with_metadata(realm, None)
+    }
+
+    pub(crate) fn with_metadata(realm: &str, resource_metadata: Option<&str>) -> Self {
         let realm = sanitize(realm);
-        let bare = HeaderValue::try_from(format!("Bearer realm=\"{realm}\""))
-            .unwrap_or_else(|_| HeaderValue::from_static("Bearer"));
-        Self { realm, bare }
+        let resource_metadata = resource_metadata.map(sanitize);
+        let mut bare = format!("Bearer realm=\"{realm}\"");
+        if let Some(url) = &resource_metadata {
+            let _ = write!(bare, ", resource_metadata=\"{url}\"");
+        }
+        let bare =
+            HeaderValue::try_from(bare).unwrap_or_else(|_| HeaderValue::from_static("Bearer"));
+        Self {
+            realm,
+            resource_metadata,
+            bare,
+        }
     }
 
     /// The realm.
@@ -55,30 +70,51 @@ impl Challenge {
         &self.realm
     }
 
+    /// The RFC 9728 protected-resource metadata URL the challenges name, if configured.
+    #[must_use]
+    pub fn resource_metadata(&self) -> Option<&str> {
+        self.resource_metadata.as_deref()
+    }
+
     /// The `WWW-Authenticate` value for `error`, or `None` where the response carries none
-    /// (keys unavailable).
+    /// (503s, and the CSRF guard's 403: those are not about the client's credentials).
     #[must_use]
     pub fn www_authenticate(&self, error: &AuthError) -> Option<HeaderValue> {
-        if error.status() == http::StatusCode::SERVICE_UNAVAILABLE {
-            // Our outage, not a problem with the client's credentials.
+        if error.status() == StatusCode::SERVICE_UNAVAILABLE || !error.kind().challenges() {
             return None;
         }
         let Some(code) = error.kind().rfc6750_error() else {
             return Some(self.bare.clone());
         };
-        let mut value = format!("Bearer realm=\"{}\", error=\"{code}\"", self.realm);
+        let mut value = format!("Bearer realm=\"{}\"", self.realm);
+        if let Some(url) = &self.resource_metadata {
+            let _ = write!(value, ", resource_metadata=\"{url}\"");
+        }
+        let _ = write!(value, ", error=\"{code}\"");
         let _ = write!(
             value,
             ", error_description=\"{}\"",
             sanitize(error.description())
         );
+        if let Some(scopes) = error.scopes()
+            && !scopes.is_empty()
+        {
+            let _ = write!(value, ", scope=\"{}\"", sanitize(&scopes.join(" ")));
+        }
         Some(HeaderValue::try_from(value).unwrap_or_else(|_| self.bare.clone()))
     }
 
-    /// The default rejection response for `error`: its status, the challenge,
-    /// `Cache-Control: no-store`, `Retry-After` on 503, the error in the extensions, an empty body.
+    /// The default rejection response for `error` on a request with these headers: the RFC 6750
+    /// answer, or the gRPC one for a gRPC request.
     #[must_use]
-    pub fn response<B: Default>(&self, error: AuthError) -> Response<B> {
+    pub fn response<B: Default>(
+        &self,
+        error: AuthError,
+        request_headers: &HeaderMap,
+    ) -> Response<B> {
+        if is_grpc(request_headers) {
+            return grpc_response(error);
+        }
         let mut response = Response::new(B::default());
         *response.status_mut() = error.status();
         let headers = response.headers_mut();
@@ -86,7 +122,7 @@ impl Challenge {
             headers.insert(WWW_AUTHENTICATE, value);
         }
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        if error.status() == http::StatusCode::SERVICE_UNAVAILABLE {
+        if error.status() == StatusCode::SERVICE_UNAVAILABLE {
             headers.insert(RETRY_AFTER, HeaderValue::from_static("5"));
         }
         response.extensions_mut().insert(error);
@@ -94,47 +130,144 @@ impl Challenge {
     }
 }
 
+/// Whether a request is a gRPC call (`content-type: application/grpc`, `+proto`, `+json`, …).
+#[must_use]
+pub fn is_grpc(headers: &HeaderMap) -> bool {
+    headers.get(CONTENT_TYPE).is_some_and(|v| {
+        let v = v.as_bytes();
+        v.len() >= 16
+            && v[..16].eq_ignore_ascii_case(b"application/grpc")
+            && matches!(v.get(16), None | Some(b'+' | b';'))
+    })
+}
+
+/// The gRPC status code for an error: 16 `UNAUTHENTICATED`, 7 `PERMISSION_DENIED` for 403s,
+/// 14 `UNAVAILABLE` for 503s.
+#[must_use]
+pub fn grpc_status(error: &AuthError) -> u16 {
+    match error.status() {
+        StatusCode::FORBIDDEN => 7,
+        StatusCode::SERVICE_UNAVAILABLE => 14,
+        _ => 16,
+    }
+}
+
+/// A gRPC error answer built the way `tonic::Status::into_http` does: HTTP 200,
+/// `content-type: application/grpc`, `grpc-status` and a percent-encoded `grpc-message`.
+fn grpc_response<B: Default>(error: AuthError) -> Response<B> {
+    let mut response = Response::new(B::default());
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/grpc"));
+    headers.insert("grpc-status", HeaderValue::from(grpc_status(&error)));
+    let mut message = String::new();
+    for byte in error.description().bytes() {
+        // gRPC's percent-encoding: printable ASCII except `%` stays as is.
+        if (0x20..=0x7e).contains(&byte) && byte != b'%' {
+            message.push(char::from(byte));
+        } else {
+            let _ = write!(message, "%{byte:02X}");
+        }
+    }
+    if let Ok(value) = HeaderValue::try_from(message) {
+        headers.insert("grpc-message", value);
+    }
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response.extensions_mut().insert(error);
+    response
+}
+
+/// What a responder knows about a refused request.
+#[derive(Debug, Clone, Copy)]
+pub struct Rejection<'a> {
+    challenge: &'a Challenge,
+    headers: &'a HeaderMap,
+}
+
+impl<'a> Rejection<'a> {
+    pub(crate) fn new(challenge: &'a Challenge, headers: &'a HeaderMap) -> Self {
+        Self { challenge, headers }
+    }
+
+    /// The layer's challenge.
+    #[must_use]
+    pub fn challenge(&self) -> &'a Challenge {
+        self.challenge
+    }
+
+    /// The refused request's headers.
+    #[must_use]
+    pub fn request_headers(&self) -> &'a HeaderMap {
+        self.headers
+    }
+
+    /// Whether the refused request is a gRPC call.
+    #[must_use]
+    pub fn is_grpc(&self) -> bool {
+        is_grpc(self.headers)
+    }
+
+    /// The default response, to start a custom one from.
+    #[must_use]
+    pub fn default_response<B: Default>(&self, error: AuthError) -> Response<B> {
+        self.challenge.response(error, self.headers)
+    }
+}
+
 /// Builds the response for a refused request.
 ///
-/// Implemented for closures `FnMut(AuthError, &Challenge) -> Response<B> + Clone`, so a custom
-/// responder can add a body and still reuse the challenge.
+/// Implemented for closures `FnMut(AuthError, &Rejection<'_>) -> Response<B> + Clone`, so a
+/// custom responder can add a body and still reuse the challenge.
 ///
 /// # Example
 ///
 /// ```
 /// use http::{Response, header::CONTENT_TYPE};
-/// use tower_jwt_auth::{AuthError, response::Challenge};
+/// use tower_jwt_auth::{AuthError, response::Rejection};
 ///
-/// let responder = |error: AuthError, challenge: &Challenge| -> Response<String> {
+/// let responder = |error: AuthError, rejection: &Rejection<'_>| -> Response<String> {
 ///     let code = error.code();
-///     let mut response = challenge.response::<String>(error);
-///     *response.body_mut() = format!(r#"{{"error":"{code}"}}"#);
-///     response.headers_mut().insert(CONTENT_TYPE, "application/json".parse().unwrap());
+///     let mut response = rejection.default_response::<String>(error);
+///     if !rejection.is_grpc() {
+///         *response.body_mut() = format!(r#"{{"error":"{code}"}}"#);
+///         response.headers_mut().insert(CONTENT_TYPE, "application/json".parse().unwrap());
+///     }
 ///     response
 /// };
 /// # let _ = responder;
 /// ```
 pub trait ResponseForAuthError<B>: Clone {
     /// The response for `error`.
-    fn response_for_auth_error(&mut self, error: AuthError, challenge: &Challenge) -> Response<B>;
+    fn response_for_auth_error(
+        &mut self,
+        error: AuthError,
+        rejection: &Rejection<'_>,
+    ) -> Response<B>;
 }
 
 impl<F, B> ResponseForAuthError<B> for F
 where
-    F: FnMut(AuthError, &Challenge) -> Response<B> + Clone,
+    F: FnMut(AuthError, &Rejection<'_>) -> Response<B> + Clone,
 {
-    fn response_for_auth_error(&mut self, error: AuthError, challenge: &Challenge) -> Response<B> {
-        self(error, challenge)
+    fn response_for_auth_error(
+        &mut self,
+        error: AuthError,
+        rejection: &Rejection<'_>,
+    ) -> Response<B> {
+        self(error, rejection)
     }
 }
 
-/// The default responder: [`Challenge::response`].
+/// The default responder: [`Rejection::default_response`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DefaultResponseForAuthError;
 
 impl<B: Default> ResponseForAuthError<B> for DefaultResponseForAuthError {
-    fn response_for_auth_error(&mut self, error: AuthError, challenge: &Challenge) -> Response<B> {
-        challenge.response(error)
+    fn response_for_auth_error(
+        &mut self,
+        error: AuthError,
+        rejection: &Rejection<'_>,
+    ) -> Response<B> {
+        rejection.default_response(error)
     }
 }
 
@@ -161,9 +294,48 @@ mod tests {
         );
         let unavailable = AuthError::new(AuthErrorKind::KeysUnavailable, "keys unavailable");
         assert!(c.www_authenticate(&unavailable).is_none());
-        let response = c.response::<()>(unavailable);
+        let response = c.response::<()>(unavailable, &HeaderMap::new());
         assert_eq!(response.status(), 503);
         assert_eq!(response.headers()[RETRY_AFTER], "5");
         assert_eq!(response.headers()[CACHE_CONTROL], "no-store");
+    }
+
+    #[test]
+    fn insufficient_scope_names_the_scopes() {
+        let c = Challenge::with_metadata(
+            "api",
+            Some("https://api.example/.well-known/oauth-protected-resource"),
+        );
+        let err = AuthError::insufficient_scope(vec!["admin".into(), "orders:write".into()]);
+        assert_eq!(
+            c.www_authenticate(&err).unwrap(),
+            "Bearer realm=\"api\", resource_metadata=\"https://api.example/.well-known/oauth-protected-resource\", \
+             error=\"insufficient_scope\", error_description=\"insufficient scope\", scope=\"admin orders:write\""
+        );
+    }
+
+    #[test]
+    fn grpc_requests_get_grpc_statuses() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/grpc+proto"),
+        );
+        assert!(is_grpc(&headers));
+        let c = Challenge::new("api");
+        let response = c.response::<()>(AuthError::missing(), &headers);
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["grpc-status"], "16");
+        assert_eq!(response.headers()["grpc-message"], "no token");
+        assert!(response.headers().get(WWW_AUTHENTICATE).is_none());
+        let denied = c.response::<()>(AuthError::insufficient_scope(vec!["a".into()]), &headers);
+        assert_eq!(denied.headers()["grpc-status"], "7");
+        let down = AuthError::new(AuthErrorKind::KeysUnavailable, "keys unavailable");
+        assert_eq!(
+            c.response::<()>(down, &headers).headers()["grpc-status"],
+            "14"
+        );
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/grpcx"));
+        assert!(!is_grpc(&headers));
     }
 }

@@ -12,14 +12,13 @@ use crate::error::AuthError;
 use crate::future::ResponseFuture;
 use crate::jwks::remote::keys_unavailable;
 use crate::layer::JwtAuthLayer;
-use crate::response::{Challenge, ResponseForAuthError};
+use crate::response::{Challenge, Rejection, ResponseForAuthError};
 use crate::token::Found;
 use crate::verify::{Pending, Verified};
 
 /// Left in the request extensions by every [`JwtAuth`] a request passes, so extractors can tell
 /// "no layer" (a server bug, 500) from "optional layer, no token" (anonymous).
 #[derive(Debug, Clone)]
-#[cfg_attr(not(feature = "axum"), allow(dead_code))]
 pub(crate) struct AuthMarker {
     pub(crate) challenge: Arc<Challenge>,
     /// Whether the request carried a valid token (claims were inserted).
@@ -155,7 +154,10 @@ where
                             insert_claims(&mut req, &challenge, Some(verified));
                             inner.call(req).await
                         }
-                        Err(error) => Ok(responder.response_for_auth_error(error, &challenge)),
+                        Err(error) => {
+                            let rejection = Rejection::new(&challenge, req.headers());
+                            Ok(responder.response_for_auth_error(error, &rejection))
+                        }
                     }
                 }))
             }
@@ -167,10 +169,11 @@ where
                         keys_unavailable("keys unavailable")
                     }
                 };
+                let rejection = Rejection::new(&config.challenge, req.headers());
                 let response = self
                     .layer
                     .responder
-                    .response_for_auth_error(error, &config.challenge);
+                    .response_for_auth_error(error, &rejection);
                 ResponseFuture::rejected(response)
             }
         }

@@ -1020,9 +1020,9 @@ async fn a_clock_that_cannot_tell_the_time_fails_closed() {
 #[tokio::test]
 async fn custom_responder_replaces_the_default() {
     let layer = layer().with_rejection_response(
-        |error: tower_jwt_auth::AuthError, challenge: &tower_jwt_auth::response::Challenge| {
+        |error: tower_jwt_auth::AuthError, rejection: &tower_jwt_auth::response::Rejection<'_>| {
             let code = error.code();
-            let mut response = challenge.response::<String>(error);
+            let mut response = rejection.default_response::<String>(error);
             *response.body_mut() = format!("{{\"error\":\"{code}\"}}");
             response
         },

@@ -1,0 +1,212 @@
+//! Scope requirements and claims predicates behind the authentication layer: status, challenge,
+//! `Cache-Control`, and that the inner service never ran.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use common::*;
+use http::{Request, Response};
+use serde_json::json;
+use tower::{ServiceBuilder, ServiceExt, service_fn};
+use tower_jwt_auth::policy::{RequireClaims, RequireScope, Verdict};
+use tower_jwt_auth::{Algorithm, AuthError, Issuer, JwtAuthLayer, RegisteredClaims};
+
+#[derive(Debug, serde::Deserialize)]
+struct AppClaims {
+    #[serde(default)]
+    token_use: Option<String>,
+    #[serde(default)]
+    role: Option<String>,
+}
+
+fn auth<C>() -> JwtAuthLayer<C> {
+    JwtAuthLayer::builder()
+        .issuer(Issuer::static_keys(ISS, key(Algorithm::ES256).jwks()))
+        .audience(AUD)
+        .build()
+        .unwrap()
+}
+
+struct Answer {
+    status: u16,
+    headers: http::HeaderMap,
+    calls: usize,
+    error: Option<AuthError>,
+}
+
+impl Answer {
+    #[track_caller]
+    fn rejected(&self, status: u16, challenge: Option<&str>) {
+        assert_eq!(self.status, status);
+        assert_eq!(
+            self.headers
+                .get("www-authenticate")
+                .map(|v| v.to_str().unwrap()),
+            challenge
+        );
+        assert_eq!(self.headers["cache-control"], "no-store");
+        assert_eq!(self.calls, 0, "the inner service must not run");
+        assert!(self.error.is_some());
+    }
+}
+
+/// `layers` around a counting inner service; one request.
+async fn run<L>(layers: L, request: Request<()>) -> Answer
+where
+    L: tower::Layer<tower::util::BoxCloneSyncService<Request<()>, Response<String>, Infallible>>,
+    L::Service: tower::Service<Request<()>, Response = Response<String>, Error = Infallible>,
+{
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let inner = tower::util::BoxCloneSyncService::new(service_fn(move |_req: Request<()>| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        async { Ok::<_, Infallible>(Response::new("ok".to_owned())) }
+    }));
+    let response = layers.layer(inner).oneshot(request).await.unwrap();
+    Answer {
+        status: response.status().as_u16(),
+        error: response.extensions().get::<AuthError>().cloned(),
+        headers: response.headers().clone(),
+        calls: calls.load(Ordering::SeqCst),
+    }
+}
+
+fn token(claims: serde_json::Value) -> String {
+    key(Algorithm::ES256).token(&claims_with(claims))
+}
+
+#[tokio::test]
+async fn scope_missing_gets_403_insufficient_scope_naming_it() {
+    let layers = ServiceBuilder::new()
+        .layer(auth::<RegisteredClaims>())
+        .layer(RequireScope::all(["admin", "orders:write"]));
+    let answer = run(layers, bearer(&token(json!({"scope": "orders:write"})))).await;
+    answer.rejected(
+        403,
+        Some(r#"Bearer realm="api", error="insufficient_scope", error_description="insufficient scope", scope="admin orders:write""#),
+    );
+    assert_eq!(answer.error.unwrap().code(), "insufficient_scope");
+}
+
+#[tokio::test]
+async fn scope_present_passes_from_scope_or_scp() {
+    for claims in [
+        json!({"scope": "read admin"}),
+        json!({"scp": ["admin"]}),
+        json!({"scp": "x admin"}),
+    ] {
+        let layers = ServiceBuilder::new()
+            .layer(auth::<RegisteredClaims>())
+            .layer(RequireScope::all(["admin"]));
+        let answer = run(layers, bearer(&token(claims))).await;
+        assert_eq!((answer.status, answer.calls), (200, 1));
+    }
+    let layers = ServiceBuilder::new()
+        .layer(auth::<RegisteredClaims>())
+        .layer(RequireScope::any(["a", "admin"]));
+    assert_eq!(
+        run(layers, bearer(&token(json!({"scope": "admin"}))))
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn scope_on_an_optional_route_without_a_token_gets_401() {
+    let layers = ServiceBuilder::new()
+        .layer(auth::<RegisteredClaims>().optional())
+        .layer(RequireScope::all(["admin"]));
+    run(layers, get().body(()).unwrap())
+        .await
+        .rejected(401, Some(r#"Bearer realm="api""#));
+}
+
+#[tokio::test]
+async fn scope_predicate_refusing_a_refresh_token_gets_401_invalid_token() {
+    let policy = RequireClaims::new(|c: &AppClaims| match c.token_use.as_deref() {
+        Some("access") => Verdict::Accept,
+        _ => Verdict::NotAccepted("not an access token"),
+    });
+    let layers = ServiceBuilder::new()
+        .layer(auth::<AppClaims>())
+        .layer(policy.clone());
+    let answer = run(layers, bearer(&token(json!({"token_use": "refresh"})))).await;
+    answer.rejected(
+        401,
+        Some(
+            r#"Bearer realm="api", error="invalid_token", error_description="not an access token""#,
+        ),
+    );
+    assert_eq!(answer.error.unwrap().code(), "not_accepted");
+    let layers = ServiceBuilder::new()
+        .layer(auth::<AppClaims>())
+        .layer(policy);
+    assert_eq!(
+        run(layers, bearer(&token(json!({"token_use": "access"}))))
+            .await
+            .calls,
+        1
+    );
+}
+
+#[tokio::test]
+async fn scope_predicate_forbidding_gets_403_with_scope_only_when_named() {
+    let policy = RequireClaims::new(|c: &AppClaims| match c.role.as_deref() {
+        Some("admin") => Verdict::Accept,
+        Some("auditor") => Verdict::Forbidden {
+            scopes: vec!["audit".into()],
+        },
+        _ => Verdict::Forbidden { scopes: Vec::new() },
+    });
+    let layers = ServiceBuilder::new()
+        .layer(auth::<AppClaims>())
+        .layer(policy.clone());
+    run(layers, bearer(&token(json!({"role": "guest"}))))
+        .await
+        .rejected(
+            403,
+            Some(
+                r#"Bearer realm="api", error="insufficient_scope", error_description="forbidden""#,
+            ),
+        );
+    let layers = ServiceBuilder::new()
+        .layer(auth::<AppClaims>())
+        .layer(policy);
+    run(layers, bearer(&token(json!({"role": "auditor"}))))
+        .await
+        .rejected(
+            403,
+            Some(r#"Bearer realm="api", error="insufficient_scope", error_description="insufficient scope", scope="audit""#),
+        );
+}
+
+#[tokio::test]
+async fn scope_policy_without_an_auth_layer_is_a_500() {
+    let answer = run(
+        RequireScope::all(["admin"]),
+        bearer(&token(json!({"scope": "admin"}))),
+    )
+    .await;
+    assert_eq!((answer.status, answer.calls), (500, 0));
+}
+
+#[tokio::test]
+async fn scope_failure_on_a_grpc_call_is_permission_denied() {
+    let layers = ServiceBuilder::new()
+        .layer(auth::<RegisteredClaims>())
+        .layer(RequireScope::all(["admin"]));
+    let request = get()
+        .header("authorization", format!("Bearer {}", token(json!({}))))
+        .header("content-type", "application/grpc")
+        .body(())
+        .unwrap();
+    let answer = run(layers, request).await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.headers["grpc-status"], "7");
+    assert_eq!(answer.calls, 0);
+}

@@ -20,6 +20,7 @@ use crate::keys::{
     parse_jwks, parse_pem,
 };
 use crate::layer::{JwtAuthLayer, LayerConfig};
+use crate::response::Challenge;
 use crate::token::TokenSource;
 use crate::verify::{IssuerState, Shared, Verifier};
 
@@ -69,6 +70,7 @@ pub struct JwtAuthBuilder<C> {
     client: Option<reqwest::Client>,
     sources: Vec<TokenSource>,
     realm: String,
+    resource_metadata: Option<String>,
     optional: bool,
     _claims: PhantomData<fn() -> C>,
 }
@@ -115,6 +117,7 @@ impl<C> JwtAuthBuilder<C> {
             client: None,
             sources: Vec::new(),
             realm: DEFAULT_REALM.to_owned(),
+            resource_metadata: None,
             optional: false,
             _claims: PhantomData,
         }
@@ -308,6 +311,15 @@ impl<C> JwtAuthBuilder<C> {
         self
     }
 
+    /// Adds `resource_metadata="<url>"` to every `WWW-Authenticate` challenge
+    /// ([RFC 9728 §5.1](https://www.rfc-editor.org/rfc/rfc9728#section-5.1)): where OAuth clients
+    /// (MCP clients among them) find how to get a token for this resource. Serve the document
+    /// with [`ProtectedResourceMetadata`](crate::metadata::ProtectedResourceMetadata).
+    pub fn resource_metadata(mut self, url: impl Into<String>) -> Self {
+        self.resource_metadata = Some(url.into());
+        self
+    }
+
     /// Lets requests without a token through, without claims (handlers then take
     /// `Option<Claims<C>>`). A token that is present but invalid is still refused.
     pub fn optional(mut self) -> Self {
@@ -321,7 +333,8 @@ impl<C> JwtAuthBuilder<C> {
     ///
     /// A [`ConfigError`] when the configuration can't be used.
     pub fn build(self) -> Result<JwtAuthLayer<C>, ConfigError> {
-        let layer = LayerConfig::new(self.sources.clone(), &self.realm, self.optional)?;
+        let challenge = Challenge::with_metadata(&self.realm, self.resource_metadata.as_deref());
+        let layer = LayerConfig::new(self.sources.clone(), Arc::new(challenge), self.optional)?;
         let verifier = self.build_verifier()?;
         Ok(JwtAuthLayer::with_config(verifier, layer))
     }

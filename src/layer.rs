@@ -80,7 +80,7 @@ pub(crate) struct LayerConfig {
 impl LayerConfig {
     pub(crate) fn new(
         mut sources: Vec<TokenSource>,
-        realm: &str,
+        challenge: Arc<Challenge>,
         optional: bool,
     ) -> Result<Self, ConfigError> {
         if sources.is_empty() {
@@ -101,7 +101,7 @@ impl LayerConfig {
         Ok(Self {
             sources,
             optional,
-            challenge: Arc::new(Challenge::new(realm)),
+            challenge,
         })
     }
 }
@@ -115,7 +115,8 @@ impl<C> JwtAuthLayer<C> {
     /// A layer with default settings (bearer header, required authentication, realm `"api"`)
     /// around an existing verifier, sharing its key stores.
     pub fn new(verifier: Verifier<C>) -> Self {
-        let config = LayerConfig::new(Vec::new(), crate::builder::DEFAULT_REALM, false)
+        let challenge = Arc::new(Challenge::new(crate::builder::DEFAULT_REALM));
+        let config = LayerConfig::new(Vec::new(), challenge, false)
             .expect("the default layer settings are valid");
         Self::with_config(verifier, config)
     }
@@ -155,13 +156,45 @@ impl<C, R> JwtAuthLayer<C, R> {
     ) -> Result<Self, ConfigError> {
         let config = LayerConfig::new(
             sources.into_iter().collect(),
-            self.config.challenge.realm(),
+            Arc::clone(&self.config.challenge),
             self.config.optional,
         )?;
         Ok(Self {
             config: Arc::new(config),
             ..self
         })
+    }
+
+    /// An RFC 9728 metadata document for `resource`, filled from this layer: the configured
+    /// issuers as `authorization_servers`, and `header` (plus `cookie` when a cookie source is
+    /// configured) as `bearer_methods_supported`.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] when `resource` is not a URL without query or fragment.
+    pub fn protected_resource_metadata(
+        &self,
+        resource: impl Into<String>,
+    ) -> Result<crate::metadata::ProtectedResourceMetadata, ConfigError> {
+        let servers: Vec<String> = self
+            .verifier
+            .shared
+            .issuers
+            .iter()
+            .map(|i| i.iss.clone())
+            .collect();
+        let mut methods = vec!["header"];
+        if self
+            .config
+            .sources
+            .iter()
+            .any(|s| s.cookie_name().is_some())
+        {
+            methods.push("cookie");
+        }
+        Ok(crate::metadata::ProtectedResourceMetadata::new(resource)?
+            .authorization_servers(servers)
+            .bearer_methods_supported(methods))
     }
 
     /// Replaces the rejection responder (see [`ResponseForAuthError`](crate::response::ResponseForAuthError)).

@@ -112,6 +112,7 @@ pub mod clock;
 pub mod future;
 pub mod jws;
 pub mod keys;
+pub mod metadata;
 pub mod policy;
 pub mod response;
 #[cfg(feature = "testing")]

@@ -9,6 +9,7 @@ use jsonwebtoken::Algorithm;
 
 use crate::claims::{MAX_REQUIRED_CLAIMS, READ_CLAIMS};
 use crate::clock::{Clock, SystemClock};
+use crate::csrf::CsrfGuard;
 use crate::error::ConfigError;
 use crate::issuer::{Issuer, KeySource, TENANT_PLACEHOLDER};
 use crate::jwks::RemoteConfig;
@@ -71,6 +72,8 @@ pub struct JwtAuthBuilder<C> {
     sources: Vec<TokenSource>,
     realm: String,
     resource_metadata: Option<String>,
+    trusted_origins: Vec<String>,
+    csrf_disabled: bool,
     optional: bool,
     _claims: PhantomData<fn() -> C>,
 }
@@ -118,6 +121,8 @@ impl<C> JwtAuthBuilder<C> {
             sources: Vec::new(),
             realm: DEFAULT_REALM.to_owned(),
             resource_metadata: None,
+            trusted_origins: Vec::new(),
+            csrf_disabled: false,
             optional: false,
             _claims: PhantomData,
         }
@@ -320,6 +325,23 @@ impl<C> JwtAuthBuilder<C> {
         self
     }
 
+    /// Trusts unsafe requests from this origin (`https://app.example.com`) that carry a cookie
+    /// token, as if they were same-origin. See [`TokenSource::cookie`] for the cross-origin
+    /// guard; `build()` refuses a value that is not an origin.
+    pub fn trusted_origin(mut self, origin: impl Into<String>) -> Self {
+        self.trusted_origins.push(origin.into());
+        self
+    }
+
+    /// Turns off the cross-origin guard for cookie tokens.
+    ///
+    /// Dangerous: any site a user visits can then send requests that carry their cookie token,
+    /// and act as them (cross-site request forgery, RFC 6750 §5.3).
+    pub fn insecure_disable_csrf_guard(mut self) -> Self {
+        self.csrf_disabled = true;
+        self
+    }
+
     /// Lets requests without a token through, without claims (handlers then take
     /// `Option<Claims<C>>`). A token that is present but invalid is still refused.
     pub fn optional(mut self) -> Self {
@@ -334,7 +356,14 @@ impl<C> JwtAuthBuilder<C> {
     /// A [`ConfigError`] when the configuration can't be used.
     pub fn build(self) -> Result<JwtAuthLayer<C>, ConfigError> {
         let challenge = Challenge::with_metadata(&self.realm, self.resource_metadata.as_deref());
-        let layer = LayerConfig::new(self.sources.clone(), Arc::new(challenge), self.optional)?;
+        let mut layer = LayerConfig::new(self.sources.clone(), Arc::new(challenge), self.optional)?;
+        layer.csrf = if self.csrf_disabled {
+            None
+        } else {
+            Some(CsrfGuard::new(
+                self.trusted_origins.iter().map(String::as_str),
+            )?)
+        };
         let verifier = self.build_verifier()?;
         Ok(JwtAuthLayer::with_config(verifier, layer))
     }

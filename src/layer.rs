@@ -6,6 +6,7 @@ use std::sync::Arc;
 use tower_layer::Layer;
 
 use crate::builder::JwtAuthBuilder;
+use crate::csrf::CsrfGuard;
 use crate::error::ConfigError;
 use crate::response::{Challenge, DefaultResponseForAuthError};
 use crate::service::JwtAuth;
@@ -75,6 +76,8 @@ pub(crate) struct LayerConfig {
     pub(crate) sources: Vec<TokenSource>,
     pub(crate) optional: bool,
     pub(crate) challenge: Arc<Challenge>,
+    /// The cross-origin guard for cookie tokens (`None` only by `insecure_disable_csrf_guard`).
+    pub(crate) csrf: Option<CsrfGuard>,
 }
 
 impl LayerConfig {
@@ -102,6 +105,7 @@ impl LayerConfig {
             sources,
             optional,
             challenge,
+            csrf: Some(CsrfGuard::default()),
         })
     }
 }
@@ -154,11 +158,12 @@ impl<C, R> JwtAuthLayer<C, R> {
         self,
         sources: impl IntoIterator<Item = TokenSource>,
     ) -> Result<Self, ConfigError> {
-        let config = LayerConfig::new(
+        let mut config = LayerConfig::new(
             sources.into_iter().collect(),
             Arc::clone(&self.config.challenge),
             self.config.optional,
         )?;
+        config.csrf = self.config.csrf.clone();
         Ok(Self {
             config: Arc::new(config),
             ..self
@@ -211,6 +216,7 @@ impl<C, R> JwtAuthLayer<C, R> {
             sources: self.config.sources.clone(),
             optional: self.config.optional,
             challenge: Arc::clone(&self.config.challenge),
+            csrf: self.config.csrf.clone(),
         };
         Self {
             config: Arc::new(f(current)),

@@ -95,6 +95,7 @@ compile_error!(
 mod b64;
 mod builder;
 mod claims;
+mod csrf;
 mod de;
 mod error;
 mod issuer;

@@ -116,13 +116,24 @@ where
         let verifier = &self.layer.verifier;
         let max_len = verifier.shared.max_token_len;
         let (outcome, waiting_token) = {
-            let found = config
+            let (source, found) = config
                 .sources
                 .iter()
-                .map(|source| source.extract(req.headers(), max_len))
-                .find(|found| !matches!(found, Found::Nothing))
-                .unwrap_or(Found::Nothing);
+                .map(|source| (Some(source), source.extract(req.headers(), max_len)))
+                .find(|(_, found)| !matches!(found, Found::Nothing))
+                .unwrap_or((None, Found::Nothing));
+            // A cookie is ambient authority: unsafe cross-origin requests don't get to use it.
+            let cross_origin = match (&found, source, &config.csrf) {
+                (Found::Token(_), Some(source), Some(guard)) if source.cookie_name().is_some() => {
+                    guard.verify(req.method(), req.uri(), req.headers()).err()
+                }
+                _ => None,
+            };
             match found {
+                Found::Token(_) if cross_origin.is_some() => {
+                    let reason = cross_origin.map_or_else(AuthError::missing, AuthError::from);
+                    (Err(Pending::Failed(reason)), None)
+                }
                 Found::Token(token) => match verifier.verify_now(token) {
                     Ok(verified) => (Ok(Some(verified)), None),
                     Err(Pending::Failed(error)) => (Err(Pending::Failed(error)), None),

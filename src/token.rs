@@ -83,9 +83,16 @@ impl TokenSource {
 
     /// A cookie of this name, from every `Cookie` header (HTTP/2 sends one per cookie).
     ///
-    /// An empty cookie value counts as no token. Set the cookie `HttpOnly; Secure; SameSite=Lax`
-    /// (or `Strict`), and prefer the `__Host-` name prefix, which browsers accept only from a
-    /// secure origin, without `Domain`, with `Path=/`.
+    /// An empty cookie value counts as no token. A cookie is ambient authority (RFC 6750 §5.3),
+    /// so for a token taken from it, unsafe methods pass the cross-origin guard first:
+    /// `Sec-Fetch-Site: same-origin` or `none` passes, an `Origin` equal to the request's host or
+    /// a [trusted origin](crate::JwtAuthBuilder::trusted_origin) passes, a request with neither
+    /// header passes (not a browser), and anything else gets 403 with code `csrf`.
+    ///
+    /// Set the cookie `HttpOnly; Secure; SameSite=Strict` (or `Lax`) with `Path=/`, and name it
+    /// with the `__Host-` prefix (`__Host-access_token`): browsers accept such a cookie only from
+    /// a secure origin and without `Domain`, so a sibling subdomain can't plant a second cookie
+    /// of the same name (which this crate would answer with 400).
     #[must_use]
     pub fn cookie(name: impl Into<String>) -> Self {
         Self(Kind::Cookie(name.into()))

@@ -1,0 +1,475 @@
+//! The cross-origin guard for tokens taken from a cookie (RFC 6750 §5.3).
+//!
+//! A cookie is ambient authority: the browser attaches it to requests other sites make. So for a
+//! token read from a cookie, an unsafe method (anything but `GET`, `HEAD`, `OPTIONS`) must come
+//! from the site itself. The rules are the cross-origin scheme of Go 1.25's
+//! `CrossOriginProtection`, also used by tower-http 0.7's `csrf` module:
+//!
+//! 1. safe methods pass;
+//! 2. `Sec-Fetch-Site: same-origin` or `none` passes, any other value is refused (unless its
+//!    `Origin` is trusted);
+//! 3. a request with neither `Sec-Fetch-Site` nor `Origin` passes (a non-browser client, or a
+//!    same-origin request of an old browser);
+//! 4. an `Origin` whose host and port equal the request's `Host` passes;
+//! 5. an `Origin` configured as trusted passes; anything else is refused.
+//!
+//! A refused request gets 403 with error code `csrf` and no `WWW-Authenticate`: the token is fine.
+//! A token from the `Authorization` header is never subject to the guard.
+
+use std::collections::HashSet;
+
+use http::uri::Authority;
+use http::{HeaderMap, Method, Uri};
+use url::Url;
+
+use crate::error::{AuthError, AuthErrorKind, ConfigError};
+
+/// Why the guard refused a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CrossOrigin {
+    /// `Sec-Fetch-Site` says the request came from another origin.
+    Request,
+    /// No `Sec-Fetch-Site`, and an `Origin` that is neither the host nor trusted.
+    FromOldBrowser,
+}
+
+impl From<CrossOrigin> for AuthError {
+    fn from(reason: CrossOrigin) -> Self {
+        let description = match reason {
+            CrossOrigin::Request => "cross-origin request refused",
+            CrossOrigin::FromOldBrowser => "cross-origin request from an old browser refused",
+        };
+        Self::new(AuthErrorKind::Csrf, description)
+    }
+}
+
+/// The guard's configuration: its trusted origins.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CsrfGuard {
+    trusted: HashSet<String>,
+}
+
+/// An origin as browsers serialize it (RFC 6454): `scheme://host[:port]`, lower case, default
+/// port left out. `None` unless it is an `http`/`https` origin with nothing after the host.
+fn canonical_origin(text: &str) -> Option<String> {
+    let url = Url::parse(text).ok()?;
+    if !matches!(url.scheme(), "http" | "https")
+        || url.query().is_some()
+        || url.fragment().is_some()
+        || !url.username().is_empty()
+        || url.password().is_some()
+        || !matches!(url.path(), "" | "/")
+    {
+        return None;
+    }
+    Some(url.origin().ascii_serialization())
+}
+
+impl CsrfGuard {
+    /// A guard trusting these origins (e.g. `https://app.example.com`).
+    pub(crate) fn new<'a>(trusted: impl IntoIterator<Item = &'a str>) -> Result<Self, ConfigError> {
+        let mut set = HashSet::new();
+        for origin in trusted {
+            let canonical = canonical_origin(origin).ok_or_else(|| ConfigError::InvalidValue {
+                setting: "trusted_origin",
+                reason: format!("{origin:?} is not an origin like https://app.example.com"),
+            })?;
+            set.insert(canonical);
+        }
+        Ok(Self { trusted: set })
+    }
+
+    /// Applies the five rules to a request.
+    pub(crate) fn verify(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+    ) -> Result<(), CrossOrigin> {
+        if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+            return Ok(());
+        }
+        let origin = headers
+            .get(http::header::ORIGIN)
+            .map(http::HeaderValue::as_bytes);
+        let origin_url = origin
+            .filter(|o| !o.is_empty())
+            .and_then(|o| std::str::from_utf8(o).ok())
+            .and_then(|o| Url::parse(o).ok())
+            .filter(|u| matches!(u.scheme(), "http" | "https"));
+        let trusted = || {
+            origin_url
+                .as_ref()
+                .and_then(|u| canonical_origin(u.as_str()))
+                .is_some_and(|o| self.trusted.contains(&o))
+        };
+
+        // The Fetch standard sends these values in lower case: compare bytes exactly.
+        match headers
+            .get("sec-fetch-site")
+            .map(http::HeaderValue::as_bytes)
+        {
+            Some(b"same-origin" | b"none") => return Ok(()),
+            None | Some(b"") => {}
+            Some(_) if trusted() => return Ok(()),
+            Some(_) => return Err(CrossOrigin::Request),
+        }
+        if matches!(origin, None | Some(b"")) {
+            return Ok(());
+        }
+        if let Some(url) = &origin_url
+            && same_host(url, uri, headers)
+        {
+            return Ok(());
+        }
+        if trusted() {
+            return Ok(());
+        }
+        Err(CrossOrigin::FromOldBrowser)
+    }
+}
+
+/// Whether the `Origin` names the host and port the request was sent to. `Host` carries no
+/// scheme, so an implicit port there is the `Origin` scheme's default (an http→https difference
+/// can't be seen here; HSTS covers it).
+fn same_host(origin: &Url, uri: &Uri, headers: &HeaderMap) -> bool {
+    let authority = headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.parse::<Authority>().ok());
+    let (host, port) = match &authority {
+        Some(a) => (Some(a.host()), a.port_u16()),
+        None => (uri.host(), uri.port_u16()),
+    };
+    let (Some(origin_host), Some(host)) = (origin.host_str(), host) else {
+        return false;
+    };
+    let default_port = match origin.scheme() {
+        "https" => Some(443),
+        "http" => Some(80),
+        _ => None,
+    };
+    origin_host.eq_ignore_ascii_case(host)
+        && origin.port().or(default_port) == port.or(default_port)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::Request;
+
+    fn check(guard: &CsrfGuard, req: &Request<()>) -> Result<(), CrossOrigin> {
+        guard.verify(req.method(), req.uri(), req.headers())
+    }
+
+    const NON_UTF8: &[u8] = &[0xFF, 0xFE];
+
+    /// method, `Sec-Fetch-Site`, `Origin`, expected, name
+    type SiteCase = (
+        Method,
+        Option<&'static [u8]>,
+        Option<&'static [u8]>,
+        Result<(), CrossOrigin>,
+        &'static str,
+    );
+    /// URI, `Host`, `Origin`, expected, name
+    type HostCase = (
+        &'static str,
+        Option<&'static str>,
+        &'static str,
+        Result<(), CrossOrigin>,
+        &'static str,
+    );
+
+    #[test]
+    fn csrf_sec_fetch_site_rules() {
+        let guard = CsrfGuard::default();
+        let cases: [SiteCase; 17] = [
+            (
+                Method::GET,
+                Some(b"same-origin"),
+                None,
+                Ok(()),
+                "same-origin allowed",
+            ),
+            (Method::POST, Some(b"none"), None, Ok(()), "none allowed"),
+            (
+                Method::POST,
+                Some(b"same-origin"),
+                None,
+                Ok(()),
+                "same-origin POST allowed",
+            ),
+            (
+                Method::POST,
+                Some(b"cross-site"),
+                None,
+                Err(CrossOrigin::Request),
+                "cross-site blocked",
+            ),
+            (
+                Method::POST,
+                Some(b"same-site"),
+                None,
+                Err(CrossOrigin::Request),
+                "same-site blocked",
+            ),
+            (Method::POST, None, None, Ok(()), "no header, no origin"),
+            (
+                Method::POST,
+                None,
+                Some(b"https://example.com"),
+                Ok(()),
+                "matching origin",
+            ),
+            (
+                Method::POST,
+                None,
+                Some(b"https://attacker.example"),
+                Err(CrossOrigin::FromOldBrowser),
+                "mismatched origin",
+            ),
+            (
+                Method::POST,
+                None,
+                Some(b"null"),
+                Err(CrossOrigin::FromOldBrowser),
+                "null origin",
+            ),
+            (
+                Method::GET,
+                Some(b"cross-site"),
+                None,
+                Ok(()),
+                "GET allowed",
+            ),
+            (
+                Method::HEAD,
+                Some(b"cross-site"),
+                None,
+                Ok(()),
+                "HEAD allowed",
+            ),
+            (
+                Method::OPTIONS,
+                Some(b"cross-site"),
+                None,
+                Ok(()),
+                "OPTIONS allowed",
+            ),
+            (
+                Method::PUT,
+                Some(b"cross-site"),
+                None,
+                Err(CrossOrigin::Request),
+                "PUT blocked",
+            ),
+            (
+                Method::POST,
+                None,
+                Some(NON_UTF8),
+                Err(CrossOrigin::FromOldBrowser),
+                "non-UTF-8 origin",
+            ),
+            (
+                Method::POST,
+                Some(NON_UTF8),
+                None,
+                Err(CrossOrigin::Request),
+                "non-UTF-8 sec-fetch-site",
+            ),
+            (
+                Method::POST,
+                Some(b""),
+                None,
+                Ok(()),
+                "empty sec-fetch-site",
+            ),
+            (Method::POST, None, Some(b""), Ok(()), "empty origin"),
+        ];
+        for (method, site, origin, expected, name) in cases {
+            let mut req = Request::builder()
+                .method(method)
+                .header("host", "example.com");
+            if let Some(site) = site {
+                req = req.header("sec-fetch-site", site);
+            }
+            if let Some(origin) = origin {
+                req = req.header("origin", origin);
+            }
+            assert_eq!(check(&guard, &req.body(()).unwrap()), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn csrf_origin_host_and_port_matching() {
+        let guard = CsrfGuard::default();
+        let old = Err(CrossOrigin::FromOldBrowser);
+        let cases: [HostCase; 14] = [
+            (
+                "/",
+                Some("example.com"),
+                "https://example.com",
+                Ok(()),
+                "default port both sides",
+            ),
+            (
+                "/",
+                Some("example.com:8443"),
+                "https://example.com:8443",
+                Ok(()),
+                "same non-default port",
+            ),
+            (
+                "/",
+                Some("example.com:443"),
+                "https://example.com:443",
+                Ok(()),
+                "explicit default both",
+            ),
+            (
+                "/",
+                Some("example.com:8443"),
+                "https://example.com:8444",
+                old,
+                "mismatched ports",
+            ),
+            (
+                "/",
+                Some("example.com"),
+                "https://example.com:443",
+                Ok(()),
+                "origin explicit default",
+            ),
+            (
+                "/",
+                Some("example.com:443"),
+                "https://example.com",
+                Ok(()),
+                "host explicit default",
+            ),
+            (
+                "/",
+                Some("example.com"),
+                "https://example.com:8443",
+                old,
+                "host implicit, origin 8443",
+            ),
+            (
+                "https://example.com/p",
+                None,
+                "https://example.com:8443",
+                old,
+                "uri authority, origin 8443",
+            ),
+            (
+                "https://example.com/p",
+                Some("not a valid authority"),
+                "https://example.com",
+                Ok(()),
+                "bad host: uri",
+            ),
+            (
+                "https://example.com/p",
+                None,
+                "https://example.com",
+                Ok(()),
+                "uri authority match",
+            ),
+            (
+                "https://other.example/p",
+                None,
+                "https://example.com",
+                old,
+                "uri authority mismatch",
+            ),
+            ("/path", None, "https://example.com", old, "no host at all"),
+            (
+                "/",
+                Some("example.com:8443"),
+                "example.com:8443",
+                old,
+                "scheme-less origin",
+            ),
+            (
+                "/",
+                Some("example.com:8443"),
+                "ftp://example.com:8443",
+                old,
+                "non-http origin",
+            ),
+        ];
+        for (uri, host, origin, expected, name) in cases {
+            let mut req = Request::builder().method(Method::POST).uri(uri);
+            if let Some(host) = host {
+                req = req.header("host", host);
+            }
+            let req = req.header("origin", origin).body(()).unwrap();
+            assert_eq!(check(&guard, &req), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn csrf_trusted_origins() {
+        let guard = CsrfGuard::new(["https://trusted.example"]).unwrap();
+        let cases = [
+            (Some("https://trusted.example"), None, Ok(())),
+            (Some("https://trusted.example"), Some("cross-site"), Ok(())),
+            (
+                Some("https://attacker.example"),
+                None,
+                Err(CrossOrigin::FromOldBrowser),
+            ),
+            (
+                Some("https://attacker.example"),
+                Some("cross-site"),
+                Err(CrossOrigin::Request),
+            ),
+        ];
+        for (origin, site, expected) in cases {
+            let mut req = Request::builder()
+                .method("POST")
+                .header("host", "example.com");
+            if let Some(site) = site {
+                req = req.header("sec-fetch-site", site);
+            }
+            if let Some(origin) = origin {
+                req = req.header("origin", origin);
+            }
+            assert_eq!(
+                check(&guard, &req.body(()).unwrap()),
+                expected,
+                "{origin:?} {site:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn csrf_trusted_origins_are_canonicalized() {
+        for (trusted, origin) in [
+            ("HTTPS://Example.COM", "https://example.com"),
+            ("https://example.com/", "https://example.com"),
+            ("https://example.com:443", "https://example.com"),
+            ("http://example.com:80", "http://example.com"),
+            ("https://example.com:8443", "https://example.com:8443"),
+        ] {
+            let guard = CsrfGuard::new([trusted]).unwrap();
+            let req = Request::builder()
+                .method("POST")
+                .header("host", "other.example")
+                .header("origin", origin)
+                .header("sec-fetch-site", "cross-site")
+                .body(())
+                .unwrap();
+            assert_eq!(check(&guard, &req), Ok(()), "{trusted}");
+        }
+        for bad in [
+            "not a url",
+            "https://example.com/path",
+            "ftp://example.com",
+            "https://u:p@example.com",
+        ] {
+            assert!(CsrfGuard::new([bad]).is_err(), "{bad}");
+        }
+    }
+}

@@ -19,6 +19,8 @@
 //! | `JWT_AUDIENCE` | the audience this API accepts | `quickstart` |
 //! | `JWT_ALGORITHMS` | comma-separated: RS256..512, PS256..512, ES256, ES384, EdDSA | `RS256,ES256` |
 //! | `JWT_COOKIE` | cookie read after the bearer header | `access_token` |
+//! | `JWT_PROFILE` | `rfc9068`: only RFC 9068 `at+jwt` access tokens | any JWT access token |
+//! | `JWT_RESOURCE` | this API's resource identifier URL: serves RFC 9728 metadata | not served |
 //!
 //! ```text
 //! JWT_JWKS_URL=https://login.example.com/keys JWT_ISSUER=https://login.example.com/ \
@@ -32,6 +34,7 @@ use std::process::ExitCode;
 
 use axum::{Json, Router, routing::get};
 use serde_json::{Value, json};
+use tower_jwt_auth::metadata::ProtectedResourceMetadata;
 use tower_jwt_auth::testing::{TestKey, now};
 use tower_jwt_auth::{Algorithm, Claims, Issuer, JwtAuthLayer, TokenSource};
 
@@ -42,6 +45,8 @@ struct Settings {
     audience: String,
     algorithms: Vec<Algorithm>,
     cookie: String,
+    rfc9068: bool,
+    resource: Option<String>,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -88,6 +93,12 @@ fn settings() -> Result<Settings, String> {
         audience: var("JWT_AUDIENCE").unwrap_or_else(|| "quickstart".to_owned()),
         algorithms,
         cookie: var("JWT_COOKIE").unwrap_or_else(|| "access_token".to_owned()),
+        rfc9068: match var("JWT_PROFILE").as_deref() {
+            None => false,
+            Some("rfc9068") => true,
+            Some(other) => return Err(format!("JWT_PROFILE: {other:?} is not `rfc9068`")),
+        },
+        resource: var("JWT_RESOURCE"),
     })
 }
 
@@ -140,22 +151,38 @@ async fn main() -> ExitCode {
                         ([("content-type", "application/json")], discovery.clone())
                     }),
                 );
-            demo_token = Some(key.token(&json!({
-                "iss": base, "aud": settings.audience, "sub": "alice",
-                "scope": "orders:read", "iat": now(), "exp": now() + 3600,
-            })));
+            let claims = json!({
+                "iss": base, "aud": settings.audience, "sub": "alice", "client_id": "quickstart-cli",
+                "scope": "orders:read", "iat": now(), "exp": now() + 3600, "jti": format!("{}", now()),
+            });
+            // RFC 9068 access tokens are typed `at+jwt`.
+            let typ = if settings.rfc9068 { "at+jwt" } else { "JWT" };
+            let header = json!({ "alg": "RS256", "kid": "quickstart-1", "typ": typ });
+            demo_token = Some(key.sign(&header, &claims));
             Issuer::jwks_url(base.clone(), format!("{base}/.well-known/jwks.json"))
         }
     };
     let iss = issuer.iss().to_owned();
 
-    let auth = JwtAuthLayer::<Value>::builder()
+    let mut builder = JwtAuthLayer::<Value>::builder()
         .issuer(issuer)
         .audience(settings.audience.clone())
         .algorithms(settings.algorithms.clone())
         .token_source(TokenSource::bearer())
-        .token_source(TokenSource::cookie(settings.cookie.clone()))
-        .build();
+        .token_source(TokenSource::cookie(settings.cookie.clone()));
+    if settings.rfc9068 {
+        builder = builder.rfc9068();
+    }
+    if let Some(resource) = &settings.resource {
+        match ProtectedResourceMetadata::url_for(resource) {
+            Ok(url) => builder = builder.resource_metadata(url),
+            Err(e) => {
+                eprintln!("quickstart: JWT_RESOURCE: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let auth = builder.build();
     let auth = match auth {
         Ok(auth) => auth,
         Err(e) => {
@@ -163,6 +190,17 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let mut app = app;
+    if let Some(resource) = &settings.resource {
+        // RFC 9728: tell OAuth clients where tokens for this resource come from.
+        match auth.protected_resource_metadata(resource.clone()) {
+            Ok(metadata) => app = app.route_service(&metadata.path().to_owned(), metadata),
+            Err(e) => {
+                eprintln!("quickstart: JWT_RESOURCE: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let app = app.merge(Router::new().route("/me", get(me)).layer(auth));
 
     println!("tower-jwt-auth quickstart on {base}");

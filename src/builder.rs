@@ -74,6 +74,7 @@ pub struct JwtAuthBuilder<C> {
     resource_metadata: Option<String>,
     trusted_origins: Vec<String>,
     csrf_disabled: bool,
+    rfc9068: bool,
     optional: bool,
     _claims: PhantomData<fn() -> C>,
 }
@@ -123,6 +124,7 @@ impl<C> JwtAuthBuilder<C> {
             resource_metadata: None,
             trusted_origins: Vec::new(),
             csrf_disabled: false,
+            rfc9068: false,
             optional: false,
             _claims: PhantomData,
         }
@@ -325,6 +327,16 @@ impl<C> JwtAuthBuilder<C> {
         self
     }
 
+    /// The JWT access token profile of [RFC 9068](https://www.rfc-editor.org/rfc/rfc9068): `typ`
+    /// must be `at+jwt` (or `application/at+jwt`), the claims `iss exp aud sub client_id iat jti`
+    /// are required, and an audience is compulsory (no `insecure_skip_audience`). An ID token
+    /// never passes as an access token: one carrying `nonce`, `at_hash` or `c_hash`, or whose
+    /// `aud` names its own `client_id`, is refused with `invalid_token`.
+    pub fn rfc9068(mut self) -> Self {
+        self.rfc9068 = true;
+        self
+    }
+
     /// Trusts unsafe requests from this origin (`https://app.example.com`) that carry a cookie
     /// token, as if they were same-origin. See [`TokenSource::cookie`] for the cross-origin
     /// guard; `build()` refuses a value that is not an origin.
@@ -400,7 +412,22 @@ impl<C> JwtAuthBuilder<C> {
         if leeway > 86_400.0 {
             return Err(invalid("leeway", "more than a day"));
         }
+        let mut typ = self.typ;
         let mut required = self.required;
+        if self.rfc9068 {
+            if self.skip_audience {
+                return Err(invalid(
+                    "rfc9068",
+                    "the RFC 9068 profile needs an audience: drop `insecure_skip_audience()`",
+                ));
+            }
+            typ = TypPolicy {
+                allow_absent: false,
+                accepted: vec!["at+jwt".to_owned()],
+            };
+            required
+                .extend(["iss", "exp", "aud", "sub", "client_id", "iat", "jti"].map(str::to_owned));
+        }
         required.sort();
         required.dedup();
         if required.iter().any(|c| c == "cnf") {
@@ -519,7 +546,8 @@ impl<C> JwtAuthBuilder<C> {
             skip_audience: self.skip_audience,
             required: custom,
             required_registered,
-            typ: self.typ,
+            typ,
+            rfc9068: self.rfc9068,
             max_token_len: self.max_token_len,
             clock: self.clock,
         }))

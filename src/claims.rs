@@ -132,6 +132,10 @@ pub(crate) struct RawClaims {
     pub(crate) cnf: bool,
     /// Microsoft Entra's tenant id, for multi-tenant issuers.
     pub(crate) tid: Option<Loose<String>>,
+    /// RFC 9068 `client_id`.
+    pub(crate) client_id: Option<Loose<String>>,
+    /// Members only ID tokens carry (`nonce`, `at_hash`, `c_hash`, OIDC Core §2, §3.3.2.11).
+    pub(crate) id_token_member: bool,
     /// Bit `i` is set when `required[i]` is present.
     pub(crate) required_found: u64,
 }
@@ -156,6 +160,8 @@ enum Field {
     Scp,
     Cnf,
     Tid,
+    ClientId,
+    IdTokenOnly,
     Required(usize),
     Other,
 }
@@ -187,6 +193,8 @@ impl<'de> Visitor<'de> for FieldSeed<'_> {
             "scp" => Field::Scp,
             "cnf" => Field::Cnf,
             "tid" => Field::Tid,
+            "client_id" => Field::ClientId,
+            "nonce" | "at_hash" | "c_hash" => Field::IdTokenOnly,
             other => match self.0.iter().position(|r| r == other) {
                 Some(i) => Field::Required(i),
                 None => Field::Other,
@@ -233,6 +241,11 @@ impl<'de> Visitor<'de> for ClaimsSeed<'_> {
                 Field::Scope => set_once(&mut out.scope, "scope", &mut map)?,
                 Field::Scp => set_once(&mut out.scp, "scp", &mut map)?,
                 Field::Tid => set_once(&mut out.tid, "tid", &mut map)?,
+                Field::ClientId => set_once(&mut out.client_id, "client_id", &mut map)?,
+                Field::IdTokenOnly => {
+                    map.next_value::<IgnoredAny>()?;
+                    out.id_token_member = true;
+                }
                 Field::Cnf => {
                     if out.cnf {
                         return Err(de::Error::duplicate_field("cnf"));
@@ -268,8 +281,19 @@ fn floor_secs(v: f64) -> i64 {
 pub(crate) struct WrongClaimType(pub(crate) &'static str);
 
 /// The claim names [`RawClaims`] reads itself.
-pub(crate) const READ_CLAIMS: [&str; 11] = [
-    "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "scp", "cnf", "tid",
+pub(crate) const READ_CLAIMS: [&str; 12] = [
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "nbf",
+    "iat",
+    "jti",
+    "scope",
+    "scp",
+    "cnf",
+    "tid",
+    "client_id",
 ];
 
 impl RawClaims {
@@ -287,6 +311,7 @@ impl RawClaims {
             "scp" => self.scp.is_some(),
             "cnf" => self.cnf,
             "tid" => self.tid.is_some(),
+            "client_id" => self.client_id.is_some(),
             _ => false,
         }
     }

@@ -89,6 +89,8 @@ pub(crate) struct Shared {
     /// Required claims among the registered ones (`sub`, `jti`, `iat`, …).
     pub(crate) required_registered: Vec<&'static str>,
     pub(crate) typ: TypPolicy,
+    /// The RFC 9068 access token profile: ID tokens are refused.
+    pub(crate) rfc9068: bool,
     pub(crate) max_token_len: usize,
     pub(crate) clock: Arc<dyn Clock>,
 }
@@ -378,6 +380,22 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
                 ));
             }
             Some(Loose::Ok(_)) => {}
+        }
+        if shared.rfc9068 {
+            let not_access =
+                || AuthError::new(AuthErrorKind::NotAccepted, "ID token, not an access token");
+            if raw.id_token_member {
+                return Err(not_access());
+            }
+            if let (Some(Loose::Ok(client)), Some(Loose::Ok(aud))) = (&raw.client_id, &raw.aud) {
+                let names_client = match aud {
+                    StrOrList::One(a) => a == client,
+                    StrOrList::Many(list) => list.contains(client),
+                };
+                if names_client {
+                    return Err(not_access());
+                }
+            }
         }
         if !shared.skip_audience {
             let accepted = issuer.audiences.as_deref().unwrap_or(&shared.audiences);

@@ -161,11 +161,57 @@ async fn quickstart_protects_me_with_another_providers_keys() {
     }
 }
 
+#[tokio::test]
+async fn quickstart_at_jwt_profile_and_resource_metadata() {
+    let (_running, base, token) = start(&[
+        ("JWT_PROFILE", "rfc9068"),
+        ("JWT_RESOURCE", "https://api.example.com/orders"),
+    ]);
+    let token = token.unwrap();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let me = client
+        .get(format!("{base}/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        me.status(),
+        200,
+        "the printed token is an at+jwt access token"
+    );
+    let metadata = client
+        .get(format!(
+            "{base}/.well-known/oauth-protected-resource/orders"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(metadata.status(), 200);
+    let doc: serde_json::Value = serde_json::from_str(&metadata.text().await.unwrap()).unwrap();
+    assert_eq!(doc["resource"], "https://api.example.com/orders");
+    assert_eq!(doc["authorization_servers"][0], base.as_str());
+    let denied = client.get(format!("{base}/me")).send().await.unwrap();
+    let challenge = denied.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        challenge.contains(r#"resource_metadata="https://api.example.com/.well-known/oauth-protected-resource/orders""#),
+        "{challenge}"
+    );
+}
+
 #[test]
 fn quickstart_exits_2_on_bad_settings() {
     for (name, value) in [
         ("JWT_ALGORITHMS", "HS256"),
         ("JWT_ALGORITHMS", "rs256"),
+        ("JWT_PROFILE", "oauth"),
+        ("JWT_RESOURCE", "not a url"),
         ("BIND", "not an address"),
         ("JWT_ISSUER", "http://issuer.example"),
         ("JWT_JWKS_URL", "http://127.0.0.1:9/jwks.json"),

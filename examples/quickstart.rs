@@ -194,7 +194,10 @@ async fn main() -> ExitCode {
     if let Some(resource) = &settings.resource {
         // RFC 9728: tell OAuth clients where tokens for this resource come from.
         match auth.protected_resource_metadata(resource.clone()) {
-            Ok(metadata) => app = app.route_service(&metadata.path().to_owned(), metadata),
+            Ok(metadata) => {
+                let path = metadata.path().to_owned();
+                app = app.route_service(&path, metadata);
+            }
             Err(e) => {
                 eprintln!("quickstart: JWT_RESOURCE: {e}");
                 return ExitCode::from(2);

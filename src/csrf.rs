@@ -43,9 +43,24 @@ impl From<CrossOrigin> for AuthError {
     }
 }
 
-/// The guard's configuration: its trusted origins.
+/// The cross-origin check on its own, for routes that take no token but must not be driven by
+/// other sites either (a login form: a foreign page must not log a victim into the attacker's
+/// account).
+///
+/// # Example
+///
+/// ```
+/// use http::{Method, Request};
+/// use tower_jwt_auth::csrf::CsrfGuard;
+///
+/// let guard = CsrfGuard::new(["https://app.example.com"])?;
+/// let req = Request::post("/login").header("sec-fetch-site", "cross-site").body(())?;
+/// let refused = guard.check(req.method(), req.uri(), req.headers()).unwrap_err();
+/// assert_eq!(refused.code(), "csrf");
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Default)]
-pub(crate) struct CsrfGuard {
+pub struct CsrfGuard {
     trusted: HashSet<String>,
 }
 
@@ -66,8 +81,12 @@ fn canonical_origin(text: &str) -> Option<String> {
 }
 
 impl CsrfGuard {
-    /// A guard trusting these origins (e.g. `https://app.example.com`).
-    pub(crate) fn new<'a>(trusted: impl IntoIterator<Item = &'a str>) -> Result<Self, ConfigError> {
+    /// A guard trusting these origins (e.g. `https://app.example.com`) besides the request's own.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] for a value that is not an `http`/`https` origin.
+    pub fn new<'a>(trusted: impl IntoIterator<Item = &'a str>) -> Result<Self, ConfigError> {
         let mut set = HashSet::new();
         for origin in trusted {
             let canonical = canonical_origin(origin).ok_or_else(|| ConfigError::InvalidValue {
@@ -77,6 +96,16 @@ impl CsrfGuard {
             set.insert(canonical);
         }
         Ok(Self { trusted: set })
+    }
+
+    /// Applies the five rules to a request; a refusal is an [`AuthError`] with code `csrf`
+    /// (403, no `WWW-Authenticate`).
+    ///
+    /// # Errors
+    ///
+    /// The refusal, when the request is an unsafe cross-origin one.
+    pub fn check(&self, method: &Method, uri: &Uri, headers: &HeaderMap) -> Result<(), AuthError> {
+        self.verify(method, uri, headers).map_err(AuthError::from)
     }
 
     /// Applies the five rules to a request.

@@ -95,7 +95,6 @@ compile_error!(
 mod b64;
 mod builder;
 mod claims;
-mod csrf;
 mod de;
 mod error;
 mod issuer;
@@ -110,6 +109,7 @@ pub mod jwks;
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
 pub mod clock;
+pub mod csrf;
 pub mod future;
 pub mod jws;
 pub mod keys;

@@ -2,75 +2,20 @@
 //! over HTTP with the token it prints; and its exit code 2 for bad settings.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-/// `target/<profile>/examples/quickstart`, built by `cargo test` along with the tests.
+mod common;
+
+use common::examples::{example, start_example};
+
 fn quickstart() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>");
-    let path = dir
-        .join("examples")
-        .join(format!("quickstart{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.exists(),
-        "{} is missing: run the whole suite (`cargo test` builds the examples) or `cargo build --example quickstart`",
-        path.display()
-    );
-    path
+    example("quickstart")
 }
 
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts the quickstart with these variables; returns it with its address and printed token.
-fn start(vars: &[(&str, &str)]) -> (Running, String, Option<String>) {
-    let mut command = Command::new(quickstart());
-    command
-        .env("BIND", "127.0.0.1:0")
-        .env_remove("JWT_JWKS_URL")
-        .env_remove("JWT_ISSUER");
-    for (name, value) in vars {
-        command.env(name, value);
-    }
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start");
-    let stdout = child.stdout.take().unwrap();
-    let (found, printed) = std::sync::mpsc::channel();
-    // Read every line (a closed pipe would fail the example's later prints); report the address
-    // and, on the embedded default, the token.
-    std::thread::spawn(move || {
-        let mut base = None;
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(rest) = line.strip_prefix("tower-jwt-auth quickstart on ") {
-                base = Some(rest.to_owned());
-            }
-            if let Some(token) = line.strip_prefix("TOKEN=") {
-                let _ = found.send((base.clone(), Some(token.to_owned())));
-            }
-            if line.starts_with("Try: ") {
-                let _ = found.send((base.clone(), None));
-            }
-        }
-    });
-    let (base, token) = printed
-        .recv_timeout(Duration::from_secs(30))
-        .expect("quickstart printed its address");
-    (Running(child), base.expect("address printed first"), token)
+fn start(vars: &[(&str, &str)]) -> (common::examples::Running, String, Option<String>) {
+    start_example("quickstart", vars)
 }
 
 #[tokio::test]

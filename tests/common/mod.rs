@@ -1,6 +1,8 @@
 //! Shared pieces of the integration tests: cached keys, a counting inner service, requests.
 #![allow(clippy::unwrap_used, dead_code, unreachable_pub)]
 
+pub mod examples;
+
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicUsize, Ordering};

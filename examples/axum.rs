@@ -1,0 +1,104 @@
+//! An axum app with public, required, optional and scoped routes.
+//!
+//! ```text
+//! cargo run --example axum
+//! ```
+//!
+//! Routes (a contract: scripts and other services drive them):
+//!
+//! | route | auth | answer |
+//! |---|---|---|
+//! | `GET /public` | none | 200 |
+//! | `GET /me` | required | the token's claims object as JSON |
+//! | `GET /maybe` | optional | 200 `{"sub": "…"}` with a valid token, 200 `{"anonymous": true}` without one, 401 with an invalid one |
+//! | `GET /admin` | scope `admin` | 200; 403 `insufficient_scope`, `scope="admin"` without it |
+//!
+//! Settings: `BIND` (default `127.0.0.1:3000`) and the quickstart's `JWT_*` variables; with none
+//! of those it runs on an embedded issuer and prints a token with the `admin` scope.
+
+mod common;
+
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+use tower_jwt_auth::Claims;
+use tower_jwt_auth::policy::RequireScope;
+
+async fn me(Claims(claims): Claims<Value>) -> Json<Value> {
+    Json(claims.as_ref().clone())
+}
+
+async fn maybe(claims: Option<Claims<Value>>) -> Json<Value> {
+    Json(match claims {
+        Some(c) => json!({ "sub": c.get("sub") }),
+        None => json!({ "anonymous": true }),
+    })
+}
+
+#[tokio::main]
+async fn main() {
+    let settings =
+        common::settings("127.0.0.1:3000").unwrap_or_else(|e| common::bad_setting("axum", e));
+    let listener = tokio::net::TcpListener::bind(settings.bind)
+        .await
+        .unwrap_or_else(|e| {
+            common::bad_setting("axum", format!("cannot listen on {}: {e}", settings.bind))
+        });
+    let base = format!("http://{}", listener.local_addr().unwrap_or(settings.bind));
+
+    let mut app = Router::new();
+    let mut demo = None;
+    let issuer = match common::configured_issuer(&settings) {
+        Some(issuer) => issuer,
+        None => {
+            let embedded = common::Embedded::new(base.clone(), "axum-1");
+            app = app.merge(embedded.routes());
+            let token = embedded.token(
+                "alice",
+                "orders:read admin",
+                &settings.audience,
+                3600,
+                settings.rfc9068,
+            );
+            demo = Some(token);
+            embedded.issuer()
+        }
+    };
+    let auth = common::builder::<Value>(&settings, issuer)
+        .build()
+        .unwrap_or_else(|e| common::bad_setting("axum", e));
+
+    let app = app
+        .route("/public", get(|| async { "public" }))
+        .merge(Router::new().route("/me", get(me)).layer(auth.clone()))
+        .merge(
+            Router::new()
+                .route("/maybe", get(maybe))
+                .layer(auth.clone().optional()),
+        )
+        .merge(
+            Router::new()
+                .route("/admin", get(|| async { "admin" }))
+                .layer(RequireScope::all(["admin"]))
+                .layer(auth),
+        );
+
+    println!("tower-jwt-auth axum example on {base}");
+    if let Some(token) = &demo {
+        println!();
+        println!("TOKEN={token}");
+        println!();
+        println!("Try:");
+        println!("  curl -i {base}/public");
+        println!("  curl -i {base}/me -H \"Authorization: Bearer $TOKEN\"");
+        println!("  curl -i {base}/maybe");
+        println!("  curl -i {base}/admin -H \"Authorization: Bearer $TOKEN\"");
+    } else {
+        println!(
+            "Try: curl -i {base}/me -H \"Authorization: Bearer <a token from your provider>\""
+        );
+    }
+    if let Err(e) = axum::serve(listener, app).await {
+        eprintln!("axum: server error: {e}");
+    }
+}

@@ -1,0 +1,235 @@
+//! A browser app that keeps its access token in an HttpOnly cookie, with the cross-origin guard.
+//!
+//! ```text
+//! cargo run --example cookie_login   # then open http://127.0.0.1:3000 (user alice, password wonderland)
+//! ```
+//!
+//! Routes (a contract):
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /` | an HTML page: the login form, or, logged in, the user's name, a note form and a logout button |
+//! | `POST /login` (`username`, `password`) | 303 to `/` with the token cookie (`HttpOnly; Secure; SameSite=Strict; Path=/`, 15 minutes); a wrong password is a 401 page and sets nothing |
+//! | `GET /me` | the token's claims object as JSON, read from the cookie |
+//! | `POST /notes` (`text`) | 201 `{"text": …, "sub": …}`; needs the cookie token |
+//! | `POST /logout` | 303 to `/`, the cookie cleared (`Max-Age=0`) |
+//!
+//! Every unsafe route, `/login` and `/logout` included, passes the cross-origin check, so a
+//! foreign page can't post notes as the user, or log them into the attacker's account. It always
+//! runs on its own embedded issuer, so it reads only `BIND` (default `127.0.0.1:3000`) and
+//! `JWT_COOKIE` (default `access_token`).
+//!
+//! In production, name the cookie with the `__Host-` prefix (`JWT_COOKIE=__Host-access_token`):
+//! browsers then accept it only from a secure origin, with `Path=/` and no `Domain`, so a sibling
+//! subdomain can't plant a second cookie of that name. Chromium keeps the `Secure` cookie on
+//! `http://127.0.0.1` because it treats loopback as a secure context.
+
+mod common;
+
+use std::sync::Arc;
+
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tower_jwt_auth::csrf::CsrfGuard;
+use tower_jwt_auth::{Claims, JwtAuthLayer, TokenSource, Verifier};
+
+const USER: &str = "alice";
+const PASSWORD: &str = "wonderland";
+const TOKEN_SECONDS: i64 = 15 * 60;
+
+struct App {
+    embedded: common::Embedded,
+    verifier: Verifier<Value>,
+    guard: CsrfGuard,
+    cookie: String,
+    audience: String,
+}
+
+#[derive(Deserialize)]
+struct Login {
+    username: String,
+    password: String,
+}
+
+#[derive(Deserialize)]
+struct Note {
+    text: String,
+}
+
+/// The token cookie of a request, if any.
+fn cookie_token(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|line| {
+            line.split(';').find_map(|pair| {
+                let (k, v) = pair.trim().split_once('=')?;
+                (k == name && !v.is_empty()).then(|| v.to_owned())
+            })
+        })
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn page(body: &str) -> String {
+    format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>cookie_login</title></head>\
+         <body><h1>tower-jwt-auth cookie login</h1>{body}</body></html>"
+    )
+}
+
+const LOGIN_FORM: &str = "<form method=\"post\" action=\"/login\">\
+    <label>Username <input name=\"username\" value=\"alice\"></label> \
+    <label>Password <input name=\"password\" type=\"password\"></label> \
+    <button type=\"submit\">Log in</button></form>";
+
+async fn index(State(app): State<Arc<App>>, headers: HeaderMap) -> Html<String> {
+    let user = match cookie_token(&headers, &app.cookie) {
+        Some(token) => app
+            .verifier
+            .verify(&token)
+            .await
+            .ok()
+            .and_then(|c| c.get("sub").cloned()),
+        None => None,
+    };
+    Html(page(&match user.as_ref().and_then(Value::as_str) {
+        Some(name) => format!(
+            "<p>Logged in as <strong id=\"user\">{}</strong>.</p>\
+             <form method=\"post\" action=\"/notes\"><input name=\"text\"> <button type=\"submit\">Add note</button></form>\
+             <form method=\"post\" action=\"/logout\"><button type=\"submit\">Log out</button></form>",
+            escape(name)
+        ),
+        None => LOGIN_FORM.to_owned(),
+    }))
+}
+
+/// The cross-origin check for the routes that take no token: the refusal, if refused.
+fn refused(app: &App, method: &Method, uri: &Uri, headers: &HeaderMap) -> Option<Response> {
+    let error = app.guard.check(method, uri, headers).err()?;
+    Some((StatusCode::FORBIDDEN, error.to_string()).into_response())
+}
+
+async fn login(
+    State(app): State<Arc<App>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Form(form): Form<Login>,
+) -> Response {
+    if let Some(refusal) = refused(&app, &method, &uri, &headers) {
+        return refusal;
+    }
+    if form.username != USER || form.password != PASSWORD {
+        let body = page(&format!("<p>Wrong user name or password.</p>{LOGIN_FORM}"));
+        return (StatusCode::UNAUTHORIZED, Html(body)).into_response();
+    }
+    let token = app
+        .embedded
+        .token(USER, "notes:write", &app.audience, TOKEN_SECONDS, false);
+    let cookie = format!(
+        "{}={token}; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age={TOKEN_SECONDS}",
+        app.cookie
+    );
+    let mut response = Redirect::to("/").into_response();
+    *response.status_mut() = StatusCode::SEE_OTHER;
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+async fn logout(
+    State(app): State<Arc<App>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(refusal) = refused(&app, &method, &uri, &headers) {
+        return refusal;
+    }
+    let cookie = format!(
+        "{}=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0",
+        app.cookie
+    );
+    let mut response = Redirect::to("/").into_response();
+    *response.status_mut() = StatusCode::SEE_OTHER;
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+async fn me(Claims(claims): Claims<Value>) -> Json<Value> {
+    Json(claims.as_ref().clone())
+}
+
+async fn add_note(
+    Claims(claims): Claims<Value>,
+    Form(note): Form<Note>,
+) -> (StatusCode, Json<Value>) {
+    (
+        StatusCode::CREATED,
+        Json(json!({ "text": note.text, "sub": claims.get("sub") })),
+    )
+}
+
+#[tokio::main]
+async fn main() {
+    let settings = common::settings("127.0.0.1:3000")
+        .unwrap_or_else(|e| common::bad_setting("cookie_login", e));
+    let listener = tokio::net::TcpListener::bind(settings.bind)
+        .await
+        .unwrap_or_else(|e| {
+            common::bad_setting(
+                "cookie_login",
+                format!("cannot listen on {}: {e}", settings.bind),
+            )
+        });
+    let base = format!("http://{}", listener.local_addr().unwrap_or(settings.bind));
+    let embedded = common::Embedded::new(base.clone(), "cookie-login-1");
+    // The cookie only: this app's browser never sends a bearer header.
+    let auth = JwtAuthLayer::<Value>::builder()
+        .issuer(embedded.issuer())
+        .audience(settings.audience.clone())
+        .token_source(TokenSource::cookie(settings.cookie.clone()))
+        .build()
+        .unwrap_or_else(|e| common::bad_setting("cookie_login", e));
+    let app = Arc::new(App {
+        verifier: auth.verifier().clone(),
+        guard: CsrfGuard::default(),
+        cookie: settings.cookie.clone(),
+        audience: settings.audience.clone(),
+        embedded,
+    });
+    let issuer_routes = app.embedded.routes();
+    let router = Router::new()
+        .route("/", get(index))
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .with_state(Arc::clone(&app))
+        .merge(
+            Router::new()
+                .route("/me", get(me))
+                .route("/notes", post(add_note))
+                .layer(auth),
+        )
+        .merge(issuer_routes);
+
+    println!("tower-jwt-auth cookie_login example on {base}");
+    println!("  open {base}/ and log in as {USER} / {PASSWORD}");
+    if let Err(e) = axum::serve(listener, router).await {
+        eprintln!("cookie_login: server error: {e}");
+    }
+}

@@ -269,3 +269,38 @@ async fn cookie_login_example_flow() {
         "logged out: the login form again"
     );
 }
+
+/// An example whose JWKS URL is unreachable still starts, and answers 503 until keys load.
+#[tokio::test]
+async fn axum_example_starts_while_its_provider_is_unreachable() {
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/jwks.json", dead.local_addr().unwrap());
+    drop(dead);
+    let (_running, base, _) = start_example(
+        "axum",
+        &[
+            ("JWT_JWKS_URL", &url),
+            ("JWT_ISSUER", common::ISS),
+            ("JWT_AUDIENCE", common::AUD),
+        ],
+    );
+    let key = common::key_with_kid(tower_jwt_auth::Algorithm::ES256, "outside");
+    let token = key.token(&common::good_claims());
+    let response = client()
+        .get(format!("{base}/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    assert!(response.headers().contains_key("retry-after"));
+    assert_eq!(
+        client()
+            .get(format!("{base}/public"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}

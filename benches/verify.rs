@@ -60,7 +60,15 @@ fn ready<F: std::future::Future>(future: F) -> F::Output {
 
 /// Times `a` and `b` in alternating blocks and prints the median of the per-round ratios a/b:
 /// both sides see the same machine noise, which a ratio of two separate criterion runs does not.
-fn paired_ratio(name: &str, mut a: impl FnMut(), mut b: impl FnMut()) {
+fn paired_ratio(name: &str, a: impl FnMut(), b: impl FnMut()) {
+    paired_ratio_named(
+        &format!("verify/{name}: verifier / jsonwebtoken_decode"),
+        a,
+        b,
+    );
+}
+
+fn paired_ratio_named(label: &str, mut a: impl FnMut(), mut b: impl FnMut()) {
     const ROUNDS: usize = 41;
     let block = {
         let start = Instant::now();
@@ -97,7 +105,7 @@ fn paired_ratio(name: &str, mut a: impl FnMut(), mut b: impl FnMut()) {
         ratios[3 * ROUNDS / 4],
     );
     println!(
-        "paired ratio verify/{name}: verifier / jsonwebtoken_decode = {median:.3} (quartiles {low:.3}..{high:.3}, {ROUNDS} rounds of {block})"
+        "paired ratio {label} = {median:.3} (quartiles {low:.3}..{high:.3}, {ROUNDS} rounds of {block})"
     );
 }
 
@@ -121,12 +129,23 @@ fn bench(c: &mut Criterion) {
             Algorithm::HS256 => Issuer::hmac(ISS, key.secret().unwrap()),
             _ => Issuer::static_keys(ISS, key.jwks()),
         };
-        let verifier: Verifier<AppClaims> = Verifier::builder()
+        let builder = Verifier::<AppClaims>::builder()
+            .issuer(issuer)
+            .audience(AUD)
+            .algorithms([alg]);
+        // Cold: the token cache is off, so the same token really is verified each time.
+        let verifier = builder.disable_token_cache().build_verifier().unwrap();
+        let issuer = match alg {
+            Algorithm::HS256 => Issuer::hmac(ISS, key.secret().unwrap()),
+            _ => Issuer::static_keys(ISS, key.jwks()),
+        };
+        let cached: Verifier<AppClaims> = Verifier::builder()
             .issuer(issuer)
             .audience(AUD)
             .algorithms([alg])
             .build_verifier()
             .unwrap();
+        assert!(ready(cached.verify(&token)).is_ok());
         assert!(ready(verifier.verify(&token)).is_ok());
 
         let decoding = decoding_key(&key);
@@ -149,12 +168,25 @@ fn bench(c: &mut Criterion) {
             },
         );
 
+        paired_ratio_named(
+            &format!("verify/{}: cache hit / cold verifier", alg_name(alg)),
+            || {
+                let _ = black_box(ready(cached.verify(black_box(&token))));
+            },
+            || {
+                let _ = black_box(ready(verifier.verify(black_box(&token))));
+            },
+        );
+
         let mut group = c.benchmark_group(format!("verify/{}", alg_name(alg)));
         group.bench_function("jsonwebtoken_decode", |b| {
             b.iter(|| jsonwebtoken::decode::<AppClaims>(black_box(&token), &decoding, &validation))
         });
         group.bench_function("verifier", |b| {
             b.iter(|| ready(verifier.verify(black_box(&token))))
+        });
+        group.bench_function("verifier_cache_hit", |b| {
+            b.iter(|| ready(cached.verify(black_box(&token))))
         });
         group.finish();
     }

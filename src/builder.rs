@@ -28,6 +28,9 @@ use crate::verify::{IssuerState, Shared, Verifier};
 /// Default leeway for `exp` and `nbf`: 60 seconds.
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
 
+/// Default capacity of the verified-token cache, in tokens.
+pub const DEFAULT_TOKEN_CACHE: u64 = 10_000;
+
 /// Default `realm` of the `WWW-Authenticate` challenge.
 pub const DEFAULT_REALM: &str = "api";
 
@@ -75,6 +78,7 @@ pub struct JwtAuthBuilder<C> {
     trusted_origins: Vec<String>,
     csrf_disabled: bool,
     rfc9068: bool,
+    token_cache: Option<u64>,
     optional: bool,
     _claims: PhantomData<fn() -> C>,
 }
@@ -125,6 +129,7 @@ impl<C> JwtAuthBuilder<C> {
             trusted_origins: Vec::new(),
             csrf_disabled: false,
             rfc9068: false,
+            token_cache: Some(DEFAULT_TOKEN_CACHE),
             optional: false,
             _claims: PhantomData,
         }
@@ -324,6 +329,24 @@ impl<C> JwtAuthBuilder<C> {
     /// with [`ProtectedResourceMetadata`](crate::metadata::ProtectedResourceMetadata).
     pub fn resource_metadata(mut self, url: impl Into<String>) -> Self {
         self.resource_metadata = Some(url.into());
+        self
+    }
+
+    /// The capacity of the verified-token cache, in tokens. Defaults to 10,000.
+    ///
+    /// A token seen before skips only its signature check: time (`exp`, `nbf`, `iat`) is checked
+    /// again on every request, an entry never outlives the token's `exp`, and a token whose key a
+    /// refresh removed is verified again (and refused). The cache belongs to one verifier, so
+    /// every layer that shares it also shares its claim policy. Entries are keyed by the SHA-256 of
+    /// the token, never by the token itself.
+    pub fn token_cache_capacity(mut self, capacity: u64) -> Self {
+        self.token_cache = Some(capacity);
+        self
+    }
+
+    /// Turns the verified-token cache off: every request checks its signature.
+    pub fn disable_token_cache(mut self) -> Self {
+        self.token_cache = None;
         self
     }
 
@@ -550,6 +573,10 @@ impl<C> JwtAuthBuilder<C> {
             rfc9068: self.rfc9068,
             max_token_len: self.max_token_len,
             clock: self.clock,
+            token_cache: self
+                .token_cache
+                .filter(|c| *c > 0)
+                .map(crate::verify::token_cache),
         }))
     }
 }
@@ -613,6 +640,7 @@ fn load_keys(
                 alg: None,
                 key: jsonwebtoken::DecodingKey::from_secret(secret),
                 secret_len: secret.len(),
+                retired: std::sync::atomic::AtomicBool::new(false),
             };
             ParsedKeys {
                 keys: vec![key],

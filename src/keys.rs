@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use arc_swap::ArcSwap;
 use jsonwebtoken::{Algorithm, DecodingKey};
@@ -151,6 +152,9 @@ pub(crate) struct PreparedKey {
     pub(crate) key: DecodingKey,
     /// Secret length for HMAC keys (0 for the others).
     pub(crate) secret_len: usize,
+    /// Set when a refresh drops the key: tokens verified with it stop being served from the
+    /// verified-token cache.
+    pub(crate) retired: AtomicBool,
 }
 
 impl fmt::Debug for PreparedKey {
@@ -165,6 +169,11 @@ impl fmt::Debug for PreparedKey {
 }
 
 impl PreparedKey {
+    /// Whether a refresh dropped this key.
+    pub(crate) fn retired(&self) -> bool {
+        self.retired.load(Ordering::Acquire)
+    }
+
     /// Whether two keys are the same key for the same uses.
     fn same_key(&self, other: &Self) -> bool {
         self.family == other.family
@@ -567,6 +576,7 @@ fn parse_jwk(json: &str, rules: KeySetRules) -> Result<PreparedKey, SkipReason> 
         alg,
         key,
         secret_len,
+        retired: AtomicBool::new(false),
     })
 }
 
@@ -652,6 +662,7 @@ pub(crate) fn parse_pem(pem: &[u8]) -> Result<PreparedKey, &'static str> {
             alg: None,
             key,
             secret_len: 0,
+            retired: AtomicBool::new(false),
         });
     }
     if let Ok(key) = DecodingKey::from_ec_pem(pem) {
@@ -668,6 +679,7 @@ pub(crate) fn parse_pem(pem: &[u8]) -> Result<PreparedKey, &'static str> {
             alg: None,
             key,
             secret_len: 0,
+            retired: AtomicBool::new(false),
         });
     }
     if let Ok(key) = DecodingKey::from_ed_pem(pem) {
@@ -681,6 +693,7 @@ pub(crate) fn parse_pem(pem: &[u8]) -> Result<PreparedKey, &'static str> {
             alg: None,
             key,
             secret_len: 0,
+            retired: AtomicBool::new(false),
         });
     }
     Err("not a PEM public key of a supported type (RSA, EC P-256/P-384, Ed25519)")
@@ -754,6 +767,12 @@ impl KeyStore {
         let kidless: Vec<_> = keys.iter().filter(|k| k.kid.is_none()).cloned().collect();
         self.kidless.store(Arc::new(kidless));
         let old = self.all.swap(Arc::new(keys));
+        let current = self.all.load();
+        for key in old.iter() {
+            if !current.iter().any(|k| k.same_key(key)) {
+                key.retired.store(true, Ordering::Release);
+            }
+        }
         let mut removed = 0;
         for key in old.iter() {
             if let Some(kid) = &key.kid

@@ -126,7 +126,7 @@ pub mod tonic;
 #[doc(inline)]
 pub use jsonwebtoken::Algorithm;
 
-pub use self::builder::{DEFAULT_LEEWAY, DEFAULT_REALM, JwtAuthBuilder};
+pub use self::builder::{DEFAULT_LEEWAY, DEFAULT_REALM, DEFAULT_TOKEN_CACHE, JwtAuthBuilder};
 pub use self::claims::{Claims, RegisteredClaims, Scopes};
 pub use self::error::{AuthError, AuthErrorKind, ConfigError};
 pub use self::issuer::Issuer;

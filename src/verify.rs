@@ -38,8 +38,12 @@ use crate::issuer::Tenants;
 use crate::jwks::Freshness;
 use crate::jwks::remote::{Remote, Usable, keys_unavailable};
 use crate::jws::{self, TypPolicy};
-use crate::keys::{AlgSet, KeyStore, SkippedKey};
+use crate::keys::{AlgSet, KeyStore, PreparedKey, SkippedKey};
 use crate::{JwtAuthBuilder, JwtAuthLayer};
+use moka::Expiry;
+use sha2::{Digest, Sha256};
+use std::any::Any;
+use std::time::Duration;
 
 /// Verifies tokens: the same checks as [`JwtAuthLayer`], without tower.
 ///
@@ -93,6 +97,8 @@ pub(crate) struct Shared {
     pub(crate) rfc9068: bool,
     pub(crate) max_token_len: usize,
     pub(crate) clock: Arc<dyn Clock>,
+    /// Verified tokens, by SHA-256 (`None`: the cache is off).
+    pub(crate) token_cache: Option<TokenCache>,
 }
 
 pub(crate) struct IssuerState {
@@ -103,6 +109,48 @@ pub(crate) struct IssuerState {
     pub(crate) store: Arc<KeyStore>,
     /// The refresher side of a remote key set (`None` for static keys).
     pub(crate) remote: Option<Arc<Remote>>,
+}
+
+/// What the cache keeps of a cold verification besides the claims.
+pub(crate) struct Facts {
+    exp: f64,
+    nbf: Option<f64>,
+    iat: Option<f64>,
+    issuer: usize,
+    key: Arc<PreparedKey>,
+}
+
+/// Checks `exp`, `nbf` and `iat` against the clock, with the leeway.
+fn check_time(
+    shared: &Shared,
+    exp: f64,
+    nbf: Option<f64>,
+    iat: Option<f64>,
+) -> Result<(), AuthError> {
+    let now = shared.clock.now_unix_secs();
+    if !now.is_finite() || now < 0.0 {
+        // A clock that can't tell the time must not make `exp` meaningless: fail closed.
+        return Err(AuthError::new(
+            AuthErrorKind::ClockUnavailable,
+            "server clock unavailable",
+        ));
+    }
+    if now >= exp + shared.leeway {
+        return Err(AuthError::new(AuthErrorKind::Expired, "token expired"));
+    }
+    if nbf.is_some_and(|nbf| now + shared.leeway < nbf) {
+        return Err(AuthError::new(
+            AuthErrorKind::NotYetValid,
+            "token not yet valid",
+        ));
+    }
+    if iat.is_some_and(|iat| now + shared.leeway < iat) {
+        return Err(AuthError::new(
+            AuthErrorKind::NotYetValid,
+            "token issued in the future",
+        ));
+    }
+    Ok(())
 }
 
 /// The multi-tenant issuer whose template `iss` fills in with the token's `tid`.
@@ -143,6 +191,54 @@ impl From<AuthError> for Pending {
 pub(crate) struct Verified<C> {
     pub(crate) claims: Claims<C>,
     pub(crate) registered: Claims<RegisteredClaims>,
+}
+
+impl<C> Clone for Verified<C> {
+    fn clone(&self) -> Self {
+        Self {
+            claims: self.claims.clone(),
+            registered: self.registered.clone(),
+        }
+    }
+}
+
+/// A token whose signature was checked: what a later request with the same token needs to pass
+/// without another signature check.
+#[derive(Clone)]
+pub(crate) struct CachedToken {
+    /// The `Verified<C>` of the verifier that cached it.
+    verified: Arc<dyn Any + Send + Sync>,
+    exp: f64,
+    nbf: Option<f64>,
+    iat: Option<f64>,
+    issuer: usize,
+    /// The key that verified it: once a refresh drops it, the entry is not served.
+    key: Arc<PreparedKey>,
+    ttl: Duration,
+}
+
+/// Entries live until the token's `exp`, never longer.
+struct UntilExp;
+
+impl Expiry<[u8; 32], CachedToken> for UntilExp {
+    fn expire_after_create(
+        &self,
+        _: &[u8; 32],
+        value: &CachedToken,
+        _: std::time::Instant,
+    ) -> Option<Duration> {
+        Some(value.ttl)
+    }
+}
+
+/// The verified-token cache: moka, keyed by the SHA-256 of the whole token.
+pub(crate) type TokenCache = moka::sync::Cache<[u8; 32], CachedToken>;
+
+pub(crate) fn token_cache(capacity: u64) -> TokenCache {
+    moka::sync::Cache::builder()
+        .max_capacity(capacity)
+        .expire_after(UntilExp)
+        .build()
 }
 
 /// The key status of one issuer.
@@ -266,8 +362,53 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
         }
     }
 
-    /// Verifies a token with the keys at hand, synchronously.
+    /// Verifies a token with the keys at hand, synchronously: from the verified-token cache when
+    /// it holds the token (every check but the signature runs again), else in full.
     pub(crate) fn verify_now(&self, token: &str) -> Result<Verified<C>, Pending> {
+        let Some(cache) = &self.shared.token_cache else {
+            return self.verify_cold(token).map(|(verified, _)| verified);
+        };
+        if token.len() > self.shared.max_token_len {
+            return Err(AuthError::new(AuthErrorKind::TooLarge, "token too large").into());
+        }
+        let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        if let Some(hit) = cache.get(&hash) {
+            if let Some(verified) = hit.verified.downcast_ref::<Verified<C>>()
+                && !hit.key.retired()
+            {
+                let issuer = &self.shared.issuers[hit.issuer];
+                if let Some(remote) = &issuer.remote
+                    && let Usable::Expired = remote.usable()
+                {
+                    return Err(keys_unavailable("keys expired").into());
+                }
+                check_time(&self.shared, hit.exp, hit.nbf, hit.iat)?;
+                return Ok(verified.clone());
+            }
+            cache.invalidate(&hash);
+        }
+        let (verified, facts) = self.verify_cold(token)?;
+        let now = self.shared.clock.now_unix_secs();
+        let ttl = Duration::try_from_secs_f64(facts.exp - now).unwrap_or(Duration::ZERO);
+        if !ttl.is_zero() {
+            cache.insert(
+                hash,
+                CachedToken {
+                    verified: Arc::new(verified.clone()),
+                    exp: facts.exp,
+                    nbf: facts.nbf,
+                    iat: facts.iat,
+                    issuer: facts.issuer,
+                    key: facts.key,
+                    ttl,
+                },
+            );
+        }
+        Ok(verified)
+    }
+
+    /// The full verification: header, key, signature, claims.
+    fn verify_cold(&self, token: &str) -> Result<(Verified<C>, Facts), Pending> {
         let shared = &*self.shared;
         let parsed = jws::parse_compact(token, shared.max_token_len, shared.allowed, &shared.typ)?;
         let payload = jws::decode_payload(&parsed)?;
@@ -306,14 +447,25 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
                 Usable::Expired => return Err(keys_unavailable("keys expired").into()),
             }
         }
-        match jws::verify_signature(&parsed, &issuer.store, shared.allowed) {
-            Ok(_) => {}
+        let key = match jws::verify_signature(&parsed, &issuer.store, shared.allowed) {
+            Ok(key) => key,
             Err(e) if e.kind() == AuthErrorKind::UnknownKey && issuer.remote.is_some() => {
                 return Err(Pending::KidMiss(index));
             }
             Err(e) => return Err(e.into()),
-        }
+        };
         self.check_claims(&raw, issuer)?;
+        let time = |v: &Option<Loose<f64>>| match v {
+            Some(Loose::Ok(t)) => Some(*t),
+            _ => None,
+        };
+        let facts = Facts {
+            exp: time(&raw.exp).unwrap_or(f64::NEG_INFINITY),
+            nbf: time(&raw.nbf),
+            iat: time(&raw.iat),
+            issuer: index,
+            key,
+        };
 
         let registered = raw.to_registered().map_err(|WrongClaimType(_)| {
             AuthError::new(
@@ -328,10 +480,11 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
             )
             .with_source(JsonError::from(&e))
         })?;
-        Ok(Verified {
+        let verified = Verified {
             claims: Claims(Arc::new(claims)),
             registered: Claims(Arc::new(registered)),
-        })
+        };
+        Ok((verified, facts))
     }
 
     fn check_claims(&self, raw: &RawClaims, issuer: &IssuerState) -> Result<(), AuthError> {
@@ -343,44 +496,22 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
                 "sender-constrained token",
             ));
         }
-        let now = shared.clock.now_unix_secs();
-        if !now.is_finite() || now < 0.0 {
-            // A clock that can't tell the time must not make `exp` meaningless: fail closed.
-            return Err(AuthError::new(
-                AuthErrorKind::ClockUnavailable,
-                "server clock unavailable",
-            ));
-        }
-        match raw.exp {
+        let exp = match raw.exp {
             None => return Err(invalid("exp missing")),
             Some(Loose::WrongType) => return Err(invalid("exp is not a number")),
-            Some(Loose::Ok(exp)) if now >= exp + shared.leeway => {
-                return Err(AuthError::new(AuthErrorKind::Expired, "token expired"));
-            }
-            Some(Loose::Ok(_)) => {}
-        }
-        match raw.nbf {
-            None => {}
+            Some(Loose::Ok(exp)) => exp,
+        };
+        let nbf = match raw.nbf {
             Some(Loose::WrongType) => return Err(invalid("nbf is not a number")),
-            Some(Loose::Ok(nbf)) if now + shared.leeway < nbf => {
-                return Err(AuthError::new(
-                    AuthErrorKind::NotYetValid,
-                    "token not yet valid",
-                ));
-            }
-            Some(Loose::Ok(_)) => {}
-        }
-        match raw.iat {
-            None => {}
+            Some(Loose::Ok(nbf)) => Some(nbf),
+            None => None,
+        };
+        let iat = match raw.iat {
             Some(Loose::WrongType) => return Err(invalid("iat is not a number")),
-            Some(Loose::Ok(iat)) if now + shared.leeway < iat => {
-                return Err(AuthError::new(
-                    AuthErrorKind::NotYetValid,
-                    "token issued in the future",
-                ));
-            }
-            Some(Loose::Ok(_)) => {}
-        }
+            Some(Loose::Ok(iat)) => Some(iat),
+            None => None,
+        };
+        check_time(shared, exp, nbf, iat)?;
         if shared.rfc9068 {
             let not_access =
                 || AuthError::new(AuthErrorKind::NotAccepted, "ID token, not an access token");

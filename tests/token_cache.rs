@@ -1,0 +1,132 @@
+//! The verified-token cache: a repeated token skips its signature check but nothing else.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use common::*;
+use serde_json::json;
+use tower_jwt_auth::clock::Clock;
+use tower_jwt_auth::testing::{Behavior, JwksServer, now};
+use tower_jwt_auth::{Algorithm, AuthErrorKind, Issuer, RegisteredClaims, Verifier};
+
+#[derive(Debug, Clone)]
+struct ManualClock(Arc<AtomicI64>);
+
+impl Clock for ManualClock {
+    fn now_unix_secs(&self) -> f64 {
+        self.0.load(Ordering::SeqCst) as f64
+    }
+}
+
+fn verifier(cache: bool, clock: Option<ManualClock>) -> Verifier<RegisteredClaims> {
+    let mut builder = Verifier::builder()
+        .issuer(Issuer::static_keys(ISS, key(Algorithm::RS256).jwks()))
+        .audience(AUD);
+    if !cache {
+        builder = builder.disable_token_cache();
+    }
+    if let Some(clock) = clock {
+        builder = builder.clock(clock);
+    }
+    builder.build_verifier().unwrap()
+}
+
+#[tokio::test]
+async fn token_cache_serves_a_repeated_token_without_verifying_it_again() {
+    let token = key(Algorithm::RS256).token(&good_claims());
+    let cached = verifier(true, None);
+    let first = cached.verify(&token).await.unwrap();
+    let second = cached.verify(&token).await.unwrap();
+    assert!(
+        Arc::ptr_eq(&first.0, &second.0),
+        "the second answer comes from the cache"
+    );
+
+    let uncached = verifier(false, None);
+    let first = uncached.verify(&token).await.unwrap();
+    let second = uncached.verify(&token).await.unwrap();
+    assert!(
+        !Arc::ptr_eq(&first.0, &second.0),
+        "with the cache off, every request is verified"
+    );
+    assert_eq!(first.sub, second.sub);
+}
+
+#[tokio::test]
+async fn token_cache_checks_time_on_every_hit() {
+    let clock = ManualClock(Arc::new(AtomicI64::new(now())));
+    let v = verifier(true, Some(clock.clone()));
+    let token =
+        key(Algorithm::RS256).token(&claims_with(json!({"exp": now() + 120, "nbf": now() - 10})));
+    v.verify(&token).await.unwrap();
+    clock.0.store(now() + 181, Ordering::SeqCst); // past exp + 60 s leeway
+    assert_eq!(
+        v.verify(&token).await.unwrap_err().kind(),
+        AuthErrorKind::Expired
+    );
+    clock.0.store(now() - 100, Ordering::SeqCst); // before nbf - leeway
+    assert_eq!(
+        v.verify(&token).await.unwrap_err().kind(),
+        AuthErrorKind::NotYetValid
+    );
+    clock.0.store(now(), Ordering::SeqCst);
+    v.verify(&token).await.unwrap();
+}
+
+#[tokio::test]
+async fn token_cache_stops_serving_tokens_of_a_removed_key() {
+    let a = key_with_kid(Algorithm::RS256, "a");
+    let b = key_with_kid(Algorithm::RS256, "b");
+    let server = JwksServer::start(&[&a, &b]).await;
+    let v: Verifier<RegisteredClaims> = Verifier::builder()
+        .issuer(Issuer::jwks_url(ISS, server.jwks_url()))
+        .audience(AUD)
+        .kid_miss_cooldown(Duration::from_millis(1))
+        .build_verifier()
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(5), v.ready())
+        .await
+        .unwrap();
+    let token = a.token(&good_claims()); // RS256 is deterministic: the same string each time
+    v.verify(&token).await.unwrap();
+    v.verify(&token).await.unwrap();
+
+    // The provider drops A; a refetch (here triggered by an unknown kid) applies that.
+    server.set_keys(&[&b]);
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let c = key_with_kid(Algorithm::RS256, "c");
+    let _ = v.verify(&c.token(&good_claims())).await;
+    assert_eq!(v.status()[0].keys, 1);
+    assert_eq!(
+        v.verify(&token).await.unwrap_err().kind(),
+        AuthErrorKind::UnknownKey
+    );
+}
+
+#[tokio::test]
+async fn token_cache_answers_503_past_max_stale() {
+    let a = key_with_kid(Algorithm::RS256, "a");
+    let server = JwksServer::start(&[&a]).await;
+    let clock = ManualClock(Arc::new(AtomicI64::new(now())));
+    let v: Verifier<RegisteredClaims> = Verifier::builder()
+        .issuer(Issuer::jwks_url(ISS, server.jwks_url()))
+        .audience(AUD)
+        .clock(clock.clone())
+        .build_verifier()
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(5), v.ready())
+        .await
+        .unwrap();
+    let token = a.token(&claims_with(json!({"exp": now() + 100_000})));
+    v.verify(&token).await.unwrap();
+    server.set_behavior(Behavior::Down);
+    clock.0.fetch_add(600 + 3600 + 1, Ordering::SeqCst);
+    assert_eq!(
+        v.verify(&token).await.unwrap_err().kind(),
+        AuthErrorKind::KeysUnavailable
+    );
+}

@@ -1,0 +1,126 @@
+//! The whole layer through `tower::ServiceExt::oneshot` around a no-op service, against the no-op
+//! service alone, with an 800-byte-class RS256 token: cold (cache off) and on a cache hit; and
+//! the SHA-256 of the token alone, the cache's key. Run with `cargo bench --bench layer`.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::convert::Infallible;
+use std::hint::black_box;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use http::{Request, Response};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use tower::{Layer, Service, ServiceExt, service_fn};
+use tower_jwt_auth::testing::{TestKey, now};
+use tower_jwt_auth::{Algorithm, Issuer, JwtAuthLayer, RegisteredClaims};
+
+fn ready<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(out) => out,
+        Poll::Pending => panic!("the no-op service and static keys never wait"),
+    }
+}
+
+fn noop()
+-> impl Service<Request<()>, Response = Response<()>, Error = Infallible, Future: Send> + Clone {
+    service_fn(|_req: Request<()>| std::future::ready(Ok::<_, Infallible>(Response::new(()))))
+}
+
+/// Median of the per-block time difference `a - b`, in ns per call.
+fn paired_overhead(label: &str, mut a: impl FnMut(), mut b: impl FnMut()) {
+    const ROUNDS: usize = 41;
+    let block = 2000;
+    let time = |f: &mut dyn FnMut()| {
+        let start = Instant::now();
+        for _ in 0..block {
+            f();
+        }
+        start.elapsed().as_secs_f64() * 1e9 / f64::from(block)
+    };
+    let mut diffs: Vec<f64> = (0..ROUNDS).map(|_| time(&mut a) - time(&mut b)).collect();
+    diffs.sort_by(f64::total_cmp);
+    println!(
+        "paired overhead {label} = {:.0} ns per request (median of {ROUNDS} rounds)",
+        diffs[ROUNDS / 2]
+    );
+}
+
+fn bench(c: &mut Criterion) {
+    let key = TestKey::generate(Algorithm::RS256).with_kid("k1");
+    let token = key.token(&json!({
+        "iss": "https://issuer.example", "aud": "api://orders", "sub": "alice",
+        "scope": "orders:read orders:write", "iat": now(), "exp": now() + 3600,
+        "jti": "6f1c2e4a-d9f0-4b7e-a1d2-3c4b5a697887", "client_id": "web-app",
+        "name": "Alice Liddell", "email": "alice@wonderland.example",
+    }));
+    println!("token length: {} bytes", token.len());
+    let build = |cache: bool| {
+        let builder = JwtAuthLayer::<RegisteredClaims>::builder()
+            .issuer(Issuer::static_keys("https://issuer.example", key.jwks()))
+            .audience("api://orders");
+        let builder = if cache {
+            builder
+        } else {
+            builder.disable_token_cache()
+        };
+        builder.build().unwrap()
+    };
+    let cached = build(true).layer(noop());
+    let cold = build(false).layer(noop());
+    let request = || {
+        Request::get("/")
+            .header("authorization", format!("Bearer {token}"))
+            .body(())
+            .unwrap()
+    };
+    assert_eq!(
+        ready(cached.clone().oneshot(request())).unwrap().status(),
+        200
+    );
+
+    // Requests are built outside the timed closures' difference: both sides build one.
+    paired_overhead(
+        "layer (cache hit) - no-op",
+        || {
+            let _ = black_box(ready(cached.clone().oneshot(request())));
+        },
+        || {
+            let _ = black_box(ready(noop().oneshot(request())));
+        },
+    );
+    paired_overhead(
+        "sha256 of the token",
+        || {
+            let _ = black_box(Sha256::digest(black_box(token.as_bytes())));
+        },
+        || {
+            black_box(token.as_bytes());
+        },
+    );
+
+    let mut group = c.benchmark_group("layer/RS256");
+    group.measurement_time(Duration::from_secs(3));
+    group.bench_function("noop_alone", |b| {
+        b.iter(|| ready(noop().oneshot(request())))
+    });
+    group.bench_function("layer_cache_hit", |b| {
+        b.iter(|| ready(cached.clone().oneshot(request())))
+    });
+    group.bench_function("layer_cold", |b| {
+        b.iter(|| ready(cold.clone().oneshot(request())))
+    });
+    group.bench_function("sha256_token", |b| {
+        b.iter(|| Sha256::digest(black_box(token.as_bytes())))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -92,6 +92,9 @@ compile_error!(
     "tower-jwt-auth needs a crypto backend: enable the feature `aws-lc-rs` (the default) or `rust-crypto`"
 );
 
+#[macro_use]
+mod macros;
+
 mod b64;
 mod builder;
 mod claims;

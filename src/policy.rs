@@ -207,20 +207,7 @@ pub struct Require<S, P> {
 }
 
 impl<S, P> Require<S, P> {
-    /// The inner service.
-    pub fn get_ref(&self) -> &S {
-        &self.inner
-    }
-
-    /// The inner service, mutably.
-    pub fn get_mut(&mut self) -> &mut S {
-        &mut self.inner
-    }
-
-    /// Consumes `self`, returning the inner service.
-    pub fn into_inner(self) -> S {
-        self.inner
-    }
+    define_inner_service_accessors!();
 }
 
 impl<S, P, ReqBody, ResBody> Service<Request<ReqBody>> for Require<S, P>

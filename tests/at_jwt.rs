@@ -25,17 +25,6 @@ fn access_claims() -> Value {
     })
 }
 
-fn with(mut claims: Value, changes: Value) -> Value {
-    for (k, v) in changes.as_object().unwrap() {
-        if v.is_null() {
-            claims.as_object_mut().unwrap().remove(k);
-        } else {
-            claims[k] = v.clone();
-        }
-    }
-    claims
-}
-
 fn sign(typ: Option<&str>, claims: &Value) -> String {
     let k = key(Algorithm::RS256);
     let mut header = json!({"alg": "RS256", "kid": alg_name(Algorithm::RS256)});
@@ -76,7 +65,7 @@ async fn at_jwt_profile_refuses_id_tokens() {
         json!({"aud": "web-app"}),
         json!({"aud": [AUD, "web-app"]}),
     ] {
-        let claims = with(access_claims(), changes.clone());
+        let claims = merge(access_claims(), changes.clone());
         let out = call(&layer(), bearer(&sign(Some("at+jwt"), &claims))).await;
         out.assert_invalid_token("ID token, not an access token");
         assert_eq!(out.code(), Some("not_accepted"), "{changes}");
@@ -86,7 +75,7 @@ async fn at_jwt_profile_refuses_id_tokens() {
 #[tokio::test]
 async fn at_jwt_profile_requires_its_claims() {
     for missing in ["sub", "client_id", "iat", "jti"] {
-        let claims = with(access_claims(), json!({ missing: null }));
+        let claims = merge(access_claims(), json!({ missing: null }));
         let out = call(&layer(), bearer(&sign(Some("at+jwt"), &claims))).await;
         out.assert_invalid_token("required claim missing");
     }

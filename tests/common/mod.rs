@@ -38,7 +38,11 @@ pub fn good_claims() -> Value {
 
 /// `good_claims()` with `changes` merged in (`null` removes a member).
 pub fn claims_with(changes: Value) -> Value {
-    let mut claims = good_claims();
+    merge(good_claims(), changes)
+}
+
+/// `claims` with `changes` merged in (`null` removes a member).
+pub fn merge(mut claims: Value, changes: Value) -> Value {
     for (k, v) in changes.as_object().unwrap() {
         if v.is_null() {
             claims.as_object_mut().unwrap().remove(k);

@@ -28,6 +28,9 @@ use crate::verify::{IssuerState, Shared, Verifier};
 /// Default leeway for `exp` and `nbf`: 60 seconds.
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
 
+/// Default limit on the nesting of arrays and objects in a claim set.
+pub const DEFAULT_MAX_CLAIMS_DEPTH: usize = 16;
+
 /// Default capacity of the verified-token cache, in tokens.
 pub const DEFAULT_TOKEN_CACHE: u64 = 10_000;
 
@@ -68,6 +71,7 @@ pub struct JwtAuthBuilder<C> {
     required: Vec<String>,
     typ: TypPolicy,
     max_token_len: usize,
+    max_claims_depth: usize,
     max_keys: usize,
     clock: Arc<dyn Clock>,
     remote: RemoteConfig,
@@ -119,6 +123,7 @@ impl<C> JwtAuthBuilder<C> {
             required: Vec::new(),
             typ: TypPolicy::default(),
             max_token_len: DEFAULT_MAX_TOKEN_LEN,
+            max_claims_depth: DEFAULT_MAX_CLAIMS_DEPTH,
             max_keys: DEFAULT_MAX_KEYS,
             clock: Arc::new(SystemClock),
             remote: RemoteConfig::default(),
@@ -215,6 +220,13 @@ impl<C> JwtAuthBuilder<C> {
     /// The longest token accepted, in bytes. Defaults to 16 KiB.
     pub fn max_token_len(mut self, len: usize) -> Self {
         self.max_token_len = len;
+        self
+    }
+
+    /// The deepest nesting of arrays and objects accepted in a claim set, checked by a scan before
+    /// any parsing. Defaults to 16.
+    pub fn max_claims_depth(mut self, depth: usize) -> Self {
+        self.max_claims_depth = depth;
         self
     }
 
@@ -572,6 +584,7 @@ impl<C> JwtAuthBuilder<C> {
             typ,
             rfc9068: self.rfc9068,
             max_token_len: self.max_token_len,
+            max_claims_depth: self.max_claims_depth,
             clock: self.clock,
             token_cache: self
                 .token_cache

@@ -192,6 +192,33 @@ impl<'de> Deserialize<'de> for Loose<StrOrList> {
     }
 }
 
+/// The deepest nesting of arrays and objects in a JSON text (strings skipped), scanned without
+/// parsing or allocating, so a claim set nested too deeply is refused before any parser sees it.
+pub(crate) fn json_depth(bytes: &[u8]) -> usize {
+    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &b in bytes {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
 /// Whether a byte slice holds a JSON object (its first non-blank byte is `{`).
 ///
 /// serde's derived structs also accept JSON arrays (fields by position), so every header and
@@ -207,6 +234,15 @@ pub(crate) fn is_json_object(bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_depth_skips_strings() {
+        assert_eq!(json_depth(br#"{}"#), 1);
+        assert_eq!(json_depth(br#"{"a":[{"b":[]}]}"#), 4);
+        assert_eq!(json_depth(br#"{"a":"[[[[{{{{"}"#), 1);
+        assert_eq!(json_depth(br#"{"a":"\"[[[["}"#), 1);
+        assert_eq!(json_depth(br#"{"a":"\\","b":[[]]}"#), 3);
+    }
 
     #[test]
     fn loose_string_marks_other_types() {

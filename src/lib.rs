@@ -129,7 +129,9 @@ pub mod tonic;
 #[doc(inline)]
 pub use jsonwebtoken::Algorithm;
 
-pub use self::builder::{DEFAULT_LEEWAY, DEFAULT_REALM, DEFAULT_TOKEN_CACHE, JwtAuthBuilder};
+pub use self::builder::{
+    DEFAULT_LEEWAY, DEFAULT_MAX_CLAIMS_DEPTH, DEFAULT_REALM, DEFAULT_TOKEN_CACHE, JwtAuthBuilder,
+};
 pub use self::claims::{Claims, RegisteredClaims, Scopes};
 pub use self::error::{AuthError, AuthErrorKind, ConfigError};
 pub use self::issuer::Issuer;

@@ -18,6 +18,10 @@ use http::{HeaderMap, HeaderName};
 
 use crate::error::{AuthError, AuthErrorKind};
 
+/// The most values one token source reads from a request (`Authorization`, `Cookie`, or the
+/// configured header); more is a 400 `invalid_request`.
+pub(crate) const MAX_HEADER_VALUES: usize = 32;
+
 /// A place to look for the token.
 ///
 /// # Example
@@ -113,6 +117,22 @@ impl TokenSource {
     }
 
     pub(crate) fn extract<'a>(&self, headers: &'a HeaderMap, max_len: usize) -> Found<'a> {
+        let name = match &self.0 {
+            Kind::Bearer => &AUTHORIZATION,
+            Kind::Cookie(_) => &COOKIE,
+            Kind::Header(name) => name,
+        };
+        if headers
+            .get_all(name)
+            .iter()
+            .nth(MAX_HEADER_VALUES)
+            .is_some()
+        {
+            return Found::Invalid(AuthError::new(
+                AuthErrorKind::InvalidRequest,
+                "too many header values",
+            ));
+        }
         let mut one = OneValue::default();
         match &self.0 {
             Kind::Bearer => {
@@ -343,6 +363,17 @@ mod tests {
             ("authorization", b"Bearer a.b.c"),
         ];
         assert_eq!(bearer(mixed), Ok(Some("a.b.c".into())));
+    }
+
+    #[test]
+    fn too_many_header_values_are_an_invalid_request() {
+        let many: Vec<(&str, &[u8])> = (0..33)
+            .map(|_| ("authorization", &b"Bearer a.b.c"[..]))
+            .collect();
+        assert_eq!(bearer(&many), Err(AuthErrorKind::InvalidRequest));
+        assert_eq!(bearer(&many[..32]), Ok(Some("a.b.c".into())));
+        let cookies: Vec<(&str, &[u8])> = (0..40).map(|_| ("cookie", &b"x=1"[..])).collect();
+        assert_eq!(cookie(&cookies), Err(AuthErrorKind::InvalidRequest));
     }
 
     #[test]

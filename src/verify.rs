@@ -32,7 +32,7 @@ use serde::de::{DeserializeOwned, DeserializeSeed};
 
 use crate::claims::{Claims, ClaimsSeed, RawClaims, RegisteredClaims, WrongClaimType};
 use crate::clock::Clock;
-use crate::de::{Loose, StrOrList, is_json_object};
+use crate::de::{Loose, StrOrList, is_json_object, json_depth};
 use crate::error::{AuthError, AuthErrorKind, JsonError};
 use crate::issuer::Tenants;
 use crate::jwks::Freshness;
@@ -96,6 +96,8 @@ pub(crate) struct Shared {
     /// The RFC 9068 access token profile: ID tokens are refused.
     pub(crate) rfc9068: bool,
     pub(crate) max_token_len: usize,
+    /// The deepest nesting of arrays and objects accepted in a claim set.
+    pub(crate) max_claims_depth: usize,
     pub(crate) clock: Arc<dyn Clock>,
     /// Verified tokens, by SHA-256 (`None`: the cache is off).
     pub(crate) token_cache: Option<TokenCache>,
@@ -412,6 +414,9 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
         let shared = &*self.shared;
         let parsed = jws::parse_compact(token, shared.max_token_len, shared.allowed, &shared.typ)?;
         let payload = jws::decode_payload(&parsed)?;
+        if json_depth(&payload) > shared.max_claims_depth {
+            return Err(AuthError::malformed("claims nested too deeply").into());
+        }
         if !is_json_object(&payload) {
             return Err(AuthError::malformed("claims are not a JSON object").into());
         }

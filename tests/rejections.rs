@@ -857,29 +857,51 @@ async fn garbage_tokens_get_clear_4xx_and_no_panic() {
             .await
             .assert_invalid_token(description);
     }
-    // 100,000 levels of nesting: skipped iteratively where the verifier ignores a member, and
-    // refused by serde_json's recursion limit where the claims type reads it. No stack overflow.
-    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-    let mut claims = good_claims().to_string();
-    claims.pop();
-    let claims = format!(r#"{claims},"x":{deep}}}"#);
-    let token = k.sign_parts(r#"{"alg":"RS256","kid":"RS256"}"#, claims.as_bytes());
+    // 100,000 levels of nesting: refused by a scan before any parser runs. Within the limit
+    // (raised here), an ignored member is skipped iteratively, and a claims type that reads it
+    // meets serde_json's recursion limit. No stack overflow either way.
+    let nested = |depth: usize| {
+        let deep = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        let mut claims = good_claims().to_string();
+        claims.pop();
+        let claims = format!(r#"{claims},"x":{deep}}}"#);
+        k.sign_parts(r#"{"alg":"RS256","kid":"RS256"}"#, claims.as_bytes())
+    };
     let layer = builder(&[&k]).max_token_len(1024 * 1024).build().unwrap();
-    call(&layer, bearer(&token)).await.assert_ok();
+    call(&layer, bearer(&nested(100_000)))
+        .await
+        .assert_invalid_token("claims nested too deeply");
+    call(&layer, bearer(&nested(15))).await.assert_ok();
+    call(&layer, bearer(&nested(16)))
+        .await
+        .assert_invalid_token("claims nested too deeply");
     #[derive(Debug, serde::Deserialize)]
     #[allow(dead_code)]
     struct WithX {
         x: serde_json::Value,
     }
-    let layer = JwtAuthLayer::<WithX>::builder()
+    let deep_ok = JwtAuthLayer::<WithX>::builder()
         .issuer(Issuer::static_keys(ISS, k.jwks()))
         .audience(AUD)
         .max_token_len(1024 * 1024)
+        .max_claims_depth(usize::MAX)
         .build()
         .unwrap();
-    call(&layer, bearer(&token))
+    call(&deep_ok, bearer(&nested(100_000)))
         .await
         .assert_invalid_token("claims do not have the expected shape");
+}
+
+#[tokio::test]
+async fn too_many_authorization_headers_are_an_invalid_request() {
+    let mut req = get();
+    for _ in 0..40 {
+        req = req.header("authorization", format!("Bearer {}", good_token()));
+    }
+    call(&layer(), req.body(()).unwrap()).await.assert_rejected(
+        400,
+        Some(r#"Bearer realm="api", error="invalid_request", error_description="too many header values""#),
+    );
 }
 
 // ---------------------------------------------------------------- several issuers, optional mode

@@ -39,12 +39,7 @@ async fn maybe(claims: Option<Claims<Value>>) -> Json<Value> {
 async fn main() {
     let settings =
         common::settings("127.0.0.1:3000").unwrap_or_else(|e| common::bad_setting("axum", e));
-    let listener = tokio::net::TcpListener::bind(settings.bind)
-        .await
-        .unwrap_or_else(|e| {
-            common::bad_setting("axum", format!("cannot listen on {}: {e}", settings.bind))
-        });
-    let base = format!("http://{}", listener.local_addr().unwrap_or(settings.bind));
+    let (listener, base) = common::listen(&settings, "axum").await;
 
     let mut app = Router::new();
     let mut demo = None;

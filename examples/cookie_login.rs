@@ -189,15 +189,7 @@ async fn add_note(
 async fn main() {
     let settings = common::settings("127.0.0.1:3000")
         .unwrap_or_else(|e| common::bad_setting("cookie_login", e));
-    let listener = tokio::net::TcpListener::bind(settings.bind)
-        .await
-        .unwrap_or_else(|e| {
-            common::bad_setting(
-                "cookie_login",
-                format!("cannot listen on {}: {e}", settings.bind),
-            )
-        });
-    let base = format!("http://{}", listener.local_addr().unwrap_or(settings.bind));
+    let (listener, base) = common::listen(&settings, "cookie_login").await;
     let embedded = common::Embedded::new(base.clone(), "cookie-login-1");
     // The cookie only: this app's browser never sends a bearer header.
     let auth = JwtAuthLayer::<Value>::builder()

@@ -64,12 +64,7 @@ async fn main() {
         .build()
         .unwrap_or_else(|e| common::bad_setting("hyper", e));
     let service = auth.layer(tower::service_fn(handle));
-    let listener = tokio::net::TcpListener::bind(settings.bind)
-        .await
-        .unwrap_or_else(|e| {
-            common::bad_setting("hyper", format!("cannot listen on {}: {e}", settings.bind))
-        });
-    let base = format!("http://{}", listener.local_addr().unwrap_or(settings.bind));
+    let (listener, base) = common::listen(&settings, "hyper").await;
     println!("tower-jwt-auth hyper example on {base}");
     if let Some(token) = demo {
         println!();

@@ -45,14 +45,7 @@ async fn issuer(dir: PathBuf, settings: &common::Settings) {
         write(&format!("{name}_single.txt"), &pool[..1]);
         write(&format!("{name}_pool.txt"), &pool);
     }
-    let listener = tokio::net::TcpListener::bind(settings.bind)
-        .await
-        .unwrap_or_else(|e| {
-            common::bad_setting(
-                "load_server",
-                format!("cannot listen on {}: {e}", settings.bind),
-            )
-        });
+    let (listener, _) = common::listen(settings, "load_server").await;
     let document = jwks(&[&rs, &es]);
     let app = Router::new().route(
         "/.well-known/jwks.json",
@@ -76,15 +69,7 @@ async fn main() {
     }
     let auth_on = std::env::var("AUTH").map_or(true, |v| v != "off");
     let cache_on = std::env::var("TOKEN_CACHE").map_or(true, |v| v != "off");
-    let listener = tokio::net::TcpListener::bind(settings.bind)
-        .await
-        .unwrap_or_else(|e| {
-            common::bad_setting(
-                "load_server",
-                format!("cannot listen on {}: {e}", settings.bind),
-            )
-        });
-    let base = format!("http://{}", listener.local_addr().unwrap_or(settings.bind));
+    let (listener, base) = common::listen(&settings, "load_server").await;
 
     let hello = Router::new().route("/hello", get(|| async { "hello" }));
     let mut app = Router::new();

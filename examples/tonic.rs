@@ -75,12 +75,7 @@ async fn main() {
         .set_service_status("", tonic_health::ServingStatus::Serving)
         .await;
 
-    let listener = tokio::net::TcpListener::bind(settings.bind)
-        .await
-        .unwrap_or_else(|e| {
-            common::bad_setting("tonic", format!("cannot listen on {}: {e}", settings.bind))
-        });
-    let url = format!("http://{}", listener.local_addr().unwrap_or(settings.bind));
+    let (listener, url) = common::listen(&settings, "tonic").await;
     let server = Server::builder()
         .layer(auth.clone())
         .layer(RequireScope::all(["health.read"]))

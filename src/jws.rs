@@ -30,8 +30,8 @@ use crate::b64;
 use crate::de::{Loose, is_json_object, present};
 use crate::error::{AuthError, AuthErrorKind, ConfigError, JsonError};
 use crate::keys::{
-    AlgSet, KeySetRules, KeyStore, MAX_KID_LEN, MAX_KIDLESS_CANDIDATES, PreparedKey, parse_alg,
-    parse_jwks,
+    AlgSet, KeySetRules, KeyStore, MAX_KID_LEN, MAX_KIDLESS_CANDIDATES, PreparedKey, keep_usable,
+    parse_alg, parse_jwks,
 };
 use crate::provider;
 
@@ -80,11 +80,7 @@ impl TypPolicy {
     /// Normalizes a media type as RFC 7515 §4.1.9 compares them: case-insensitive, with the
     /// `application/` prefix optional.
     pub(crate) fn normalize(typ: &str) -> String {
-        let lower = typ.to_ascii_lowercase();
-        match lower.strip_prefix("application/") {
-            Some(rest) if !rest.contains('/') => rest.to_owned(),
-            _ => lower,
-        }
+        strip_application(typ).to_ascii_lowercase()
     }
 
     fn check(&self, typ: Option<Loose<String>>) -> Result<(), AuthError> {
@@ -97,11 +93,7 @@ impl TypPolicy {
             )),
             Some(Loose::WrongType) => Err(wrong()),
             Some(Loose::Ok(typ)) => {
-                const PREFIX: &str = "application/";
-                let short = match typ.get(..PREFIX.len()) {
-                    Some(head) if head.eq_ignore_ascii_case(PREFIX) => &typ[PREFIX.len()..],
-                    _ => typ.as_str(),
-                };
+                let short = strip_application(&typ);
                 if self.accepted.iter().any(|a| a.eq_ignore_ascii_case(short)) {
                     Ok(())
                 } else {
@@ -109,6 +101,18 @@ impl TypPolicy {
                 }
             }
         }
+    }
+}
+
+/// A media type without its optional `application/` prefix (RFC 7515 §4.1.9), compared
+/// case-insensitively; a value with a second `/` keeps the prefix.
+fn strip_application(typ: &str) -> &str {
+    const PREFIX: &str = "application/";
+    match typ.get(..PREFIX.len()) {
+        Some(head) if head.eq_ignore_ascii_case(PREFIX) && !typ[PREFIX.len()..].contains('/') => {
+            &typ[PREFIX.len()..]
+        }
+        _ => typ,
     }
 }
 
@@ -351,27 +355,15 @@ impl JwsVerifier {
                 issuer: String::new(),
                 reason: reason.to_owned(),
             })?;
-        let (usable, unusable): (Vec<_>, Vec<_>) = parsed
-            .keys
-            .into_iter()
-            .partition(|k| k.usable_at_all(Some(allowed)));
-        let mut skipped = parsed.skipped;
-        skipped.extend(unusable.iter().map(|k| crate::keys::SkippedKey {
-            index: k.index,
-            kid: k.kid.as_deref().map(str::to_owned),
-            reason: "not usable with the allowed algorithms",
-        }));
-        if usable.is_empty() {
+        let parsed = keep_usable(parsed, Some(allowed));
+        if parsed.keys.is_empty() {
             return Err(ConfigError::NoUsableKeys {
                 issuer: String::new(),
-                skipped: skipped.iter().map(ToString::to_string).collect(),
+                skipped: parsed.skipped.iter().map(ToString::to_string).collect(),
             });
         }
         let store = KeyStore::new(DEFAULT_MAX_KEYS);
-        store.replace(crate::keys::ParsedKeys {
-            keys: usable,
-            skipped,
-        });
+        store.replace(parsed);
         Ok(Self {
             store,
             allowed,

@@ -116,20 +116,17 @@ where
                 }
                 _ => None,
             };
-            match found {
-                Found::Token(_) if cross_origin.is_some() => {
-                    let reason = cross_origin.map_or_else(AuthError::missing, AuthError::from);
-                    (Err(Pending::Failed(reason)), None)
-                }
-                Found::Token(token) => match verifier.verify_now(token) {
+            match (found, cross_origin) {
+                (Found::Token(_), Some(reason)) => (Err(Pending::Failed(reason.into())), None),
+                (Found::Token(token), None) => match verifier.verify_now(token) {
                     Ok(verified) => (Ok(Some(verified)), None),
                     Err(Pending::Failed(error)) => (Err(Pending::Failed(error)), None),
                     // Keys are needed: the token outlives the borrow of the headers.
                     Err(pending) => (Err(pending), Some(token.to_owned())),
                 },
-                Found::Invalid(error) => (Err(Pending::Failed(error)), None),
-                Found::Nothing if config.optional => (Ok(None), None),
-                Found::Nothing => (Err(Pending::Failed(AuthError::missing())), None),
+                (Found::Invalid(error), _) => (Err(Pending::Failed(error)), None),
+                (Found::Nothing, _) if config.optional => (Ok(None), None),
+                (Found::Nothing, _) => (Err(Pending::Failed(AuthError::missing())), None),
             }
         };
         match (outcome, waiting_token) {

@@ -93,6 +93,17 @@ pub fn bad_setting(name: &str, message: impl std::fmt::Display) -> ! {
     std::process::exit(2)
 }
 
+/// Listens on `BIND`, or ends the program with exit code 2 saying why it can't.
+pub async fn listen(settings: &Settings, program: &str) -> (tokio::net::TcpListener, String) {
+    let listener = tokio::net::TcpListener::bind(settings.bind)
+        .await
+        .unwrap_or_else(|e| {
+            bad_setting(program, format!("cannot listen on {}: {e}", settings.bind))
+        });
+    let base = format!("http://{}", listener.local_addr().unwrap_or(settings.bind));
+    (listener, base)
+}
+
 /// The embedded issuer: a generated RS256 key whose JWKS and discovery document are served over
 /// HTTP, so the layer fetches them like any provider's.
 pub struct Embedded {

@@ -648,3 +648,30 @@ async fn redirects_that_leave_the_origin_are_refused_whatever_the_client() {
         assert_eq!(err.kind(), AuthErrorKind::KeysUnavailable);
     }
 }
+
+/// Through the layer, the slow path (a refetch for a new `kid`) ends in the inner service or in
+/// a full rejection: status, challenge, no-store, and no inner call.
+#[tokio::test]
+async fn layer_slow_path_reaches_the_inner_service_or_rejects_fully() {
+    let a = key_with_kid(Algorithm::ES256, "a");
+    let b = key_with_kid(Algorithm::ES256, "b");
+    let server = JwksServer::start(&[&a]).await;
+    let layer = fast(tower_jwt_auth::JwtAuthLayer::builder())
+        .issuer(Issuer::jwks_url(ISS, server.jwks_url()))
+        .build()
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(5), layer.verifier().ready())
+        .await
+        .unwrap();
+
+    server.set_keys(&[&a, &b]);
+    let out = call(&layer, bearer(&token(&b))).await;
+    out.assert_ok();
+    assert_eq!(out.body, "alice");
+
+    tokio::time::sleep(Duration::from_millis(450)).await; // past the kid-miss cooldown
+    let stranger = key_with_kid(Algorithm::ES256, "never-published");
+    call(&layer, bearer(&token(&stranger)))
+        .await
+        .assert_invalid_token("no key for this token");
+}

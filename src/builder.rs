@@ -22,6 +22,7 @@ use crate::keys::{
 };
 use crate::layer::{JwtAuthLayer, LayerConfig};
 use crate::response::Challenge;
+use crate::revocation::{DEFAULT_REVOCATION_DEADLINE, FailurePolicy, Revocation, RevocationConfig};
 use crate::token::TokenSource;
 use crate::verify::{IssuerState, Shared, Verifier};
 
@@ -33,6 +34,17 @@ pub const DEFAULT_MAX_CLAIMS_DEPTH: usize = 16;
 
 /// Default capacity of the verified-token cache, in tokens.
 pub const DEFAULT_TOKEN_CACHE: u64 = 10_000;
+
+/// The verified-token cache's default: on, unless the `testing` feature is on and the
+/// environment says `TOWER_JWT_AUTH_TOKEN_CACHE=off` (so a test suite can run with the cache
+/// off throughout).
+fn default_token_cache() -> Option<u64> {
+    #[cfg(feature = "testing")]
+    if std::env::var_os("TOWER_JWT_AUTH_TOKEN_CACHE").is_some_and(|v| v == "off") {
+        return None;
+    }
+    Some(DEFAULT_TOKEN_CACHE)
+}
 
 /// Default `realm` of the `WWW-Authenticate` challenge.
 pub const DEFAULT_REALM: &str = "api";
@@ -83,6 +95,9 @@ pub struct JwtAuthBuilder<C> {
     csrf_disabled: bool,
     rfc9068: bool,
     token_cache: Option<u64>,
+    revocation: Option<Arc<dyn Revocation>>,
+    revocation_deadline: Duration,
+    revocation_policy: FailurePolicy,
     optional: bool,
     _claims: PhantomData<fn() -> C>,
 }
@@ -134,7 +149,10 @@ impl<C> JwtAuthBuilder<C> {
             trusted_origins: Vec::new(),
             csrf_disabled: false,
             rfc9068: false,
-            token_cache: Some(DEFAULT_TOKEN_CACHE),
+            token_cache: default_token_cache(),
+            revocation: None,
+            revocation_deadline: DEFAULT_REVOCATION_DEADLINE,
+            revocation_policy: FailurePolicy::Closed,
             optional: false,
             _claims: PhantomData,
         }
@@ -353,6 +371,32 @@ impl<C> JwtAuthBuilder<C> {
     /// the token, never by the token itself.
     pub fn token_cache_capacity(mut self, capacity: u64) -> Self {
         self.token_cache = Some(capacity);
+        self
+    }
+
+    /// Consults `store` on every request after the signature check (or the verified-token cache
+    /// hit, which never hides a revocation): a revoked token gets 401 `invalid_token` ("token
+    /// revoked"). A store that can't answer within the
+    /// [deadline](Self::revocation_deadline) fails closed (503 `revocation_unavailable`, with
+    /// `Retry-After`) unless [`revocation_fail_open`](Self::revocation_fail_open) is set. See
+    /// [`revocation`](crate::revocation).
+    pub fn revocation(mut self, store: impl Revocation) -> Self {
+        self.revocation = Some(Arc::new(store));
+        self
+    }
+
+    /// How long one revocation check may take before the failure policy applies. Defaults to
+    /// 250 ms.
+    pub fn revocation_deadline(mut self, deadline: Duration) -> Self {
+        self.revocation_deadline = deadline;
+        self
+    }
+
+    /// Lets requests through when the revocation store can't answer in time (each one logged
+    /// at `warn`), instead of the default 503. Availability over revocation: a revoked token
+    /// passes while the store is down.
+    pub fn revocation_fail_open(mut self) -> Self {
+        self.revocation_policy = FailurePolicy::Open;
         self
     }
 
@@ -586,6 +630,11 @@ impl<C> JwtAuthBuilder<C> {
             max_token_len: self.max_token_len,
             max_claims_depth: self.max_claims_depth,
             clock: self.clock,
+            revocation: self.revocation.map(|store| RevocationConfig {
+                store,
+                deadline: self.revocation_deadline,
+                policy: self.revocation_policy,
+            }),
             token_cache: self
                 .token_cache
                 .filter(|c| *c > 0)

@@ -87,6 +87,10 @@ pub enum AuthErrorKind {
     NotAccepted,
     /// A cookie token on a cross-origin unsafe request (403, no challenge: the token is fine).
     Csrf,
+    /// The token was revoked (401 `invalid_token`, "token revoked").
+    Revoked,
+    /// The revocation store could not answer in time, and the policy is to fail closed (503).
+    RevocationUnavailable,
 }
 
 impl AuthErrorKind {
@@ -115,6 +119,8 @@ impl AuthErrorKind {
             Self::Forbidden => "forbidden",
             Self::NotAccepted => "not_accepted",
             Self::Csrf => "csrf",
+            Self::Revoked => "revoked",
+            Self::RevocationUnavailable => "revocation_unavailable",
         }
     }
 
@@ -124,7 +130,10 @@ impl AuthErrorKind {
     pub const fn challenges(self) -> bool {
         !matches!(
             self,
-            Self::Csrf | Self::KeysUnavailable | Self::ClockUnavailable
+            Self::Csrf
+                | Self::KeysUnavailable
+                | Self::ClockUnavailable
+                | Self::RevocationUnavailable
         )
     }
 
@@ -146,10 +155,13 @@ impl AuthErrorKind {
             | Self::WrongAudience
             | Self::InvalidClaim
             | Self::SenderConstrained
-            | Self::NotAccepted => StatusCode::UNAUTHORIZED,
+            | Self::NotAccepted
+            | Self::Revoked => StatusCode::UNAUTHORIZED,
             Self::InsufficientScope | Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
             Self::InvalidRequest => StatusCode::BAD_REQUEST,
-            Self::KeysUnavailable | Self::ClockUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::KeysUnavailable | Self::ClockUnavailable | Self::RevocationUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
         }
     }
 
@@ -157,7 +169,11 @@ impl AuthErrorKind {
     #[must_use]
     pub const fn rfc6750_error(self) -> Option<&'static str> {
         match self {
-            Self::Missing | Self::KeysUnavailable | Self::ClockUnavailable | Self::Csrf => None,
+            Self::Missing
+            | Self::KeysUnavailable
+            | Self::ClockUnavailable
+            | Self::RevocationUnavailable
+            | Self::Csrf => None,
             Self::InvalidRequest => Some("invalid_request"),
             Self::InsufficientScope | Self::Forbidden => Some("insufficient_scope"),
             _ => Some("invalid_token"),

@@ -119,6 +119,7 @@ pub mod keys;
 pub mod metadata;
 pub mod policy;
 pub mod response;
+pub mod revocation;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;

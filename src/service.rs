@@ -61,6 +61,14 @@ impl<S, C, R> JwtAuth<S, C, R> {
     define_inner_service_accessors!();
 }
 
+/// Takes the inner service that was driven to readiness for a boxed future, leaving a clone in
+/// its place, see
+/// <https://docs.rs/tower/latest/tower/trait.Service.html#be-careful-when-cloning-inner-services>
+fn take_ready<S: Clone>(inner: &mut S) -> S {
+    let clone = inner.clone();
+    std::mem::replace(inner, clone)
+}
+
 /// Puts the layer's marker, and the claims of a verified token, into the request extensions.
 fn insert_claims<C, B>(
     req: &mut Request<B>,
@@ -129,22 +137,58 @@ where
                 (Found::Nothing, _) => (Err(Pending::Failed(AuthError::missing())), None),
             }
         };
+        // A verified token still has to pass the revocation store.
+        let (outcome, revocation) = match outcome {
+            Ok(Some(verified)) => match verifier.check_revocation(&verified) {
+                Ok(None) => (Ok(Some(verified)), None),
+                Ok(Some(answer)) => (Ok(Some(verified)), Some(answer)),
+                Err(error) => (Err(Pending::Failed(error)), None),
+            },
+            other => (other, None),
+        };
         match (outcome, waiting_token) {
-            (Ok(verified), _) => {
-                insert_claims(&mut req, &config.challenge, verified);
-                ResponseFuture::inner(self.inner.call(req))
-            }
+            (Ok(verified), _) => match revocation {
+                None => {
+                    insert_claims(&mut req, &config.challenge, verified);
+                    ResponseFuture::inner(self.inner.call(req))
+                }
+                Some(answer) => {
+                    let mut inner = take_ready(&mut self.inner);
+                    let verifier = verifier.clone();
+                    let mut responder = self.layer.responder.clone();
+                    let challenge = Arc::clone(&config.challenge);
+                    ResponseFuture::waiting(Box::pin(async move {
+                        match verifier.await_revocation(answer).await {
+                            Ok(()) => {
+                                insert_claims(&mut req, &challenge, verified);
+                                inner.call(req).await
+                            }
+                            Err(error) => {
+                                let rejection = Rejection::new(&challenge, req.headers());
+                                Ok(responder.response_for_auth_error(error, &rejection))
+                            }
+                        }
+                    }))
+                }
+            },
             (Err(pending), Some(token)) => {
-                // The slow path (keys being fetched): box the rest of the work. Take the inner
-                // service that was driven to readiness and leave a clone in its place, see
-                // https://docs.rs/tower/latest/tower/trait.Service.html#be-careful-when-cloning-inner-services
-                let clone = self.inner.clone();
-                let mut inner = std::mem::replace(&mut self.inner, clone);
+                // The slow path (keys being fetched): box the rest of the work.
+                let mut inner = take_ready(&mut self.inner);
                 let verifier = verifier.clone();
                 let mut responder = self.layer.responder.clone();
                 let challenge = Arc::clone(&config.challenge);
                 ResponseFuture::waiting(Box::pin(async move {
-                    match verifier.finish(&token, pending).await {
+                    let verified = match verifier.finish(&token, pending).await {
+                        Ok(verified) => match verifier.check_revocation(&verified) {
+                            Ok(None) => Ok(verified),
+                            Ok(Some(answer)) => {
+                                verifier.await_revocation(answer).await.map(|()| verified)
+                            }
+                            Err(error) => Err(error),
+                        },
+                        Err(error) => Err(error),
+                    };
+                    match verified {
                         Ok(verified) => {
                             insert_claims(&mut req, &challenge, Some(verified));
                             inner.call(req).await

@@ -39,6 +39,7 @@ use crate::jwks::Freshness;
 use crate::jwks::remote::{Remote, Usable, keys_unavailable};
 use crate::jws::{self, TypPolicy};
 use crate::keys::{AlgSet, KeyStore, PreparedKey, SkippedKey};
+use crate::revocation::{Check, CheckFuture, FailurePolicy, RevocationConfig, RevocationStatus};
 use crate::{JwtAuthBuilder, JwtAuthLayer};
 use moka::Expiry;
 use sha2::{Digest, Sha256};
@@ -101,6 +102,8 @@ pub(crate) struct Shared {
     pub(crate) clock: Arc<dyn Clock>,
     /// Verified tokens, by SHA-256 (`None`: the cache is off).
     pub(crate) token_cache: Option<TokenCache>,
+    /// The revocation store and its policy (`None`: no revocation checks).
+    pub(crate) revocation: Option<RevocationConfig>,
 }
 
 pub(crate) struct IssuerState {
@@ -170,6 +173,27 @@ fn tenant_issuer(issuers: &[IssuerState], iss: &str, tid: Option<&Loose<String>>
             .map_or(issuer.iss.as_str(), String::as_str);
         issuer.tenants.matches(template, iss, tid)
     })
+}
+
+/// What a revocation answer means for the request, under the configured failure policy.
+fn revocation_verdict(
+    config: &RevocationConfig,
+    status: RevocationStatus,
+) -> Result<(), AuthError> {
+    match status {
+        RevocationStatus::NotRevoked => Ok(()),
+        RevocationStatus::Revoked => Err(AuthError::new(AuthErrorKind::Revoked, "token revoked")),
+        RevocationStatus::Unknown => match config.policy {
+            FailurePolicy::Closed => Err(AuthError::new(
+                AuthErrorKind::RevocationUnavailable,
+                "revocation status unavailable",
+            )),
+            FailurePolicy::Open => {
+                tracing::warn!("revocation status unavailable: token accepted (fail open)");
+                Ok(())
+            }
+        },
+    }
 }
 
 /// Why a synchronous verification could not finish.
@@ -319,10 +343,41 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
     ///
     /// An [`AuthError`] saying why the token was refused.
     pub async fn verify(&self, token: &str) -> Result<Claims<C>, AuthError> {
-        match self.verify_now(token) {
-            Ok(verified) => Ok(verified.claims),
-            Err(pending) => self.finish(token, pending).await.map(|v| v.claims),
+        let verified = match self.verify_now(token) {
+            Ok(verified) => verified,
+            Err(pending) => self.finish(token, pending).await?,
+        };
+        if let Some(answer) = self.check_revocation(&verified)? {
+            self.await_revocation(answer).await?;
         }
+        Ok(verified.claims)
+    }
+
+    /// Asks the revocation store about a verified token: `Ok(None)` when it passed at once,
+    /// `Ok(Some(answer))` when the store answers later (see
+    /// [`await_revocation`](Self::await_revocation)), or the refusal.
+    pub(crate) fn check_revocation(
+        &self,
+        verified: &Verified<C>,
+    ) -> Result<Option<CheckFuture>, AuthError> {
+        let Some(config) = &self.shared.revocation else {
+            return Ok(None);
+        };
+        match config.store.check(&verified.registered) {
+            Check::Ready(status) => revocation_verdict(config, status).map(|()| None),
+            Check::Pending(answer) => Ok(Some(answer)),
+        }
+    }
+
+    /// Waits for a store's answer, within the deadline, and applies the failure policy.
+    pub(crate) async fn await_revocation(&self, answer: CheckFuture) -> Result<(), AuthError> {
+        let Some(config) = &self.shared.revocation else {
+            return Ok(());
+        };
+        let status = tokio::time::timeout(config.deadline, answer)
+            .await
+            .unwrap_or(RevocationStatus::Unknown);
+        revocation_verdict(config, status)
     }
 
     /// Completes a verification that needed keys: waits for them (bounded), then verifies again.

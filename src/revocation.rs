@@ -1,0 +1,431 @@
+//! Revocation: refusing tokens before their `exp`.
+//!
+//! A [`Revocation`] store is consulted on every request after the signature check (or the
+//! verified-token cache hit, which never hides a revocation), with two questions: is this token
+//! (`iss` + `jti`) revoked, and were all tokens of this subject (`iss` + `sub`) issued at or
+//! before some time revoked ("log out everywhere")? A token of a revoked subject without `iat`
+//! counts as revoked.
+//!
+//! | answer | response |
+//! |---|---|
+//! | [`Revoked`](RevocationStatus::Revoked) | 401 `invalid_token`, description `token revoked` (code `revoked`) |
+//! | [`NotRevoked`](RevocationStatus::NotRevoked) | the request goes on |
+//! | [`Unknown`](RevocationStatus::Unknown), or no answer within the deadline (250 ms) | fail closed (default): 503 with `Retry-After` (code `revocation_unavailable`); fail open ([`revocation_fail_open`](crate::JwtAuthBuilder::revocation_fail_open)): the request goes on, with a `warn` event |
+//!
+//! Two stores come with the crate: [`MemoryRevocation`] (one process; moka, entries expire
+//! with the tokens) and, with the feature `redis`, [`RedisRevocation`] (a fleet of replicas
+//! sharing one Redis, with a documented key layout other systems write to).
+//!
+//! ```
+//! use std::time::Duration;
+//! use tower_jwt_auth::revocation::MemoryRevocation;
+//! use tower_jwt_auth::{Algorithm, Issuer, JwtAuthLayer};
+//!
+//! # #[derive(serde::Deserialize)] struct MyClaims { sub: String }
+//! let revoked = MemoryRevocation::new();
+//! let layer: JwtAuthLayer<MyClaims> = JwtAuthLayer::builder()
+//!     .issuer(Issuer::hmac("https://issuer.example", b"0123456789abcdef0123456789abcdef"))
+//!     .audience("api://orders")
+//!     .algorithms([Algorithm::HS256])
+//!     .revocation(revoked.clone())
+//!     .build()?;
+//!
+//! // A logout hook: this one token, until its `exp`...
+//! revoked.revoke_jti("https://issuer.example", "token-id-42", 1_900_000_000);
+//! // ...and every token of a subject issued up to now, kept for the longest token lifetime.
+//! revoked.revoke_subject("https://issuer.example", "alice", 1_800_000_000, Duration::from_secs(3600));
+//! # Ok::<_, tower_jwt_auth::ConfigError>(())
+//! ```
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use moka::Expiry;
+
+use crate::claims::RegisteredClaims;
+use crate::clock::{Clock, SystemClock};
+
+#[cfg(feature = "redis")]
+mod redis_store;
+#[cfg(feature = "redis")]
+pub use self::redis_store::{
+    DEFAULT_IO_TIMEOUT, DEFAULT_NOT_REVOKED_CAPACITY, DEFAULT_NOT_REVOKED_TTL, DEFAULT_PREFIX,
+    RedisRevocation,
+};
+
+/// Default deadline of one revocation check: 250 ms.
+pub const DEFAULT_REVOCATION_DEADLINE: Duration = Duration::from_millis(250);
+
+/// How long [`MemoryRevocation`] keeps a `jti` past the token's `exp`, to cover the verifier's
+/// leeway (60 s by default): 5 minutes.
+pub const EXP_MARGIN: Duration = Duration::from_secs(300);
+
+/// A store's answer about one token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevocationStatus {
+    /// The token, or every token of its subject issued up to its `iat`, was revoked.
+    Revoked,
+    /// Neither the token nor its subject is revoked.
+    NotRevoked,
+    /// The store can't tell (unreachable, an error): the failure policy decides.
+    Unknown,
+}
+
+/// A future of a [`RevocationStatus`]: what a store that asks over the network returns.
+pub type CheckFuture = Pin<Box<dyn Future<Output = RevocationStatus> + Send + 'static>>;
+
+/// The answer of [`Revocation::check`]: at once, or later.
+pub enum Check {
+    /// Answered synchronously (a local store, a local cache hit): no allocation, no `await`.
+    Ready(RevocationStatus),
+    /// Answered by a future; the verifier bounds it with its deadline.
+    Pending(CheckFuture),
+}
+
+impl fmt::Debug for Check {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Ready(status) => f.debug_tuple("Ready").field(status).finish(),
+            Self::Pending(_) => f.write_str("Pending"),
+        }
+    }
+}
+
+/// A revocation store: says whether a verified token was revoked.
+///
+/// [`check`](Self::check) gets the verified token's registered claims (`iss` is always set).
+/// It must not block: answer with [`Check::Ready`] from memory, or return a
+/// [`Check::Pending`] future for a network round trip. The verifier applies the deadline and
+/// the failure policy; a store need not time out itself (but should not leak work that does).
+pub trait Revocation: Send + Sync + 'static {
+    /// Whether the token (`iss` + `jti`), or its subject as of its `iat` (`iss` + `sub`), is
+    /// revoked.
+    fn check(&self, token: &RegisteredClaims) -> Check;
+}
+
+impl<R: Revocation + ?Sized> Revocation for Arc<R> {
+    fn check(&self, token: &RegisteredClaims) -> Check {
+        (**self).check(token)
+    }
+}
+
+/// What happens when the store can't answer in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FailurePolicy {
+    /// 503 `revocation_unavailable` with `Retry-After`.
+    Closed,
+    /// The request goes on (a `warn` event says so).
+    Open,
+}
+
+/// The verifier's revocation settings.
+#[derive(Clone)]
+pub(crate) struct RevocationConfig {
+    pub(crate) store: Arc<dyn Revocation>,
+    pub(crate) deadline: Duration,
+    pub(crate) policy: FailurePolicy,
+}
+
+impl fmt::Debug for RevocationConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RevocationConfig")
+            .field("deadline", &self.deadline)
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whether a subject revoked as of `revoked_at` covers a token issued at `iat`.
+pub(crate) fn subject_covers(revoked_at: i64, iat: Option<i64>) -> bool {
+    iat.is_none_or(|iat| iat <= revoked_at)
+}
+
+/// An entry that expires after its own time to live.
+#[derive(Clone, Copy)]
+struct Entry<V> {
+    value: V,
+    ttl: Duration,
+}
+
+struct OwnTtl;
+
+impl<K, V> Expiry<K, Entry<V>> for OwnTtl {
+    fn expire_after_create(
+        &self,
+        _: &K,
+        entry: &Entry<V>,
+        _: std::time::Instant,
+    ) -> Option<Duration> {
+        Some(entry.ttl)
+    }
+
+    fn expire_after_update(
+        &self,
+        _: &K,
+        entry: &Entry<V>,
+        _: std::time::Instant,
+        _: Option<Duration>,
+    ) -> Option<Duration> {
+        Some(entry.ttl)
+    }
+}
+
+/// Default capacity of each of [`MemoryRevocation`]'s two maps: 100,000 entries.
+pub const DEFAULT_MEMORY_CAPACITY: u64 = 100_000;
+
+/// An in-process revocation store (moka): revocations of one process, for a single replica or
+/// tests. Clones share the store.
+///
+/// A revoked `jti` is kept until the token's `exp` plus [`EXP_MARGIN`]; a revoked subject for
+/// the time to live given (the longest lifetime of the subject's tokens). Each map holds at most
+/// [`DEFAULT_MEMORY_CAPACITY`] entries; past it moka evicts, so size it for the revocations
+/// in force at once (an evicted revocation no longer applies).
+#[derive(Clone)]
+pub struct MemoryRevocation {
+    inner: Arc<MemoryInner>,
+}
+
+struct MemoryInner {
+    /// (`iss`, `jti`) → revoked.
+    tokens: moka::sync::Cache<(String, String), Entry<()>>,
+    /// (`iss`, `sub`) → tokens issued at or before this NumericDate are revoked.
+    subjects: moka::sync::Cache<(String, String), Entry<i64>>,
+    clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for MemoryRevocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryRevocation")
+            .field("tokens", &self.inner.tokens.entry_count())
+            .field("subjects", &self.inner.subjects.entry_count())
+            .finish()
+    }
+}
+
+impl Default for MemoryRevocation {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MemoryRevocation {
+    /// An empty store on the system clock.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::with_clock(SystemClock)
+    }
+
+    /// An empty store that reads the time (to turn a token's `exp` into a time to live) from
+    /// `clock`.
+    #[must_use]
+    pub fn with_clock(clock: impl Clock) -> Self {
+        Self::with_clock_and_capacity(Arc::new(clock), DEFAULT_MEMORY_CAPACITY)
+    }
+
+    fn with_clock_and_capacity(clock: Arc<dyn Clock>, capacity: u64) -> Self {
+        Self {
+            inner: Arc::new(MemoryInner {
+                tokens: moka::sync::Cache::builder()
+                    .max_capacity(capacity)
+                    .expire_after(OwnTtl)
+                    .build(),
+                subjects: moka::sync::Cache::builder()
+                    .max_capacity(capacity)
+                    .expire_after(OwnTtl)
+                    .build(),
+                clock,
+            }),
+        }
+    }
+
+    /// The same store holding at most `capacity` revoked tokens and `capacity` revoked subjects.
+    #[must_use]
+    pub fn capacity(self, capacity: u64) -> Self {
+        Self::with_clock_and_capacity(Arc::clone(&self.inner.clock), capacity)
+    }
+
+    /// Revokes the token `jti` of issuer `iss`, whose `exp` is `exp` (a NumericDate): the entry
+    /// lasts until then (plus [`EXP_MARGIN`]). Does nothing for a token that already expired.
+    pub fn revoke_jti(&self, iss: &str, jti: &str, exp: i64) {
+        let now = self.inner.clock.now_unix_secs();
+        #[allow(clippy::cast_precision_loss)] // NumericDates are far below 2^53.
+        let remaining = exp as f64 - now;
+        let Ok(ttl) = Duration::try_from_secs_f64(remaining) else {
+            return;
+        };
+        self.inner.tokens.insert(
+            (iss.to_owned(), jti.to_owned()),
+            Entry {
+                value: (),
+                ttl: ttl.saturating_add(EXP_MARGIN),
+            },
+        );
+    }
+
+    /// Revokes a verified token by its claims: its `iss` + `jti` until its `exp`. Returns
+    /// `false` when the token lacks one of the three (it can then only be revoked by subject).
+    pub fn revoke_token(&self, claims: &RegisteredClaims) -> bool {
+        let (Some(iss), Some(jti), Some(exp)) = (&claims.iss, &claims.jti, claims.exp) else {
+            return false;
+        };
+        self.revoke_jti(iss, jti, exp);
+        true
+    }
+
+    /// Revokes every token of subject `sub` of issuer `iss` with `iat` at or before
+    /// `issued_at_or_before` (a NumericDate; tokens without `iat` too), for `ttl` (at least the
+    /// longest remaining lifetime of those tokens). A later call keeps the later time.
+    pub fn revoke_subject(&self, iss: &str, sub: &str, issued_at_or_before: i64, ttl: Duration) {
+        let key = (iss.to_owned(), sub.to_owned());
+        self.inner
+            .subjects
+            .entry(key)
+            .and_upsert_with(|old| match old {
+                Some(old) if old.value().value > issued_at_or_before => Entry {
+                    value: old.value().value,
+                    ttl: old.value().ttl.max(ttl),
+                },
+                _ => Entry {
+                    value: issued_at_or_before,
+                    ttl,
+                },
+            });
+    }
+
+    /// Lifts every revocation of subject `sub` of issuer `iss`.
+    pub fn unrevoke_subject(&self, iss: &str, sub: &str) {
+        self.inner
+            .subjects
+            .invalidate(&(iss.to_owned(), sub.to_owned()));
+    }
+
+    fn status(&self, token: &RegisteredClaims) -> RevocationStatus {
+        let Some(iss) = token.iss.as_deref() else {
+            return RevocationStatus::NotRevoked;
+        };
+        // moka's `Equivalent` would avoid these key copies; revocations are checked once per
+        // request, and the copies are of two short strings.
+        if let Some(jti) = &token.jti
+            && self
+                .inner
+                .tokens
+                .contains_key(&(iss.to_owned(), jti.clone()))
+        {
+            return RevocationStatus::Revoked;
+        }
+        if let Some(sub) = &token.sub
+            && let Some(entry) = self.inner.subjects.get(&(iss.to_owned(), sub.clone()))
+            && subject_covers(entry.value, token.iat)
+        {
+            return RevocationStatus::Revoked;
+        }
+        RevocationStatus::NotRevoked
+    }
+}
+
+impl Revocation for MemoryRevocation {
+    fn check(&self, token: &RegisteredClaims) -> Check {
+        Check::Ready(self.status(token))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(jti: Option<&str>, sub: Option<&str>, iat: Option<i64>) -> RegisteredClaims {
+        RegisteredClaims {
+            iss: Some("https://issuer.example".to_owned()),
+            jti: jti.map(str::to_owned),
+            sub: sub.map(str::to_owned),
+            iat,
+            exp: Some(4_000_000_000),
+            ..RegisteredClaims::default()
+        }
+    }
+
+    #[test]
+    fn memory_revokes_by_jti_and_by_subject_as_of_iat() {
+        let store = MemoryRevocation::new();
+        let status = |c: &RegisteredClaims| store.status(c);
+        assert_eq!(
+            status(&claims(Some("a"), Some("alice"), Some(100))),
+            RevocationStatus::NotRevoked
+        );
+
+        store.revoke_jti("https://issuer.example", "a", 4_000_000_000);
+        assert_eq!(
+            status(&claims(Some("a"), None, None)),
+            RevocationStatus::Revoked
+        );
+        assert_eq!(
+            status(&claims(Some("b"), None, None)),
+            RevocationStatus::NotRevoked
+        );
+
+        store.revoke_subject(
+            "https://issuer.example",
+            "alice",
+            100,
+            Duration::from_secs(60),
+        );
+        assert_eq!(
+            status(&claims(None, Some("alice"), Some(99))),
+            RevocationStatus::Revoked
+        );
+        assert_eq!(
+            status(&claims(None, Some("alice"), Some(100))),
+            RevocationStatus::Revoked
+        );
+        assert_eq!(
+            status(&claims(None, Some("alice"), Some(101))),
+            RevocationStatus::NotRevoked
+        );
+        // Without `iat`, a revoked subject's token is revoked.
+        assert_eq!(
+            status(&claims(None, Some("alice"), None)),
+            RevocationStatus::Revoked
+        );
+        assert_eq!(
+            status(&claims(None, Some("bob"), None)),
+            RevocationStatus::NotRevoked
+        );
+
+        // An earlier revocation does not undo a later one.
+        store.revoke_subject(
+            "https://issuer.example",
+            "alice",
+            50,
+            Duration::from_secs(60),
+        );
+        assert_eq!(
+            status(&claims(None, Some("alice"), Some(100))),
+            RevocationStatus::Revoked
+        );
+        store.unrevoke_subject("https://issuer.example", "alice");
+        assert_eq!(
+            status(&claims(None, Some("alice"), Some(100))),
+            RevocationStatus::NotRevoked
+        );
+    }
+
+    #[test]
+    fn memory_skips_expired_tokens_and_scopes_by_issuer() {
+        let store = MemoryRevocation::new();
+        store.revoke_jti("https://issuer.example", "old", 1);
+        assert_eq!(store.inner.tokens.iter().count(), 0);
+        store.revoke_jti("https://other.example", "a", 4_000_000_000);
+        assert_eq!(
+            store.status(&claims(Some("a"), None, None)),
+            RevocationStatus::NotRevoked
+        );
+        let mut token = claims(Some("a"), None, None);
+        assert!(store.revoke_token(&token));
+        assert_eq!(store.status(&token), RevocationStatus::Revoked);
+        token.jti = None;
+        assert!(!store.revoke_token(&token));
+    }
+}

@@ -1,0 +1,372 @@
+//! [`RedisRevocation`]: revocations shared by a fleet of replicas through Redis.
+
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{Client, RedisError, RedisResult};
+use sha2::{Digest, Sha256};
+
+use super::{Check, Revocation, RevocationStatus, subject_covers};
+use crate::claims::RegisteredClaims;
+
+/// The default key prefix: keys are `jwt:revoked:jti:<iss>:<jti>` and
+/// `jwt:revoked:sub:<iss>:<sub>`.
+pub const DEFAULT_PREFIX: &str = "jwt:revoked:";
+
+/// Default lifetime of a local "not revoked" answer: 1 second.
+pub const DEFAULT_NOT_REVOKED_TTL: Duration = Duration::from_secs(1);
+
+/// Default capacity of the local "not revoked" cache, in tokens.
+pub const DEFAULT_NOT_REVOKED_CAPACITY: u64 = 10_000;
+
+/// Default connect and response timeout of the Redis connection: 250 ms.
+pub const DEFAULT_IO_TIMEOUT: Duration = Duration::from_millis(250);
+
+/// A revocation store in Redis, shared by every replica that points at the same server.
+///
+/// # The key layout (a public contract)
+///
+/// Revocations are usually written by other systems (the authorization server's logout hook, an
+/// admin tool, a script), so the layout is fixed and documented. With the default prefix
+/// [`DEFAULT_PREFIX`] (`jwt:revoked:`):
+///
+/// | key | value | meaning |
+/// |---|---|---|
+/// | `jwt:revoked:jti:<iss>:<jti>` | anything | the token `jti` of issuer `iss` is revoked |
+/// | `jwt:revoked:sub:<iss>:<sub>` | a NumericDate (integer seconds since the epoch) | every token of subject `sub` of issuer `iss` with `iat` at or before it is revoked; a token of that subject without `iat` too |
+///
+/// `<iss>`, `<jti>` and `<sub>` are the claim values exactly as in the token. Writers set a
+/// TTL of at least the tokens' remaining lifetime (plus the verifier's leeway), so the keys
+/// clean themselves up. A `sub` value that is not a number revokes every token of the subject.
+/// With `redis-cli`:
+///
+/// ```text
+/// SET "jwt:revoked:jti:https://issuer.example:token-id-42" 1 EX 3600
+/// SET "jwt:revoked:sub:https://issuer.example:alice" 1767225600 EX 86400
+/// ```
+///
+/// [`revoke_jti`](Self::revoke_jti) and [`revoke_subject`](Self::revoke_subject) write exactly
+/// these keys.
+///
+/// # Checks
+///
+/// One round trip per uncached check (`EXISTS` and `GET` in one pipeline). A "not revoked"
+/// answer is kept locally for [`DEFAULT_NOT_REVOKED_TTL`] (so a revocation takes effect within
+/// that time on every replica); "revoked" and failures are never cached. The connection is
+/// made lazily on the first check, reconnects in the background with capped backoff, and each
+/// connect or command times out after [`DEFAULT_IO_TIMEOUT`]; the verifier's own deadline
+/// (250 ms) bounds every check regardless, then its failure policy applies (fail closed by
+/// default).
+///
+/// ```no_run
+/// use tower_jwt_auth::revocation::RedisRevocation;
+/// use tower_jwt_auth::{Issuer, JwtAuthLayer};
+///
+/// # #[derive(serde::Deserialize)] struct MyClaims {}
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let revocation = RedisRevocation::new("redis://127.0.0.1:6379")?;
+/// let layer: JwtAuthLayer<MyClaims> = JwtAuthLayer::builder()
+///     .issuer(Issuer::jwks_url("https://issuer.example", "https://issuer.example/jwks.json"))
+///     .audience("api://orders")
+///     .revocation(revocation)
+///     .build()?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct RedisRevocation {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: Client,
+    manager: OnceLock<RedisResult<ConnectionManager>>,
+    prefix: String,
+    not_revoked: Option<moka::sync::Cache<[u8; 32], ()>>,
+    io_timeout: Duration,
+}
+
+impl fmt::Debug for RedisRevocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The connection info may hold a password: show the address only.
+        f.debug_struct("RedisRevocation")
+            .field("addr", &self.inner.client.get_connection_info().addr())
+            .field("prefix", &self.inner.prefix)
+            .field("io_timeout", &self.inner.io_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisRevocation {
+    /// A store on the Redis server at `url` (`redis://[:password@]host[:port][/db]`,
+    /// `rediss://…` for TLS if the `redis` crate was built with it). Nothing connects yet.
+    ///
+    /// # Errors
+    ///
+    /// The URL can't be parsed.
+    pub fn new(url: &str) -> Result<Self, RedisError> {
+        Ok(Self::from_client(Client::open(url)?))
+    }
+
+    /// A store on an already configured [`redis::Client`].
+    #[must_use]
+    pub fn from_client(client: Client) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                client,
+                manager: OnceLock::new(),
+                prefix: DEFAULT_PREFIX.to_owned(),
+                not_revoked: Some(not_revoked_cache(DEFAULT_NOT_REVOKED_TTL)),
+                io_timeout: DEFAULT_IO_TIMEOUT,
+            }),
+        }
+    }
+
+    fn with(self, change: impl FnOnce(&mut Inner)) -> Self {
+        let mut inner = Inner {
+            client: self.inner.client.clone(),
+            manager: OnceLock::new(),
+            prefix: self.inner.prefix.clone(),
+            not_revoked: self.inner.not_revoked.clone(),
+            io_timeout: self.inner.io_timeout,
+        };
+        change(&mut inner);
+        Self {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// The key prefix. Defaults to [`DEFAULT_PREFIX`] (`jwt:revoked:`).
+    #[must_use]
+    pub fn prefix(self, prefix: impl Into<String>) -> Self {
+        let prefix = prefix.into();
+        self.with(|inner| inner.prefix = prefix)
+    }
+
+    /// How long a "not revoked" answer is reused locally. Defaults to 1 second; `Duration::ZERO`
+    /// asks Redis on every request.
+    #[must_use]
+    pub fn not_revoked_ttl(self, ttl: Duration) -> Self {
+        self.with(|inner| {
+            inner.not_revoked = (!ttl.is_zero()).then(|| not_revoked_cache(ttl));
+        })
+    }
+
+    /// The connect and response timeout of the Redis connection. Defaults to 250 ms.
+    #[must_use]
+    pub fn io_timeout(self, timeout: Duration) -> Self {
+        self.with(|inner| inner.io_timeout = timeout)
+    }
+
+    /// The key that revokes token `jti` of issuer `iss`.
+    #[must_use]
+    pub fn jti_key(&self, iss: &str, jti: &str) -> String {
+        format!("{}jti:{iss}:{jti}", self.inner.prefix)
+    }
+
+    /// The key that revokes subject `sub` of issuer `iss`.
+    #[must_use]
+    pub fn subject_key(&self, iss: &str, sub: &str) -> String {
+        format!("{}sub:{iss}:{sub}", self.inner.prefix)
+    }
+
+    /// Revokes token `jti` of issuer `iss`: `SET <prefix>jti:<iss>:<jti> 1 PX <ttl>`. `ttl`
+    /// should cover the token's remaining lifetime plus the verifier's leeway.
+    ///
+    /// # Errors
+    ///
+    /// Redis could not be reached or refused the command.
+    pub async fn revoke_jti(&self, iss: &str, jti: &str, ttl: Duration) -> RedisResult<()> {
+        self.set(self.jti_key(iss, jti), 1, ttl).await
+    }
+
+    /// Revokes every token of subject `sub` of issuer `iss` issued at or before
+    /// `issued_at_or_before` (a NumericDate): `SET <prefix>sub:<iss>:<sub> <time> PX <ttl>`.
+    /// `ttl` should cover the longest remaining lifetime of the subject's tokens.
+    ///
+    /// # Errors
+    ///
+    /// Redis could not be reached or refused the command.
+    pub async fn revoke_subject(
+        &self,
+        iss: &str,
+        sub: &str,
+        issued_at_or_before: i64,
+        ttl: Duration,
+    ) -> RedisResult<()> {
+        self.set(self.subject_key(iss, sub), issued_at_or_before, ttl)
+            .await
+    }
+
+    async fn set(&self, key: String, value: i64, ttl: Duration) -> RedisResult<()> {
+        let mut conn = self.manager()?;
+        let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        redis::cmd("SET")
+            .arg(key)
+            .arg(value)
+            .arg("PX")
+            .arg(millis)
+            .query_async::<()>(&mut conn)
+            .await?;
+        // This replica sees its own revocation at once.
+        if let Some(cache) = &self.inner.not_revoked {
+            cache.invalidate_all();
+        }
+        Ok(())
+    }
+
+    fn manager(&self) -> RedisResult<ConnectionManager> {
+        self.inner.manager().clone()
+    }
+}
+
+impl Inner {
+    /// The connection manager, created on first use (it needs the tokio runtime).
+    fn manager(&self) -> &RedisResult<ConnectionManager> {
+        self.manager.get_or_init(|| {
+            let config = ConnectionManagerConfig::new()
+                .set_connection_timeout(Some(self.io_timeout))
+                .set_response_timeout(Some(self.io_timeout))
+                .set_number_of_retries(3)
+                .set_min_delay(Duration::from_millis(50))
+                .set_max_delay(Duration::from_secs(1));
+            ConnectionManager::new_lazy_with_config(self.client.clone(), config)
+        })
+    }
+}
+
+fn not_revoked_cache(ttl: Duration) -> moka::sync::Cache<[u8; 32], ()> {
+    moka::sync::Cache::builder()
+        .max_capacity(DEFAULT_NOT_REVOKED_CAPACITY)
+        .time_to_live(ttl)
+        .build()
+}
+
+/// The local cache key of one token's revocation question: the SHA-256 of its `iss`, `jti`,
+/// `sub` and `iat`, each length-prefixed.
+fn question_hash(iss: &str, jti: Option<&str>, sub: Option<&str>, iat: Option<i64>) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    for part in [Some(iss), jti, sub] {
+        match part {
+            Some(part) => {
+                hasher.update([1]);
+                hasher.update((part.len() as u64).to_be_bytes());
+                hasher.update(part.as_bytes());
+            }
+            None => hasher.update([0]),
+        }
+    }
+    match iat {
+        Some(iat) => {
+            hasher.update([1]);
+            hasher.update(iat.to_be_bytes());
+        }
+        None => hasher.update([0]),
+    }
+    hasher.finalize().into()
+}
+
+/// Reads a subject revocation value: a NumericDate, integer or not.
+fn revoked_at(value: &str) -> Option<i64> {
+    let value = value.trim();
+    value.parse::<i64>().ok().or_else(|| {
+        let float = value.parse::<f64>().ok().filter(|f| f.is_finite())?;
+        #[allow(clippy::cast_possible_truncation)] // Saturating, and NumericDates are small.
+        Some(float.floor() as i64)
+    })
+}
+
+impl Revocation for RedisRevocation {
+    fn check(&self, token: &RegisteredClaims) -> Check {
+        let Some(iss) = token.iss.as_deref() else {
+            return Check::Ready(RevocationStatus::NotRevoked);
+        };
+        let (jti, sub, iat) = (token.jti.as_deref(), token.sub.as_deref(), token.iat);
+        if jti.is_none() && sub.is_none() {
+            return Check::Ready(RevocationStatus::NotRevoked);
+        }
+        let question = question_hash(iss, jti, sub, iat);
+        if let Some(cache) = &self.inner.not_revoked
+            && cache.contains_key(&question)
+        {
+            return Check::Ready(RevocationStatus::NotRevoked);
+        }
+        let mut pipe = redis::pipe();
+        pipe.cmd("EXISTS")
+            .arg(jti.map(|jti| self.jti_key(iss, jti)).unwrap_or_default());
+        pipe.cmd("GET").arg(
+            sub.map(|sub| self.subject_key(iss, sub))
+                .unwrap_or_default(),
+        );
+        let (ask_jti, ask_sub) = (jti.is_some(), sub.is_some());
+        let store = self.clone();
+        Check::Pending(Box::pin(async move {
+            let mut conn = match store.manager() {
+                Ok(conn) => conn,
+                Err(error) => {
+                    tracing::warn!(%error, "revocation store: no Redis connection");
+                    return RevocationStatus::Unknown;
+                }
+            };
+            let (jti_found, sub_value): (bool, Option<String>) =
+                match pipe.query_async(&mut conn).await {
+                    Ok(answer) => answer,
+                    Err(error) => {
+                        tracing::warn!(%error, "revocation store: Redis check failed");
+                        return RevocationStatus::Unknown;
+                    }
+                };
+            let subject_revoked = ask_sub
+                && sub_value.is_some_and(|value| match revoked_at(&value) {
+                    Some(at) => subject_covers(at, iat),
+                    // Not a time: the writer meant "revoked"; refuse every token of the subject.
+                    None => true,
+                });
+            if (ask_jti && jti_found) || subject_revoked {
+                return RevocationStatus::Revoked;
+            }
+            if let Some(cache) = &store.inner.not_revoked {
+                cache.insert(question, ());
+            }
+            RevocationStatus::NotRevoked
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_follow_the_documented_layout() {
+        let store = RedisRevocation::new("redis://127.0.0.1:6379").expect("url");
+        assert_eq!(
+            store.jti_key("https://issuer.example", "t-1"),
+            "jwt:revoked:jti:https://issuer.example:t-1"
+        );
+        assert_eq!(
+            store.subject_key("https://issuer.example", "alice"),
+            "jwt:revoked:sub:https://issuer.example:alice"
+        );
+        let store = store.prefix("app1:");
+        assert_eq!(store.jti_key("i", "j"), "app1:jti:i:j");
+    }
+
+    #[test]
+    fn subject_values_are_numeric_dates() {
+        assert_eq!(revoked_at("1767225600"), Some(1_767_225_600));
+        assert_eq!(revoked_at(" 1767225600.9 "), Some(1_767_225_600));
+        assert_eq!(revoked_at("yes"), None);
+        assert_eq!(revoked_at("NaN"), None);
+    }
+
+    #[test]
+    fn questions_differ_when_any_part_differs() {
+        let base = question_hash("i", Some("j"), Some("s"), Some(1));
+        assert_ne!(base, question_hash("i", Some("js"), None, Some(1)));
+        assert_ne!(base, question_hash("i", Some("j"), Some("s"), Some(2)));
+        assert_ne!(base, question_hash("i", Some("j"), Some("s"), None));
+        assert_ne!(base, question_hash("ij", None, Some("s"), Some(1)));
+    }
+}

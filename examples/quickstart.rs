@@ -21,6 +21,8 @@
 //! | `JWT_COOKIE` | cookie read after the bearer header | `access_token` |
 //! | `JWT_PROFILE` | `rfc9068`: only RFC 9068 `at+jwt` access tokens | any JWT access token |
 //! | `JWT_RESOURCE` | this API's resource identifier URL: serves RFC 9728 metadata | not served |
+//! | `REDIS_URL` | revocation checks in this Redis (`redis://127.0.0.1:6379`); needs `--features redis` | no revocation |
+//! | `JWT_REVOCATION_FAIL` | `open`: pass requests while Redis can't answer; `closed`: 503 | `closed` |
 //!
 //! ```text
 //! JWT_JWKS_URL=https://login.example.com/keys JWT_ISSUER=https://login.example.com/ \
@@ -117,6 +119,15 @@ async fn main() -> ExitCode {
     println!("tower-jwt-auth quickstart on {base}");
     println!("  issuer:   {iss}");
     println!("  audience: {}", settings.audience);
+    #[cfg(feature = "redis")]
+    if settings.revocation.is_some() {
+        let policy = if settings.revocation_fail_open {
+            "open"
+        } else {
+            "closed"
+        };
+        println!("  revocation: Redis at REDIS_URL (fail {policy})");
+    }
     if let Some(token) = &demo_token {
         println!("  keys:     {base}/.well-known/jwks.json (generated at start-up)");
         println!();

@@ -55,6 +55,10 @@ pub use self::redis_store::{
     DEFAULT_IO_TIMEOUT, DEFAULT_NOT_REVOKED_CAPACITY, DEFAULT_NOT_REVOKED_TTL, DEFAULT_PREFIX,
     RedisRevocation,
 };
+#[cfg(feature = "redis")]
+/// The `redis` crate this store is built on (for [`RedisRevocation::from_client`]).
+#[cfg(feature = "redis")]
+pub use redis;
 
 /// Default deadline of one revocation check: 250 ms.
 pub const DEFAULT_REVOCATION_DEADLINE: Duration = Duration::from_millis(250);

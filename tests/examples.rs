@@ -104,6 +104,7 @@ fn tonic_example_demo_prints_the_three_statuses() {
         .env("BIND", "127.0.0.1:0")
         .env_remove("JWT_JWKS_URL")
         .env_remove("JWT_ISSUER")
+        .env_remove("REDIS_URL")
         .output()
         .unwrap();
     assert!(output.status.success(), "{output:?}");

@@ -160,9 +160,16 @@ fn quickstart_exits_2_on_bad_settings() {
         ("BIND", "not an address"),
         ("JWT_ISSUER", "http://issuer.example"),
         ("JWT_JWKS_URL", "http://127.0.0.1:9/jwks.json"),
+        ("JWT_REVOCATION_FAIL", "sometimes"),
+        #[cfg(feature = "redis")]
+        ("REDIS_URL", "not a url"),
+        // Without the feature, asking for revocation must not start a server without it.
+        #[cfg(not(feature = "redis"))]
+        ("REDIS_URL", "redis://127.0.0.1:6379"),
     ] {
         let output = Command::new(quickstart())
             .env("BIND", "127.0.0.1:0")
+            .env_remove("REDIS_URL")
             .env(name, value)
             .output()
             .expect("run quickstart");

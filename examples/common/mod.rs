@@ -11,6 +11,8 @@
 //! | `JWT_COOKIE` | cookie read after the bearer header | `access_token` |
 //! | `JWT_PROFILE` | `rfc9068`: only RFC 9068 `at+jwt` access tokens | any JWT access token |
 //! | `JWT_RESOURCE` | this API's resource identifier URL: serves RFC 9728 metadata | not served |
+//! | `REDIS_URL` | revocation checks in this Redis (`redis://127.0.0.1:6379`); needs `--features redis` | no revocation |
+//! | `JWT_REVOCATION_FAIL` | `open`: pass requests while Redis can't answer; `closed`: 503 | `closed` |
 #![allow(dead_code, unreachable_pub, clippy::exit)]
 
 use std::net::SocketAddr;
@@ -31,6 +33,11 @@ pub struct Settings {
     pub cookie: String,
     pub rfc9068: bool,
     pub resource: Option<String>,
+    /// Revocation checks in Redis (`REDIS_URL`).
+    #[cfg(feature = "redis")]
+    pub revocation: Option<tower_jwt_auth::revocation::RedisRevocation>,
+    /// `JWT_REVOCATION_FAIL=open`.
+    pub revocation_fail_open: bool,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -71,6 +78,31 @@ pub fn settings(default_bind: &str) -> Result<Settings, String> {
     if algorithms.is_empty() {
         return Err("JWT_ALGORITHMS: name at least one algorithm".to_owned());
     }
+    let revocation_fail_open = match var("JWT_REVOCATION_FAIL").as_deref() {
+        None | Some("closed") => false,
+        Some("open") => true,
+        Some(other) => {
+            return Err(format!(
+                "JWT_REVOCATION_FAIL: {other:?} is not `open` or `closed`"
+            ));
+        }
+    };
+    #[cfg(feature = "redis")]
+    let revocation = match var("REDIS_URL") {
+        Some(url) => Some(
+            tower_jwt_auth::revocation::RedisRevocation::new(&url)
+                .map_err(|e| format!("REDIS_URL: not a Redis URL ({e})"))?,
+        ),
+        None => None,
+    };
+    #[cfg(not(feature = "redis"))]
+    if var("REDIS_URL").is_some() {
+        return Err(
+            "REDIS_URL is set, but this build has no Redis revocation: run it with \
+             `--features redis` (it will not start without the revocation checks you asked for)"
+                .to_owned(),
+        );
+    }
     Ok(Settings {
         bind,
         jwks_url,
@@ -84,6 +116,9 @@ pub fn settings(default_bind: &str) -> Result<Settings, String> {
             Some(other) => return Err(format!("JWT_PROFILE: {other:?} is not `rfc9068`")),
         },
         resource: var("JWT_RESOURCE"),
+        #[cfg(feature = "redis")]
+        revocation,
+        revocation_fail_open,
     })
 }
 
@@ -184,12 +219,19 @@ pub fn configured_issuer(settings: &Settings) -> Option<Issuer> {
 /// A layer builder with the settings applied: audience, algorithms, the bearer header then the
 /// cookie, and the RFC 9068 profile when asked for.
 pub fn builder<C>(settings: &Settings, issuer: Issuer) -> JwtAuthBuilder<C> {
-    let builder = JwtAuthLayer::<C>::builder()
+    let mut builder = JwtAuthLayer::<C>::builder()
         .issuer(issuer)
         .audience(settings.audience.clone())
         .algorithms(settings.algorithms.clone())
         .token_source(TokenSource::bearer())
         .token_source(TokenSource::cookie(settings.cookie.clone()));
+    #[cfg(feature = "redis")]
+    if let Some(store) = &settings.revocation {
+        builder = builder.revocation(store.clone());
+    }
+    if settings.revocation_fail_open {
+        builder = builder.revocation_fail_open();
+    }
     if settings.rfc9068 {
         builder.rfc9068()
     } else {

@@ -40,7 +40,9 @@ pub fn start_example(name: &str, vars: &[(&str, &str)]) -> (Running, String, Opt
     command
         .env("BIND", "127.0.0.1:0")
         .env_remove("JWT_JWKS_URL")
-        .env_remove("JWT_ISSUER");
+        .env_remove("JWT_ISSUER")
+        .env_remove("REDIS_URL")
+        .env_remove("JWT_REVOCATION_FAIL");
     for (key, value) in vars {
         command.env(key, value);
     }

@@ -1,0 +1,384 @@
+//! Revocation in a real Redis: the server at `REDIS_URL` (default `redis://127.0.0.1:6379`,
+//! started by `scripts/test` and `.ci/run`), plus servers these tests start and stop themselves
+//! (`redis-server` on `PATH`) to show the outage policy and the recovery.
+#![cfg(feature = "redis")]
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use common::examples::start_example;
+use common::*;
+use serde_json::json;
+use tower_jwt_auth::revocation::RedisRevocation;
+use tower_jwt_auth::revocation::redis;
+use tower_jwt_auth::testing::now;
+use tower_jwt_auth::{Algorithm, Issuer, JwtAuthBuilder, JwtAuthLayer, RegisteredClaims};
+
+fn redis_url() -> String {
+    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
+/// A name no other test (or earlier run against the same server) uses.
+fn unique(what: &str) -> String {
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!(
+        "{what}-{}-{nanos}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A raw `SET`, as another service (a logout hook, an admin script) would write it.
+async fn raw_set(url: &str, key: &str, value: &str) {
+    let client = redis::Client::open(url).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    redis::cmd("SET")
+        .arg(key)
+        .arg(value)
+        .arg("EX")
+        .arg(600)
+        .query_async::<()>(&mut conn)
+        .await
+        .unwrap();
+}
+
+fn layer_with(store: RedisRevocation) -> JwtAuthBuilder<RegisteredClaims> {
+    JwtAuthLayer::builder()
+        .issuer(Issuer::static_keys(ISS, key(Algorithm::ES256).jwks()))
+        .audience(AUD)
+        .revocation(store)
+}
+
+fn token(changes: serde_json::Value) -> String {
+    key(Algorithm::ES256).token(&claims_with(changes))
+}
+
+/// Polls until a request with `token` gets `status`, for at most `within`.
+async fn eventually(
+    layer: &JwtAuthLayer<RegisteredClaims>,
+    token: &str,
+    status: u16,
+    within: Duration,
+) -> Outcome {
+    let started = Instant::now();
+    loop {
+        let outcome = call(layer, bearer(token)).await;
+        if outcome.status.as_u16() == status || started.elapsed() > within {
+            return outcome;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn revocation_redis_jti_through_the_helper_and_through_a_raw_set() {
+    let url = redis_url();
+    let store = RedisRevocation::new(&url).unwrap();
+    let layer = layer_with(store.clone()).build().unwrap();
+
+    let (jti_a, jti_b) = (unique("a"), unique("b"));
+    let a = token(json!({ "jti": jti_a }));
+    let b = token(json!({ "jti": jti_b }));
+    call(&layer, bearer(&a)).await.assert_ok();
+    call(&layer, bearer(&b)).await.assert_ok();
+
+    // The helper also clears this replica's local "not revoked" answers: refused at once.
+    store
+        .revoke_jti(ISS, &jti_a, Duration::from_secs(600))
+        .await
+        .unwrap();
+    call(&layer, bearer(&a))
+        .await
+        .assert_invalid_token("token revoked");
+    call(&layer, bearer(&b)).await.assert_ok();
+
+    // Another system writes the documented key: refused once the local answer (1 s) expires.
+    raw_set(&url, &format!("jwt:revoked:jti:{ISS}:{jti_b}"), "1").await;
+    let outcome = eventually(&layer, &b, 401, Duration::from_secs(3)).await;
+    outcome.assert_invalid_token("token revoked");
+    assert_eq!(outcome.code(), Some("revoked"));
+}
+
+#[tokio::test]
+async fn revocation_redis_subject_refuses_older_tokens_and_passes_newer_ones() {
+    let url = redis_url();
+    let store = RedisRevocation::new(&url)
+        .unwrap()
+        .not_revoked_ttl(Duration::ZERO);
+    let layer = layer_with(store.clone()).build().unwrap();
+    let (alice, bob) = (unique("alice"), unique("bob"));
+    let t = now();
+    let older = token(json!({ "sub": alice, "iat": t - 100 }));
+    let same_second = token(json!({ "sub": alice, "iat": t }));
+    let newer = token(json!({ "sub": alice, "iat": t + 1 }));
+    let no_iat = token(json!({ "sub": alice, "iat": null }));
+    let other = token(json!({ "sub": bob, "iat": t - 100 }));
+    for token in [&older, &same_second, &newer, &no_iat, &other] {
+        call(&layer, bearer(token)).await.assert_ok();
+    }
+
+    store
+        .revoke_subject(ISS, &alice, t, Duration::from_secs(600))
+        .await
+        .unwrap();
+    for token in [&older, &same_second, &no_iat] {
+        call(&layer, bearer(token))
+            .await
+            .assert_invalid_token("token revoked");
+    }
+    call(&layer, bearer(&newer)).await.assert_ok();
+    call(&layer, bearer(&other)).await.assert_ok();
+
+    // The raw form: a NumericDate under the documented key.
+    raw_set(
+        &url,
+        &format!("jwt:revoked:sub:{ISS}:{bob}"),
+        &(t - 50).to_string(),
+    )
+    .await;
+    call(&layer, bearer(&other))
+        .await
+        .assert_invalid_token("token revoked");
+    let bob_newer = token(json!({ "sub": bob, "iat": t - 49 }));
+    call(&layer, bearer(&bob_newer)).await.assert_ok();
+}
+
+#[tokio::test]
+async fn revocation_redis_is_shared_by_two_replicas() {
+    let url = redis_url();
+    // Two layers built separately, each with its own store and connection: two replicas.
+    let replica = || {
+        layer_with(
+            RedisRevocation::new(&url)
+                .unwrap()
+                .not_revoked_ttl(Duration::from_millis(200)),
+        )
+        .build()
+        .unwrap()
+    };
+    let (one, two) = (replica(), replica());
+    let jti = unique("shared");
+    let t = token(json!({ "jti": jti }));
+    call(&one, bearer(&t)).await.assert_ok();
+    call(&two, bearer(&t)).await.assert_ok();
+
+    let writer = RedisRevocation::new(&url).unwrap();
+    writer
+        .revoke_jti(ISS, &jti, Duration::from_secs(600))
+        .await
+        .unwrap();
+    for replica in [&one, &two] {
+        eventually(replica, &t, 401, Duration::from_secs(3))
+            .await
+            .assert_invalid_token("token revoked");
+    }
+}
+
+/// A `redis-server` of this test's own, on a fixed port, that can be stopped and started again.
+struct OwnRedis {
+    port: u16,
+    child: Option<Child>,
+}
+
+impl OwnRedis {
+    fn free_port() -> u16 {
+        TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    /// Not started: the port is free (for "starts while Redis is down").
+    fn stopped() -> Self {
+        Self {
+            port: Self::free_port(),
+            child: None,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    fn start(&mut self) {
+        let child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string()])
+            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server on PATH (scripts/test installs it)");
+        self.child = Some(child);
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "redis-server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+#[tokio::test]
+async fn revocation_redis_down_fails_closed_or_open_and_recovers_without_restart() {
+    let mut server = OwnRedis::stopped();
+    server.start();
+    let store = || {
+        RedisRevocation::new(&server.url())
+            .unwrap()
+            .not_revoked_ttl(Duration::ZERO)
+    };
+    let closed = layer_with(store()).build().unwrap();
+    let open = layer_with(store()).revocation_fail_open().build().unwrap();
+    let t = token(json!({ "jti": unique("outage") }));
+    call(&closed, bearer(&t)).await.assert_ok();
+    call(&open, bearer(&t)).await.assert_ok();
+
+    server.stop();
+    let started = Instant::now();
+    let outcome = eventually(&closed, &t, 503, Duration::from_secs(5)).await;
+    outcome.assert_rejected(503, None);
+    assert_eq!(outcome.code(), Some("revocation_unavailable"));
+    assert_eq!(outcome.headers["retry-after"], "5");
+    let outcome = call(&closed, bearer(&t)).await;
+    assert_eq!(outcome.status.as_u16(), 503);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "each check is bounded by the deadline"
+    );
+    call(&open, bearer(&t)).await.assert_ok();
+
+    server.start();
+    eventually(&closed, &t, 200, Duration::from_secs(10))
+        .await
+        .assert_ok();
+}
+
+#[tokio::test]
+async fn revocation_redis_starts_while_redis_is_down() {
+    let mut server = OwnRedis::stopped();
+    let layer = layer_with(
+        RedisRevocation::new(&server.url())
+            .unwrap()
+            .not_revoked_ttl(Duration::ZERO),
+    )
+    .build()
+    .unwrap();
+    let t = token(json!({ "jti": unique("early") }));
+    let outcome = call(&layer, bearer(&t)).await;
+    outcome.assert_rejected(503, None);
+    assert_eq!(outcome.code(), Some("revocation_unavailable"));
+
+    server.start();
+    eventually(&layer, &t, 200, Duration::from_secs(10))
+        .await
+        .assert_ok();
+}
+
+#[tokio::test]
+async fn revocation_redis_through_the_quickstart() {
+    let mut server = OwnRedis::stopped();
+    server.start();
+    let url = server.url();
+    let (_closed, base, token) = start_example("quickstart", &[("REDIS_URL", &url)]);
+    let token = token.unwrap();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let me = |base: String| {
+        let client = client.clone();
+        let token = token.clone();
+        async move {
+            client
+                .get(format!("{base}/me"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let response = me(base.clone()).await;
+    assert_eq!(response.status(), 200);
+    let claims: serde_json::Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    let jti = claims["jti"].as_str().unwrap();
+
+    raw_set(&url, &format!("jwt:revoked:jti:{base}:{jti}"), "1").await;
+    let started = Instant::now();
+    let refused = loop {
+        let response = me(base.clone()).await;
+        if response.status() != 200 || started.elapsed() > Duration::from_secs(5) {
+            break response;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(refused.status(), 401);
+    assert_eq!(
+        refused.headers()["www-authenticate"],
+        r#"Bearer realm="api", error="invalid_token", error_description="token revoked""#
+    );
+
+    // Redis down: the default quickstart fails closed, JWT_REVOCATION_FAIL=open passes.
+    let (_open, open_base, open_token) = start_example(
+        "quickstart",
+        &[("REDIS_URL", &url), ("JWT_REVOCATION_FAIL", "open")],
+    );
+    server.stop();
+    let response = me(base.clone()).await;
+    assert_eq!(response.status(), 503);
+    assert!(response.headers().contains_key("retry-after"));
+    let response = client
+        .get(format!("{open_base}/me"))
+        .bearer_auth(open_token.unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    // A quickstart started while Redis is down serves 503s, then recovers when Redis is back.
+    let (_late, late_base, late_token) = start_example("quickstart", &[("REDIS_URL", &url)]);
+    let late_token = late_token.unwrap();
+    let late = || {
+        client
+            .get(format!("{late_base}/me"))
+            .bearer_auth(&late_token)
+            .send()
+    };
+    assert_eq!(late().await.unwrap().status(), 503);
+    server.start();
+    let started = Instant::now();
+    loop {
+        let status = late().await.unwrap().status();
+        if status == 200 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "recovered within 10 s: {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

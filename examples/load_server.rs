@@ -13,7 +13,8 @@
 //!
 //! With `--issuer DIR` it serves a JWKS holding an RS256 and an ES256 key at
 //! `http://BIND/.well-known/jwks.json` (issuer `http://BIND`, audience `load-test`), and writes
-//! `DIR/{rs256,es256}_{single,pool}.txt`: one token, and 1,000 distinct tokens, a line each.
+//! `DIR/{rs256,es256}_{single,pool,fresh}.txt`, a token a line: one token, 1,000 distinct tokens,
+//! and `FRESH_TOKENS` (default 100,000) distinct tokens, for runs in which no token repeats.
 
 mod common;
 
@@ -30,6 +31,11 @@ async fn issuer(dir: PathBuf, settings: &common::Settings) {
     let es = TestKey::generate(tower_jwt_auth::Algorithm::ES256).with_kid("load-es256");
     // The tokens are written before the port opens: a client that sees the port sees them.
     let iss = format!("http://{}", settings.bind);
+    let fresh = std::env::var("FRESH_TOKENS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(100_000)
+        .max(1000);
     for (name, key) in [("rs256", &rs), ("es256", &es)] {
         let mint = |i: usize| {
             key.token(&json!({
@@ -37,13 +43,32 @@ async fn issuer(dir: PathBuf, settings: &common::Settings) {
                 "iat": now(), "exp": now() + 7200,
             }))
         };
-        let pool: Vec<String> = (0..1000).map(mint).collect();
+        // Signing 100,000 RS256 tokens takes a while: on every core.
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let chunk = fresh.div_ceil(threads);
+        let pool: Vec<String> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    let mint = &mint;
+                    s.spawn(move || {
+                        (t * chunk..((t + 1) * chunk).min(fresh))
+                            .map(mint)
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
         let write = |file: &str, lines: &[String]| {
             std::fs::write(dir.join(file), lines.join("\n") + "\n")
                 .unwrap_or_else(|e| common::bad_setting("load_server", format!("{file}: {e}")));
         };
         write(&format!("{name}_single.txt"), &pool[..1]);
-        write(&format!("{name}_pool.txt"), &pool);
+        write(&format!("{name}_pool.txt"), &pool[..1000.min(pool.len())]);
+        write(&format!("{name}_fresh.txt"), &pool);
     }
     let (listener, _) = common::listen(settings, "load_server").await;
     let document = jwks(&[&rs, &es]);

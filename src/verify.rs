@@ -533,16 +533,21 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
                 "registered claim of the wrong type",
             )
         })?;
-        let claims: C = serde_json::from_slice(&payload).map_err(|e| {
-            AuthError::new(
-                AuthErrorKind::InvalidClaim,
-                "claims do not have the expected shape",
-            )
-            .with_source(JsonError::from(&e))
-        })?;
+        let registered = Arc::new(registered);
+        // When `C` is `RegisteredClaims`, the single parse above already produced it.
+        let claims = match (Arc::clone(&registered) as Arc<dyn Any + Send + Sync>).downcast::<C>() {
+            Ok(same) => same,
+            Err(_) => Arc::new(serde_json::from_slice::<C>(&payload).map_err(|e| {
+                AuthError::new(
+                    AuthErrorKind::InvalidClaim,
+                    "claims do not have the expected shape",
+                )
+                .with_source(JsonError::from(&e))
+            })?),
+        };
         let verified = Verified {
-            claims: Claims(Arc::new(claims)),
-            registered: Claims(Arc::new(registered)),
+            claims: Claims(claims),
+            registered: Claims(registered),
         };
         Ok((verified, facts))
     }

@@ -89,4 +89,51 @@ async fn refresh_failures_and_key_changes_are_traced() {
         lines.iter().all(|l| !l.contains(&public_x)),
         "no key material in events"
     );
+
+    // Rejected tokens and a fail-open revocation leave events, never token content.
+    let down = Unknown;
+    let layer = tower_jwt_auth::JwtAuthLayer::<RegisteredClaims>::builder()
+        .issuer(Issuer::static_keys(ISS, a.jwks()))
+        .audience(AUD)
+        .revocation(down)
+        .revocation_fail_open()
+        .build()
+        .unwrap();
+    let accepted = a.token(&claims_with(
+        serde_json::json!({ "sub": "secret-subject-1" }),
+    ));
+    let tampered = format!("{}x", a.token(&good_claims()));
+    let foreign = b.token(&claims_with(
+        serde_json::json!({ "sub": "secret-subject-2" }),
+    ));
+    call(&layer, bearer(&accepted)).await.assert_ok();
+    call(&layer, bearer(&tampered)).await;
+    call(&layer, bearer(&foreign)).await;
+    let lines = capture.0.lock().unwrap().clone();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("WARN") && l.contains("fail open")),
+        "{lines:?}"
+    );
+    for token in [&accepted, &tampered, &foreign] {
+        for segment in token.split('.') {
+            assert!(
+                lines.iter().all(|l| !l.contains(segment)),
+                "a token segment in an event"
+            );
+        }
+    }
+    assert!(lines.iter().all(|l| !l.contains("secret-subject")));
+}
+
+/// A revocation store that can never answer.
+struct Unknown;
+
+impl tower_jwt_auth::revocation::Revocation for Unknown {
+    fn check(&self, _: &RegisteredClaims) -> tower_jwt_auth::revocation::Check {
+        tower_jwt_auth::revocation::Check::Ready(
+            tower_jwt_auth::revocation::RevocationStatus::Unknown,
+        )
+    }
 }

@@ -484,6 +484,9 @@ impl<C> JwtAuthBuilder<C> {
         if self.max_token_len == 0 {
             return Err(invalid("max_token_len", "must be at least 1"));
         }
+        if self.revocation_deadline.is_zero() {
+            return Err(invalid("revocation_deadline", "must be more than zero"));
+        }
         if self.max_keys == 0 {
             return Err(invalid("max_keys", "must be at least 1"));
         }
@@ -634,6 +637,7 @@ impl<C> JwtAuthBuilder<C> {
                 store,
                 deadline: self.revocation_deadline,
                 policy: self.revocation_policy,
+                warnings: Arc::default(),
             }),
             token_cache: self
                 .token_cache

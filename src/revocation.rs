@@ -40,8 +40,9 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use moka::Expiry;
 
@@ -53,7 +54,7 @@ mod redis_store;
 #[cfg(feature = "redis")]
 pub use self::redis_store::{
     DEFAULT_IO_TIMEOUT, DEFAULT_NOT_REVOKED_CAPACITY, DEFAULT_NOT_REVOKED_TTL, DEFAULT_PREFIX,
-    RedisRevocation,
+    MAX_NOT_REVOKED_TTL, RedisRevocation,
 };
 #[cfg(feature = "redis")]
 /// The `redis` crate this store is built on (for [`RedisRevocation::from_client`]).
@@ -131,6 +132,8 @@ pub(crate) struct RevocationConfig {
     pub(crate) store: Arc<dyn Revocation>,
     pub(crate) deadline: Duration,
     pub(crate) policy: FailurePolicy,
+    /// Fail-open warnings, at most one a second.
+    pub(crate) warnings: Arc<WarnLimiter>,
 }
 
 impl fmt::Debug for RevocationConfig {
@@ -139,6 +142,36 @@ impl fmt::Debug for RevocationConfig {
             .field("deadline", &self.deadline)
             .field("policy", &self.policy)
             .finish_non_exhaustive()
+    }
+}
+
+/// Lets a warning through at most once a second, and says how many it held back: a store that
+/// is down must not write a line per request.
+#[derive(Debug, Default)]
+pub(crate) struct WarnLimiter {
+    /// When the last warning went out, in milliseconds since the first use (+1 s).
+    last: AtomicU64,
+    suppressed: AtomicU64,
+}
+
+impl WarnLimiter {
+    pub(crate) fn warn(&self, emit: impl FnOnce(u64)) {
+        static START: OnceLock<Instant> = OnceLock::new();
+        let elapsed = START.get_or_init(Instant::now).elapsed().as_millis();
+        let now = u64::try_from(elapsed)
+            .unwrap_or(u64::MAX)
+            .saturating_add(1000);
+        let last = self.last.load(Ordering::Relaxed);
+        if now.saturating_sub(last) >= 1000
+            && self
+                .last
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            emit(self.suppressed.swap(0, Ordering::Relaxed));
+        } else {
+            self.suppressed.fetch_add(1, Ordering::Relaxed);
+        }
     }
 }
 
@@ -222,14 +255,24 @@ impl MemoryRevocation {
         Self::with_clock(SystemClock)
     }
 
+    /// An empty store holding at most `capacity` revoked tokens and `capacity` revoked subjects.
+    #[must_use]
+    pub fn with_capacity(capacity: u64) -> Self {
+        Self::with_clock_and_capacity(SystemClock, capacity)
+    }
+
     /// An empty store that reads the time (to turn a token's `exp` into a time to live) from
     /// `clock`.
     #[must_use]
     pub fn with_clock(clock: impl Clock) -> Self {
-        Self::with_clock_and_capacity(Arc::new(clock), DEFAULT_MEMORY_CAPACITY)
+        Self::with_clock_and_capacity(clock, DEFAULT_MEMORY_CAPACITY)
     }
 
-    fn with_clock_and_capacity(clock: Arc<dyn Clock>, capacity: u64) -> Self {
+    /// An empty store on `clock` holding at most `capacity` revoked tokens and `capacity`
+    /// revoked subjects.
+    #[must_use]
+    pub fn with_clock_and_capacity(clock: impl Clock, capacity: u64) -> Self {
+        let clock: Arc<dyn Clock> = Arc::new(clock);
         Self {
             inner: Arc::new(MemoryInner {
                 tokens: moka::sync::Cache::builder()
@@ -245,38 +288,34 @@ impl MemoryRevocation {
         }
     }
 
-    /// The same store holding at most `capacity` revoked tokens and `capacity` revoked subjects.
-    #[must_use]
-    pub fn capacity(self, capacity: u64) -> Self {
-        Self::with_clock_and_capacity(Arc::clone(&self.inner.clock), capacity)
-    }
-
     /// Revokes the token `jti` of issuer `iss`, whose `exp` is `exp` (a NumericDate): the entry
-    /// lasts until then (plus [`EXP_MARGIN`]). Does nothing for a token that already expired.
-    pub fn revoke_jti(&self, iss: &str, jti: &str, exp: i64) {
+    /// lasts until `exp` plus [`EXP_MARGIN`] (a verifier accepts a token until `exp` plus its
+    /// leeway; keep the leeway under the margin). Returns `false`, storing nothing, for a token
+    /// past `exp` plus the margin (or when the clock can't tell the time).
+    pub fn revoke_jti(&self, iss: &str, jti: &str, exp: i64) -> bool {
         let now = self.inner.clock.now_unix_secs();
         #[allow(clippy::cast_precision_loss)] // NumericDates are far below 2^53.
-        let remaining = exp as f64 - now;
+        let remaining = exp as f64 + EXP_MARGIN.as_secs_f64() - now;
         let Ok(ttl) = Duration::try_from_secs_f64(remaining) else {
-            return;
+            return false;
         };
-        self.inner.tokens.insert(
-            (iss.to_owned(), jti.to_owned()),
-            Entry {
-                value: (),
-                ttl: ttl.saturating_add(EXP_MARGIN),
-            },
-        );
+        if ttl.is_zero() {
+            return false;
+        }
+        self.inner
+            .tokens
+            .insert((iss.to_owned(), jti.to_owned()), Entry { value: (), ttl });
+        true
     }
 
     /// Revokes a verified token by its claims: its `iss` + `jti` until its `exp`. Returns
-    /// `false` when the token lacks one of the three (it can then only be revoked by subject).
+    /// `false` when the token lacks one of the three (it can then only be revoked by subject),
+    /// or when [`revoke_jti`](Self::revoke_jti) stored nothing.
     pub fn revoke_token(&self, claims: &RegisteredClaims) -> bool {
         let (Some(iss), Some(jti), Some(exp)) = (&claims.iss, &claims.jti, claims.exp) else {
             return false;
         };
-        self.revoke_jti(iss, jti, exp);
-        true
+        self.revoke_jti(iss, jti, exp)
     }
 
     /// Revokes every token of subject `sub` of issuer `iss` with `iat` at or before
@@ -416,11 +455,22 @@ mod tests {
         );
     }
 
+    #[allow(clippy::cast_possible_truncation)]
+    fn now_secs() -> i64 {
+        SystemClock.now_unix_secs() as i64
+    }
+
     #[test]
     fn memory_skips_expired_tokens_and_scopes_by_issuer() {
         let store = MemoryRevocation::new();
-        store.revoke_jti("https://issuer.example", "old", 1);
+        assert!(!store.revoke_jti("https://issuer.example", "old", 1));
         assert_eq!(store.inner.tokens.iter().count(), 0);
+        // Expired, but still within the verifier's leeway: kept.
+        assert!(store.revoke_jti("https://issuer.example", "recent", now_secs() - 30));
+        assert_eq!(
+            store.status(&claims(Some("recent"), None, None)),
+            RevocationStatus::Revoked
+        );
         store.revoke_jti("https://other.example", "a", 4_000_000_000);
         assert_eq!(
             store.status(&claims(Some("a"), None, None)),

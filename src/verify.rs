@@ -189,7 +189,12 @@ fn revocation_verdict(
                 "revocation status unavailable",
             )),
             FailurePolicy::Open => {
-                tracing::warn!("revocation status unavailable: token accepted (fail open)");
+                config.warnings.warn(|suppressed| {
+                    tracing::warn!(
+                        suppressed,
+                        "revocation status unavailable: token accepted (fail open)"
+                    );
+                });
                 Ok(())
             }
         },

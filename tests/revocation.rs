@@ -11,8 +11,10 @@ use std::time::{Duration, Instant};
 use common::*;
 use serde_json::json;
 use tower_jwt_auth::revocation::{Check, MemoryRevocation, Revocation, RevocationStatus};
-use tower_jwt_auth::testing::now;
-use tower_jwt_auth::{Algorithm, AuthErrorKind, Issuer, JwtAuthBuilder, RegisteredClaims};
+use tower_jwt_auth::testing::{JwksServer, now};
+use tower_jwt_auth::{
+    Algorithm, AuthErrorKind, Issuer, JwtAuthBuilder, JwtAuthLayer, RegisteredClaims,
+};
 
 fn builder() -> JwtAuthBuilder<RegisteredClaims> {
     JwtAuthBuilder::new()
@@ -81,11 +83,17 @@ async fn revocation_by_subject_refuses_tokens_issued_at_or_before_the_time() {
 async fn revocation_applies_to_verifier_verify_too() {
     let store = MemoryRevocation::new();
     let verifier = builder()
+        .token_cache_capacity(100)
         .revocation(store.clone())
         .build_verifier()
         .unwrap();
     let t = token(json!({ "jti": "t-3" }));
     let claims = verifier.verify(&t).await.unwrap();
+    let again = verifier.verify(&t).await.unwrap();
+    assert!(
+        Arc::ptr_eq(&claims.0, &again.0),
+        "served from the token cache"
+    );
     assert!(store.revoke_token(&claims));
     let error = verifier.verify(&t).await.unwrap_err();
     assert_eq!(error.kind(), AuthErrorKind::Revoked);
@@ -184,6 +192,48 @@ async fn revocation_store_unknown_fails_closed_by_default_and_passes_when_open()
         .build()
         .unwrap();
     call(&open, bearer(&token(json!({})))).await.assert_ok();
+}
+
+#[tokio::test]
+async fn revocation_is_checked_after_keys_are_fetched_and_fail_open_never_passes_revoked() {
+    // The slow path: the token's key comes from a JWKS fetched on the first request.
+    let key = key_with_kid(Algorithm::ES256, "remote");
+    let server = JwksServer::start(&[&key]).await;
+    let store = MemoryRevocation::new();
+    let layer = JwtAuthLayer::<RegisteredClaims>::builder()
+        .issuer(Issuer::jwks_url(ISS, server.jwks_url()))
+        .audience(AUD)
+        .revocation(store.clone())
+        .build()
+        .unwrap();
+    let t = key.token(&claims_with(json!({ "jti": "t-remote" })));
+    store.revoke_jti(ISS, "t-remote", now() + 300);
+    call(&layer, bearer(&t))
+        .await
+        .assert_invalid_token("token revoked");
+    assert_eq!(server.jwks_requests(), 1, "the keys were fetched");
+    let fresh = key.token(&claims_with(json!({ "jti": "t-other" })));
+    call(&layer, bearer(&fresh)).await.assert_ok();
+
+    // Fail open is about a store that can't answer, not about a "revoked" answer.
+    let open = builder()
+        .revocation(SlowStore::new(Duration::ZERO, RevocationStatus::Revoked))
+        .revocation_fail_open()
+        .build()
+        .unwrap();
+    call(&open, bearer(&token(json!({}))))
+        .await
+        .assert_invalid_token("token revoked");
+}
+
+#[tokio::test]
+async fn revocation_deadline_of_zero_is_a_configuration_error() {
+    let error = builder()
+        .revocation(MemoryRevocation::new())
+        .revocation_deadline(Duration::ZERO)
+        .build()
+        .unwrap_err();
+    assert!(error.to_string().contains("revocation_deadline"), "{error}");
 }
 
 #[tokio::test]

@@ -1,14 +1,15 @@
 //! [`RedisRevocation`]: revocations shared by a fleet of replicas through Redis.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{Client, RedisError, RedisResult};
+use redis::{Client, RedisError, RedisResult, Value};
 use sha2::{Digest, Sha256};
 
-use super::{Check, Revocation, RevocationStatus, subject_covers};
+use super::{Check, Revocation, RevocationStatus, WarnLimiter, subject_covers};
 use crate::claims::RegisteredClaims;
 
 /// The default key prefix: keys are `jwt:revoked:jti:<iss>:<jti>` and
@@ -17,6 +18,9 @@ pub const DEFAULT_PREFIX: &str = "jwt:revoked:";
 
 /// Default lifetime of a local "not revoked" answer: 1 second.
 pub const DEFAULT_NOT_REVOKED_TTL: Duration = Duration::from_secs(1);
+
+/// The longest a local "not revoked" answer may be reused: 1 minute.
+pub const MAX_NOT_REVOKED_TTL: Duration = Duration::from_secs(60);
 
 /// Default capacity of the local "not revoked" cache, in tokens.
 pub const DEFAULT_NOT_REVOKED_CAPACITY: u64 = 10_000;
@@ -37,7 +41,9 @@ pub const DEFAULT_IO_TIMEOUT: Duration = Duration::from_millis(250);
 /// | `jwt:revoked:jti:<iss>:<jti>` | anything | the token `jti` of issuer `iss` is revoked |
 /// | `jwt:revoked:sub:<iss>:<sub>` | a NumericDate (integer seconds since the epoch) | every token of subject `sub` of issuer `iss` with `iat` at or before it is revoked; a token of that subject without `iat` too |
 ///
-/// `<iss>`, `<jti>` and `<sub>` are the claim values exactly as in the token. Writers set a
+/// `<iss>`, `<jti>` and `<sub>` are the claim values exactly as in the token, not escaped (so
+/// with two trusted issuers where one followed by `:` begins the other, such as `https://a` and
+/// `https://a:8443`, a key can name a token of either). Writers set a
 /// TTL of at least the tokens' remaining lifetime (plus the verifier's leeway), so the keys
 /// clean themselves up. A `sub` value that is not a number revokes every token of the subject.
 /// With `redis-cli`:
@@ -83,8 +89,14 @@ struct Inner {
     client: Client,
     manager: OnceLock<RedisResult<ConnectionManager>>,
     prefix: String,
+    /// Local "not revoked" answers (`None`: off), and how long they live.
     not_revoked: Option<moka::sync::Cache<[u8; 32], ()>>,
+    not_revoked_ttl: Duration,
+    /// Bumped by every revocation written through this store: a check that started before it
+    /// must not cache its (possibly stale) "not revoked".
+    generation: AtomicU64,
     io_timeout: Duration,
+    warnings: WarnLimiter,
 }
 
 impl fmt::Debug for RedisRevocation {
@@ -117,21 +129,30 @@ impl RedisRevocation {
                 client,
                 manager: OnceLock::new(),
                 prefix: DEFAULT_PREFIX.to_owned(),
-                not_revoked: Some(not_revoked_cache(DEFAULT_NOT_REVOKED_TTL)),
+                not_revoked: not_revoked_cache(DEFAULT_NOT_REVOKED_TTL),
+                not_revoked_ttl: DEFAULT_NOT_REVOKED_TTL,
+                generation: AtomicU64::new(0),
                 io_timeout: DEFAULT_IO_TIMEOUT,
+                warnings: WarnLimiter::default(),
             }),
         }
     }
 
+    /// A store with one setting changed: a new connection and a local cache of its own (the
+    /// cache's answers depend on the prefix).
     fn with(self, change: impl FnOnce(&mut Inner)) -> Self {
         let mut inner = Inner {
             client: self.inner.client.clone(),
             manager: OnceLock::new(),
             prefix: self.inner.prefix.clone(),
-            not_revoked: self.inner.not_revoked.clone(),
+            not_revoked: None,
+            not_revoked_ttl: self.inner.not_revoked_ttl,
+            generation: AtomicU64::new(0),
             io_timeout: self.inner.io_timeout,
+            warnings: WarnLimiter::default(),
         };
         change(&mut inner);
+        inner.not_revoked = not_revoked_cache(inner.not_revoked_ttl);
         Self {
             inner: Arc::new(inner),
         }
@@ -144,13 +165,13 @@ impl RedisRevocation {
         self.with(|inner| inner.prefix = prefix)
     }
 
-    /// How long a "not revoked" answer is reused locally. Defaults to 1 second; `Duration::ZERO`
-    /// asks Redis on every request.
+    /// How long a "not revoked" answer is reused locally: the longest a revocation written by
+    /// another system takes to reach this replica. Defaults to 1 second, at most
+    /// [`MAX_NOT_REVOKED_TTL`] (longer values are clamped); `Duration::ZERO` asks Redis on every
+    /// request.
     #[must_use]
     pub fn not_revoked_ttl(self, ttl: Duration) -> Self {
-        self.with(|inner| {
-            inner.not_revoked = (!ttl.is_zero()).then(|| not_revoked_cache(ttl));
-        })
+        self.with(|inner| inner.not_revoked_ttl = ttl.min(MAX_NOT_REVOKED_TTL))
     }
 
     /// The connect and response timeout of the Redis connection. Defaults to 250 ms.
@@ -209,7 +230,9 @@ impl RedisRevocation {
             .arg(millis)
             .query_async::<()>(&mut conn)
             .await?;
-        // This replica sees its own revocation at once.
+        // This replica sees its own revocation at once: checks in flight won't cache their
+        // answers, and the answers cached so far are dropped.
+        self.inner.generation.fetch_add(1, Ordering::SeqCst);
         if let Some(cache) = &self.inner.not_revoked {
             cache.invalidate_all();
         }
@@ -236,11 +259,28 @@ impl Inner {
     }
 }
 
-fn not_revoked_cache(ttl: Duration) -> moka::sync::Cache<[u8; 32], ()> {
-    moka::sync::Cache::builder()
-        .max_capacity(DEFAULT_NOT_REVOKED_CAPACITY)
-        .time_to_live(ttl)
-        .build()
+fn not_revoked_cache(ttl: Duration) -> Option<moka::sync::Cache<[u8; 32], ()>> {
+    (!ttl.is_zero()).then(|| {
+        moka::sync::Cache::builder()
+            .max_capacity(DEFAULT_NOT_REVOKED_CAPACITY)
+            .time_to_live(ttl)
+            .build()
+    })
+}
+
+/// What Redis said about a token's subject key.
+fn subject_answer(value: &Value, iat: Option<i64>) -> bool {
+    match value {
+        Value::Nil => false,
+        Value::BulkString(bytes) => match std::str::from_utf8(bytes).ok().and_then(revoked_at) {
+            Some(at) => subject_covers(at, iat),
+            // Not a time: the writer meant "revoked"; refuse every token of the subject.
+            None => true,
+        },
+        Value::Int(at) => subject_covers(*at, iat),
+        // Anything else under the key (another type: WRONGTYPE) was written to revoke.
+        _ => true,
+    }
 }
 
 /// The local cache key of one token's revocation question: the SHA-256 of its `iss`, `jti`,
@@ -292,7 +332,10 @@ impl Revocation for RedisRevocation {
         {
             return Check::Ready(RevocationStatus::NotRevoked);
         }
+        let generation = self.inner.generation.load(Ordering::SeqCst);
         let mut pipe = redis::pipe();
+        // A wrong type under the subject key must not fail the jti question with it.
+        pipe.ignore_errors();
         pipe.cmd("EXISTS")
             .arg(jti.map(|jti| self.jti_key(iss, jti)).unwrap_or_default());
         pipe.cmd("GET").arg(
@@ -305,29 +348,39 @@ impl Revocation for RedisRevocation {
             let mut conn = match store.manager() {
                 Ok(conn) => conn,
                 Err(error) => {
-                    tracing::warn!(%error, "revocation store: no Redis connection");
+                    store.inner.warnings.warn(|suppressed| {
+                        tracing::warn!(%error, suppressed, "revocation store: no Redis connection");
+                    });
                     return RevocationStatus::Unknown;
                 }
             };
-            let (jti_found, sub_value): (bool, Option<String>) =
-                match pipe.query_async(&mut conn).await {
-                    Ok(answer) => answer,
-                    Err(error) => {
-                        tracing::warn!(%error, "revocation store: Redis check failed");
-                        return RevocationStatus::Unknown;
-                    }
-                };
-            let subject_revoked = ask_sub
-                && sub_value.is_some_and(|value| match revoked_at(&value) {
-                    Some(at) => subject_covers(at, iat),
-                    // Not a time: the writer meant "revoked"; refuse every token of the subject.
-                    None => true,
-                });
-            if (ask_jti && jti_found) || subject_revoked {
+            let answers: Vec<Value> = match pipe.query_async(&mut conn).await {
+                Ok(answers) => answers,
+                Err(error) => {
+                    store.inner.warnings.warn(|suppressed| {
+                        tracing::warn!(%error, suppressed, "revocation store: Redis check failed");
+                    });
+                    return RevocationStatus::Unknown;
+                }
+            };
+            let (jti_found, sub_value) = match answers.as_slice() {
+                [Value::Int(exists), sub_value] => (*exists > 0, sub_value),
+                _ => {
+                    store.inner.warnings.warn(|suppressed| {
+                        tracing::warn!(suppressed, "revocation store: unexpected Redis answer");
+                    });
+                    return RevocationStatus::Unknown;
+                }
+            };
+            if (ask_jti && jti_found) || (ask_sub && subject_answer(sub_value, iat)) {
                 return RevocationStatus::Revoked;
             }
             if let Some(cache) = &store.inner.not_revoked {
                 cache.insert(question, ());
+                // A revocation written through this store meanwhile: the answer may be stale.
+                if store.inner.generation.load(Ordering::SeqCst) != generation {
+                    cache.invalidate(&question);
+                }
             }
             RevocationStatus::NotRevoked
         }))

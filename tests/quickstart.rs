@@ -2,9 +2,10 @@
 //! over HTTP with the token it prints; and its exit code 2 for bad settings.
 #![allow(clippy::unwrap_used)]
 
+use std::io::Read;
 use std::path::PathBuf;
-use std::process::Command;
-use std::time::Duration;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 mod common;
 
@@ -167,14 +168,38 @@ fn quickstart_exits_2_on_bad_settings() {
         #[cfg(not(feature = "redis"))]
         ("REDIS_URL", "redis://127.0.0.1:6379"),
     ] {
-        let output = Command::new(quickstart())
+        let mut child = Command::new(quickstart())
             .env("BIND", "127.0.0.1:0")
             .env_remove("REDIS_URL")
             .env(name, value)
-            .output()
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
             .expect("run quickstart");
-        assert_eq!(output.status.code(), Some(2), "{name}={value}");
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        // A quickstart that starts serving instead of exiting must fail the test, not hang it.
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if started.elapsed() > Duration::from_secs(20) {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "{name}={value}: the quickstart did not exit (an example binary built with \
+                     other features than this test? `cargo build --examples` with the same ones)"
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        assert_eq!(status.code(), Some(2), "{name}={value}: {stderr}");
         assert!(stderr.starts_with("quickstart: "), "{stderr}");
     }
 }

@@ -253,13 +253,27 @@ fn as_b64token(token: &[u8]) -> Option<&str> {
     if body_end == 0 {
         return None;
     }
+    // Branch-free per byte and checked 64 bytes at a time, so the compiler can use SIMD compares:
+    // a token of a few hundred bytes is checked on every request.
     let ok = token[..body_end]
-        .iter()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/'));
+        .chunks(64)
+        .all(|chunk| chunk.iter().fold(true, |ok, b| ok & is_b64token_char(*b)));
     if !ok {
         return None;
     }
     std::str::from_utf8(token).ok()
+}
+
+fn is_b64token_char(b: u8) -> bool {
+    b.is_ascii_lowercase()
+        | b.is_ascii_uppercase()
+        | b.is_ascii_digit()
+        | (b == b'-')
+        | (b == b'.')
+        | (b == b'_')
+        | (b == b'~')
+        | (b == b'+')
+        | (b == b'/')
 }
 
 #[cfg(test)]

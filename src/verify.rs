@@ -262,14 +262,36 @@ impl Expiry<[u8; 32], CachedToken> for UntilExp {
     }
 }
 
+/// Hashes a SHA-256 digest by its first eight bytes. The digest is already uniform, and no
+/// client can choose it (that would take a preimage), so SipHash's work on every cache
+/// operation buys nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct DigestHasher(u64);
+
+impl std::hash::Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut word = [0u8; 8];
+        let n = bytes.len().min(8);
+        word[..n].copy_from_slice(&bytes[..n]);
+        self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(word);
+    }
+}
+
+/// moka's hasher for SHA-256 keys.
+pub(crate) type DigestHash = std::hash::BuildHasherDefault<DigestHasher>;
+
 /// The verified-token cache: moka, keyed by the SHA-256 of the whole token.
-pub(crate) type TokenCache = moka::sync::Cache<[u8; 32], CachedToken>;
+pub(crate) type TokenCache = moka::sync::Cache<[u8; 32], CachedToken, DigestHash>;
 
 pub(crate) fn token_cache(capacity: u64) -> TokenCache {
     moka::sync::Cache::builder()
         .max_capacity(capacity)
         .expire_after(UntilExp)
-        .build()
+        .build_with_hasher(DigestHash::default())
 }
 
 /// The key status of one issuer.

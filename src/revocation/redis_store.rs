@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::{Check, Revocation, RevocationStatus, WarnLimiter, subject_covers};
 use crate::claims::RegisteredClaims;
+use crate::verify::DigestHash;
 
 /// The default key prefix: keys are `jwt:revoked:jti:<iss>:<jti>` and
 /// `jwt:revoked:sub:<iss>:<sub>`.
@@ -90,7 +91,7 @@ struct Inner {
     manager: OnceLock<RedisResult<ConnectionManager>>,
     prefix: String,
     /// Local "not revoked" answers (`None`: off), and how long they live.
-    not_revoked: Option<moka::sync::Cache<[u8; 32], ()>>,
+    not_revoked: Option<moka::sync::Cache<[u8; 32], (), DigestHash>>,
     not_revoked_ttl: Duration,
     /// Bumped by every revocation written through this store: a check that started before it
     /// must not cache its (possibly stale) "not revoked".
@@ -259,12 +260,12 @@ impl Inner {
     }
 }
 
-fn not_revoked_cache(ttl: Duration) -> Option<moka::sync::Cache<[u8; 32], ()>> {
+fn not_revoked_cache(ttl: Duration) -> Option<moka::sync::Cache<[u8; 32], (), DigestHash>> {
     (!ttl.is_zero()).then(|| {
         moka::sync::Cache::builder()
             .max_capacity(DEFAULT_NOT_REVOKED_CAPACITY)
             .time_to_live(ttl)
-            .build()
+            .build_with_hasher(DigestHash::default())
     })
 }
 

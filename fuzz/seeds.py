@@ -48,16 +48,18 @@ write(
     [json.dumps(h) + "\n" + json.dumps(p) for h, p in zip(headers, payloads)],
 )
 
-# token_extraction: <selector byte><header value>, parts separated by 0x00.
+# token_extraction: parts separated by 0x00, each <selector byte><header value>; the selector modulo
+# 4 names the header: 0 Authorization, 1 Cookie, 2 x-token, 3 Sec-Fetch-Site (0x04, not 0x00,
+# selects Authorization: 0x00 is the separator).
 plain = sign({"alg": "HS256", "typ": "JWT"}, good)
 write(
     "token_extraction",
     [
-        b"\x00Bearer " + plain.encode(),
+        b"\x04Bearer " + plain.encode(),
         b"\x01access_token=" + plain.encode() + b"; other=1",
         b"\x02" + plain.encode() + b"\x00\x03cross-site\x00\x01access_token=x",
-        b"\x00Bearer a.b.c\x00\x00bearer  a.b.c",
-        b"\x00Basic dXNlcjpwYXNz",
+        b"\x04Bearer a.b.c\x00\x04bearer  a.b.c",
+        b"\x04Basic dXNlcjpwYXNz",
     ],
 )
 

@@ -161,7 +161,8 @@ enum Field {
     Cnf,
     Tid,
     ClientId,
-    IdTokenOnly,
+    /// `nonce`, `at_hash`, `c_hash`; also a required claim (its index) when configured as one.
+    IdTokenOnly(Option<usize>),
     Required(usize),
     Other,
 }
@@ -194,7 +195,9 @@ impl<'de> Visitor<'de> for FieldSeed<'_> {
             "cnf" => Field::Cnf,
             "tid" => Field::Tid,
             "client_id" => Field::ClientId,
-            "nonce" | "at_hash" | "c_hash" => Field::IdTokenOnly,
+            "nonce" | "at_hash" | "c_hash" => {
+                Field::IdTokenOnly(self.0.iter().position(|r| r == v))
+            }
             other => match self.0.iter().position(|r| r == other) {
                 Some(i) => Field::Required(i),
                 None => Field::Other,
@@ -242,8 +245,15 @@ impl<'de> Visitor<'de> for ClaimsSeed<'_> {
                 Field::Scp => set_once(&mut out.scp, "scp", &mut map)?,
                 Field::Tid => set_once(&mut out.tid, "tid", &mut map)?,
                 Field::ClientId => set_once(&mut out.client_id, "client_id", &mut map)?,
-                Field::IdTokenOnly => {
+                Field::IdTokenOnly(required) => {
                     map.next_value::<IgnoredAny>()?;
+                    if let Some(i) = required {
+                        let bit = 1u64 << i;
+                        if out.required_found & bit != 0 {
+                            return Err(de::Error::custom("duplicate required claim"));
+                        }
+                        out.required_found |= bit;
+                    }
                     out.id_token_member = true;
                 }
                 Field::Cnf => {

@@ -610,6 +610,10 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
             if raw.id_token_member {
                 return Err(not_access());
             }
+            // RFC 9068 §2.2: `client_id` is a string.
+            if matches!(raw.client_id, Some(Loose::WrongType)) {
+                return Err(invalid("client_id is not a string"));
+            }
             if let (Some(Loose::Ok(client)), Some(Loose::Ok(aud))) = (&raw.client_id, &raw.aud) {
                 let names_client = match aud {
                     StrOrList::One(a) => a == client,

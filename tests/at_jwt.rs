@@ -82,6 +82,17 @@ async fn at_jwt_profile_requires_its_claims() {
 }
 
 #[tokio::test]
+async fn at_jwt_profile_requires_a_string_client_id() {
+    for client_id in [Value::Null, json!(7), json!(["web-app"])] {
+        let mut claims = access_claims();
+        claims["client_id"] = client_id.clone();
+        let out = call(&layer(), bearer(&sign(Some("at+jwt"), &claims))).await;
+        out.assert_invalid_token("client_id is not a string");
+        assert_eq!(out.code(), Some("invalid_claim"), "{client_id}");
+    }
+}
+
+#[tokio::test]
 async fn at_jwt_profile_needs_an_audience() {
     let err = JwtAuthLayer::<RegisteredClaims>::builder()
         .issuer(Issuer::static_keys(ISS, key(Algorithm::RS256).jwks()))

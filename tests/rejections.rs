@@ -777,6 +777,18 @@ async fn required_claims_are_enforced() {
         .assert_invalid_token("required claim missing");
     let token = rs256(&claims_with(json!({"jti": "1", "tenant": "t"})));
     call(&layer, bearer(&token)).await.assert_ok();
+
+    // A claim the verifier also reads for another reason (`nonce` marks ID tokens) can still be
+    // required.
+    let layer = builder(&[&key(Algorithm::RS256)])
+        .required_claims(["nonce"])
+        .build()
+        .unwrap();
+    call(&layer, bearer(&good_token()))
+        .await
+        .assert_invalid_token("required claim missing");
+    let token = rs256(&claims_with(json!({"nonce": "n-1"})));
+    call(&layer, bearer(&token)).await.assert_ok();
 }
 
 #[tokio::test]

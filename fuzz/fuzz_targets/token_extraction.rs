@@ -63,12 +63,14 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let service = fixture.layer.layer(service_fn(|req: Request<()>| async move {
-        // Reaching the inner service means the layer found a valid token.
-        assert!(
-            req.extensions()
-                .get::<tower_jwt_auth::Claims<RegisteredClaims>>()
-                .is_some()
-        );
+        // Reaching the inner service means the layer found a valid token: the policy's claims.
+        let claims = req
+            .extensions()
+            .get::<tower_jwt_auth::Claims<RegisteredClaims>>()
+            .expect("claims for every request that gets through");
+        assert_eq!(claims.iss.as_deref(), Some("https://issuer.example"));
+        assert!(claims.aud.iter().any(|a| a == "api"));
+        assert!(claims.exp.is_some());
         Ok::<_, Infallible>(Response::new(()))
     }));
     let response = fixture

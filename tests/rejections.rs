@@ -269,17 +269,7 @@ async fn custom_header_source() {
 
 // ---------------------------------------------------------------- algorithms
 
-const ALL_ASYMMETRIC: [Algorithm; 9] = [
-    Algorithm::RS256,
-    Algorithm::RS384,
-    Algorithm::RS512,
-    Algorithm::PS256,
-    Algorithm::PS384,
-    Algorithm::PS512,
-    Algorithm::ES256,
-    Algorithm::ES384,
-    Algorithm::EdDSA,
-];
+const ALL_ASYMMETRIC: [Algorithm; 9] = tower_jwt_auth::testing::ASYMMETRIC_ALGORITHMS;
 
 #[tokio::test]
 async fn every_supported_algorithm_verifies_when_allowed() {

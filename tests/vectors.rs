@@ -27,17 +27,7 @@ fn load(path: &str) -> Value {
     serde_json::from_str(&text).expect("vector file is JSON")
 }
 
-const WITHOUT_HMAC: [Algorithm; 9] = [
-    Algorithm::RS256,
-    Algorithm::RS384,
-    Algorithm::RS512,
-    Algorithm::PS256,
-    Algorithm::PS384,
-    Algorithm::PS512,
-    Algorithm::ES256,
-    Algorithm::ES384,
-    Algorithm::EdDSA,
-];
+const WITHOUT_HMAC: [Algorithm; 9] = tower_jwt_auth::testing::ASYMMETRIC_ALGORITHMS;
 
 fn with_hmac() -> Vec<Algorithm> {
     let mut algs = WITHOUT_HMAC.to_vec();

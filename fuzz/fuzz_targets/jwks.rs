@@ -6,20 +6,7 @@ use libfuzzer_sys::fuzz_target;
 use tower_jwt_auth::jws::JwsVerifier;
 use tower_jwt_auth::{Algorithm, Issuer, RegisteredClaims, Verifier};
 
-const ALL: [Algorithm; 12] = [
-    Algorithm::HS256,
-    Algorithm::HS384,
-    Algorithm::HS512,
-    Algorithm::RS256,
-    Algorithm::RS384,
-    Algorithm::RS512,
-    Algorithm::PS256,
-    Algorithm::PS384,
-    Algorithm::PS512,
-    Algorithm::ES256,
-    Algorithm::ES384,
-    Algorithm::EdDSA,
-];
+const ALL: [Algorithm; 12] = tower_jwt_auth::testing::ALGORITHMS;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(document) = std::str::from_utf8(data) else {

@@ -1,6 +1,8 @@
 //! [`JwtAuth`]: the tower service.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -137,58 +139,53 @@ where
                 (Found::Nothing, _) => (Err(Pending::Failed(AuthError::missing())), None),
             }
         };
-        // A verified token still has to pass the revocation store.
-        let (outcome, revocation) = match outcome {
-            Ok(Some(verified)) => match verifier.check_revocation(&verified) {
-                Ok(None) => (Ok(Some(verified)), None),
-                Ok(Some(answer)) => (Ok(Some(verified)), Some(answer)),
-                Err(error) => (Err(Pending::Failed(error)), None),
-            },
-            other => (other, None),
-        };
-        match (outcome, waiting_token) {
-            (Ok(verified), _) => match revocation {
-                None => {
-                    insert_claims(&mut req, &config.challenge, verified);
-                    ResponseFuture::inner(self.inner.call(req))
-                }
-                Some(answer) => {
-                    let mut inner = take_ready(&mut self.inner);
+        // What is left to do: a verified token still has to pass the revocation store.
+        let next = match (outcome, waiting_token) {
+            (Ok(Some(verified)), _) => match verifier.check_revocation(&verified) {
+                Ok(None) => Next::Call(Some(verified)),
+                Ok(Some(answer)) => {
                     let verifier = verifier.clone();
-                    let mut responder = self.layer.responder.clone();
-                    let challenge = Arc::clone(&config.challenge);
-                    ResponseFuture::waiting(Box::pin(async move {
-                        match verifier.await_revocation(answer).await {
-                            Ok(()) => {
-                                insert_claims(&mut req, &challenge, verified);
-                                inner.call(req).await
-                            }
-                            Err(error) => {
-                                let rejection = Rejection::new(&challenge, req.headers());
-                                Ok(responder.response_for_auth_error(error, &rejection))
-                            }
-                        }
+                    Next::Wait(Box::pin(async move {
+                        verifier.await_revocation(answer).await.map(|()| verified)
                     }))
                 }
+                Err(error) => Next::Reject(error),
             },
+            (Ok(None), _) => Next::Call(None),
+            // Keys are being fetched: verify again once they are here, then ask the store.
             (Err(pending), Some(token)) => {
-                // The slow path (keys being fetched): box the rest of the work.
-                let mut inner = take_ready(&mut self.inner);
                 let verifier = verifier.clone();
+                Next::Wait(Box::pin(async move {
+                    let verified = verifier.finish(&token, pending).await?;
+                    verifier.pass_revocation(verified).await
+                }))
+            }
+            (Err(Pending::Failed(error)), None) => Next::Reject(error),
+            // Only `Failed` comes without a token to wait with.
+            (Err(Pending::NotLoaded(_) | Pending::KidMiss(_)), None) => {
+                Next::Reject(keys_unavailable("keys unavailable"))
+            }
+        };
+        match next {
+            Next::Call(verified) => {
+                insert_claims(&mut req, &config.challenge, verified);
+                ResponseFuture::inner(self.inner.call(req))
+            }
+            Next::Reject(error) => {
+                let rejection = Rejection::new(&config.challenge, req.headers());
+                let response = self
+                    .layer
+                    .responder
+                    .response_for_auth_error(error, &rejection);
+                ResponseFuture::rejected(response)
+            }
+            Next::Wait(work) => {
+                // The slow path: box the rest of the request.
+                let mut inner = take_ready(&mut self.inner);
                 let mut responder = self.layer.responder.clone();
                 let challenge = Arc::clone(&config.challenge);
                 ResponseFuture::waiting(Box::pin(async move {
-                    let verified = match verifier.finish(&token, pending).await {
-                        Ok(verified) => match verifier.check_revocation(&verified) {
-                            Ok(None) => Ok(verified),
-                            Ok(Some(answer)) => {
-                                verifier.await_revocation(answer).await.map(|()| verified)
-                            }
-                            Err(error) => Err(error),
-                        },
-                        Err(error) => Err(error),
-                    };
-                    match verified {
+                    match work.await {
                         Ok(verified) => {
                             insert_claims(&mut req, &challenge, Some(verified));
                             inner.call(req).await
@@ -200,21 +197,16 @@ where
                     }
                 }))
             }
-            (Err(pending), None) => {
-                let error = match pending {
-                    Pending::Failed(error) => error,
-                    // Only `Failed` comes without a token to wait with.
-                    Pending::NotLoaded(_) | Pending::KidMiss(_) => {
-                        keys_unavailable("keys unavailable")
-                    }
-                };
-                let rejection = Rejection::new(&config.challenge, req.headers());
-                let response = self
-                    .layer
-                    .responder
-                    .response_for_auth_error(error, &rejection);
-                ResponseFuture::rejected(response)
-            }
         }
     }
+}
+
+/// What a request needs once its token was looked at.
+enum Next<C> {
+    /// Call the inner service (with the claims, if there was a token).
+    Call(Option<Verified<C>>),
+    /// Answer with this rejection.
+    Reject(AuthError),
+    /// Wait for keys or for the revocation store first.
+    Wait(Pin<Box<dyn Future<Output = Result<Verified<C>, AuthError>> + Send>>),
 }

@@ -374,10 +374,19 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
             Ok(verified) => verified,
             Err(pending) => self.finish(token, pending).await?,
         };
-        if let Some(answer) = self.check_revocation(&verified)? {
-            self.await_revocation(answer).await?;
+        Ok(self.pass_revocation(verified).await?.claims)
+    }
+
+    /// Passes a verified token through the revocation store, waiting for it if it answers
+    /// later.
+    pub(crate) async fn pass_revocation(
+        &self,
+        verified: Verified<C>,
+    ) -> Result<Verified<C>, AuthError> {
+        match self.check_revocation(&verified)? {
+            None => Ok(verified),
+            Some(answer) => self.await_revocation(answer).await.map(|()| verified),
         }
-        Ok(verified.claims)
     }
 
     /// Asks the revocation store about a verified token: `Ok(None)` when it passed at once,

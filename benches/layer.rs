@@ -5,10 +5,11 @@
 
 use std::convert::Infallible;
 use std::hint::black_box;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+mod common;
+
+use common::{ROUNDS, paired_rounds, ready};
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::{Request, Response};
 use serde_json::json;
@@ -17,34 +18,15 @@ use tower::{Layer, Service, ServiceExt, service_fn};
 use tower_jwt_auth::testing::{TestKey, now};
 use tower_jwt_auth::{Algorithm, Issuer, JwtAuthLayer, RegisteredClaims};
 
-fn ready<F: std::future::Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    match future
-        .as_mut()
-        .poll(&mut Context::from_waker(Waker::noop()))
-    {
-        Poll::Ready(out) => out,
-        Poll::Pending => panic!("the no-op service and static keys never wait"),
-    }
-}
-
 fn noop()
 -> impl Service<Request<()>, Response = Response<()>, Error = Infallible, Future: Send> + Clone {
     service_fn(|_req: Request<()>| std::future::ready(Ok::<_, Infallible>(Response::new(()))))
 }
 
-/// Median of the per-block time difference `a - b`, in ns per call.
-fn paired_overhead(label: &str, mut a: impl FnMut(), mut b: impl FnMut()) {
-    const ROUNDS: usize = 41;
-    let block = 2000;
-    let time = |f: &mut dyn FnMut()| {
-        let start = Instant::now();
-        for _ in 0..block {
-            f();
-        }
-        start.elapsed().as_secs_f64() * 1e9 / f64::from(block)
-    };
-    let mut diffs: Vec<f64> = (0..ROUNDS).map(|_| time(&mut a) - time(&mut b)).collect();
+/// Median over paired rounds of the per-call time difference `a - b`, in ns.
+fn paired_overhead(label: &str, a: impl FnMut(), b: impl FnMut()) {
+    let (rounds, _) = paired_rounds(a, b);
+    let mut diffs: Vec<f64> = rounds.iter().map(|(ta, tb)| (ta - tb) * 1e9).collect();
     diffs.sort_by(f64::total_cmp);
     println!(
         "paired overhead {label} = {:.0} ns per request (median of {ROUNDS} rounds)",

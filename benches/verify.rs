@@ -6,10 +6,10 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::hint::black_box;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
-use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{ROUNDS, paired_rounds, ready};
 use criterion::{Criterion, criterion_group, criterion_main};
 use jsonwebtoken::{DecodingKey, Validation};
 use serde::Deserialize;
@@ -46,18 +46,6 @@ fn decoding_key(key: &TestKey) -> DecodingKey {
     }
 }
 
-/// Polls a future that completes without waiting (static keys) to its end.
-fn ready<F: std::future::Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    match future
-        .as_mut()
-        .poll(&mut Context::from_waker(Waker::noop()))
-    {
-        Poll::Ready(out) => out,
-        Poll::Pending => panic!("verification with static keys never waits"),
-    }
-}
-
 /// Times `a` and `b` in alternating blocks and prints the median of the per-round ratios a/b:
 /// both sides see the same machine noise, which a ratio of two separate criterion runs does not.
 fn paired_ratio(name: &str, a: impl FnMut(), b: impl FnMut()) {
@@ -68,36 +56,9 @@ fn paired_ratio(name: &str, a: impl FnMut(), b: impl FnMut()) {
     );
 }
 
-fn paired_ratio_named(label: &str, mut a: impl FnMut(), mut b: impl FnMut()) {
-    const ROUNDS: usize = 41;
-    let block = {
-        let start = Instant::now();
-        let mut n = 0u32;
-        while start.elapsed() < Duration::from_millis(20) {
-            b();
-            n += 1;
-        }
-        n.max(1)
-    };
-    let time = |f: &mut dyn FnMut()| {
-        let start = Instant::now();
-        for _ in 0..block {
-            f();
-        }
-        start.elapsed().as_secs_f64()
-    };
-    let mut ratios: Vec<f64> = (0..ROUNDS)
-        .map(|round| {
-            // Alternate which side goes first, so neither always runs on a warmer cache.
-            if round % 2 == 0 {
-                let ta = time(&mut a);
-                ta / time(&mut b)
-            } else {
-                let tb = time(&mut b);
-                time(&mut a) / tb
-            }
-        })
-        .collect();
+fn paired_ratio_named(label: &str, a: impl FnMut(), b: impl FnMut()) {
+    let (rounds, block) = paired_rounds(a, b);
+    let mut ratios: Vec<f64> = rounds.iter().map(|(ta, tb)| ta / tb).collect();
     ratios.sort_by(f64::total_cmp);
     let (low, median, high) = (
         ratios[ROUNDS / 4],

@@ -89,10 +89,7 @@ impl RequireScope {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        Self {
-            scopes: scopes.into_iter().map(Into::into).collect(),
-            all: true,
-        }
+        Self::new(scopes, true)
     }
 
     /// At least one of these scopes is required.
@@ -101,9 +98,17 @@ impl RequireScope {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
+        Self::new(scopes, false)
+    }
+
+    fn new<I, S>(scopes: I, all: bool) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
         Self {
             scopes: scopes.into_iter().map(Into::into).collect(),
-            all: false,
+            all,
         }
     }
 }

@@ -46,8 +46,11 @@ use std::time::{Duration, Instant};
 
 use moka::Expiry;
 
+use sha2::{Digest, Sha256};
+
 use crate::claims::RegisteredClaims;
 use crate::clock::{Clock, SystemClock};
+use crate::verify::DigestHash;
 
 #[cfg(feature = "redis")]
 mod redis_store;
@@ -175,6 +178,31 @@ impl WarnLimiter {
     }
 }
 
+/// A fixed-size key for a revocation question: the SHA-256 of the parts (each marked present or
+/// absent, strings length-prefixed) and a number. No two different questions share one, and a
+/// lookup allocates nothing.
+pub(crate) fn digest(parts: &[Option<&str>], number: Option<i64>) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        match part {
+            Some(part) => {
+                hasher.update([1]);
+                hasher.update((part.len() as u64).to_be_bytes());
+                hasher.update(part.as_bytes());
+            }
+            None => hasher.update([0]),
+        }
+    }
+    match number {
+        Some(number) => {
+            hasher.update([1]);
+            hasher.update(number.to_be_bytes());
+        }
+        None => hasher.update([0]),
+    }
+    hasher.finalize().into()
+}
+
 /// Whether a subject revoked as of `revoked_at` covers a token issued at `iat`.
 pub(crate) fn subject_covers(revoked_at: i64, iat: Option<i64>) -> bool {
     iat.is_none_or(|iat| iat <= revoked_at)
@@ -226,10 +254,10 @@ pub struct MemoryRevocation {
 }
 
 struct MemoryInner {
-    /// (`iss`, `jti`) → revoked.
-    tokens: moka::sync::Cache<(String, String), Entry<()>>,
-    /// (`iss`, `sub`) → tokens issued at or before this NumericDate are revoked.
-    subjects: moka::sync::Cache<(String, String), Entry<i64>>,
+    /// `digest(iss, jti)` → revoked.
+    tokens: moka::sync::Cache<[u8; 32], Entry<()>, DigestHash>,
+    /// `digest(iss, sub)` → tokens issued at or before this NumericDate are revoked.
+    subjects: moka::sync::Cache<[u8; 32], Entry<i64>, DigestHash>,
     clock: Arc<dyn Clock>,
 }
 
@@ -278,11 +306,11 @@ impl MemoryRevocation {
                 tokens: moka::sync::Cache::builder()
                     .max_capacity(capacity)
                     .expire_after(OwnTtl)
-                    .build(),
+                    .build_with_hasher(DigestHash::default()),
                 subjects: moka::sync::Cache::builder()
                     .max_capacity(capacity)
                     .expire_after(OwnTtl)
-                    .build(),
+                    .build_with_hasher(DigestHash::default()),
                 clock,
             }),
         }
@@ -302,9 +330,10 @@ impl MemoryRevocation {
         if ttl.is_zero() {
             return false;
         }
-        self.inner
-            .tokens
-            .insert((iss.to_owned(), jti.to_owned()), Entry { value: (), ttl });
+        self.inner.tokens.insert(
+            digest(&[Some(iss), Some(jti)], None),
+            Entry { value: (), ttl },
+        );
         true
     }
 
@@ -322,7 +351,7 @@ impl MemoryRevocation {
     /// `issued_at_or_before` (a NumericDate; tokens without `iat` too), for `ttl` (at least the
     /// longest remaining lifetime of those tokens). A later call keeps the later time.
     pub fn revoke_subject(&self, iss: &str, sub: &str, issued_at_or_before: i64, ttl: Duration) {
-        let key = (iss.to_owned(), sub.to_owned());
+        let key = digest(&[Some(iss), Some(sub)], None);
         self.inner
             .subjects
             .entry(key)
@@ -342,25 +371,26 @@ impl MemoryRevocation {
     pub fn unrevoke_subject(&self, iss: &str, sub: &str) {
         self.inner
             .subjects
-            .invalidate(&(iss.to_owned(), sub.to_owned()));
+            .invalidate(&digest(&[Some(iss), Some(sub)], None));
     }
 
     fn status(&self, token: &RegisteredClaims) -> RevocationStatus {
         let Some(iss) = token.iss.as_deref() else {
             return RevocationStatus::NotRevoked;
         };
-        // moka's `Equivalent` would avoid these key copies; revocations are checked once per
-        // request, and the copies are of two short strings.
         if let Some(jti) = &token.jti
             && self
                 .inner
                 .tokens
-                .contains_key(&(iss.to_owned(), jti.clone()))
+                .contains_key(&digest(&[Some(iss), Some(jti)], None))
         {
             return RevocationStatus::Revoked;
         }
         if let Some(sub) = &token.sub
-            && let Some(entry) = self.inner.subjects.get(&(iss.to_owned(), sub.clone()))
+            && let Some(entry) = self
+                .inner
+                .subjects
+                .get(&digest(&[Some(iss), Some(sub)], None))
             && subject_covers(entry.value, token.iat)
         {
             return RevocationStatus::Revoked;

@@ -1,5 +1,6 @@
 //! [`JwtAuth`]: the tower service.
 
+use std::any::TypeId;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -10,6 +11,7 @@ use http::{Request, Response};
 use serde::de::DeserializeOwned;
 use tower_service::Service;
 
+use crate::claims::RegisteredClaims;
 use crate::error::AuthError;
 use crate::future::ResponseFuture;
 use crate::jwks::remote::keys_unavailable;
@@ -86,7 +88,10 @@ fn insert_claims<C, B>(
         claims_type: std::any::type_name::<C>(),
     });
     if let Some(verified) = verified {
-        extensions.insert(verified.registered);
+        // When `C` is `RegisteredClaims`, both are the same extension: insert it once.
+        if TypeId::of::<C>() != TypeId::of::<RegisteredClaims>() {
+            extensions.insert(verified.registered);
+        }
         extensions.insert(verified.claims);
     }
 }

@@ -135,49 +135,67 @@ fn set_cookie(response: &reqwest::Response) -> Option<String> {
         .map(|v| v.to_str().unwrap().to_owned())
 }
 
+/// Posts a form to `url` with these extra headers.
+async fn post_form(
+    client: &reqwest::Client,
+    url: String,
+    headers: &[(&str, &str)],
+    pairs: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut request = client
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(pairs));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.unwrap()
+}
+
+/// The body of a GET, with a cookie header if given.
+async fn get_text(client: &reqwest::Client, url: String, cookie: Option<&str>) -> String {
+    let mut request = client.get(url);
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    request.send().await.unwrap().text().await.unwrap()
+}
+
 #[tokio::test]
 async fn cookie_login_example_flow() {
     let (_running, base, _) = start_example("cookie_login", &[]);
     let client = client();
-    let page = client
-        .get(format!("{base}/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_text(&client, format!("{base}/"), None).await;
     assert!(page.contains("action=\"/login\""), "{page}");
 
-    let wrong = client
-        .post(format!("{base}/login"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form(&[("username", "alice"), ("password", "queen")]))
-        .send()
-        .await
-        .unwrap();
+    let wrong = post_form(
+        &client,
+        format!("{base}/login"),
+        &[],
+        &[("username", "alice"), ("password", "queen")],
+    )
+    .await;
     assert_eq!(wrong.status(), 401);
     assert!(set_cookie(&wrong).is_none());
 
-    let cross = client
-        .post(format!("{base}/login"))
-        .header("sec-fetch-site", "cross-site")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form(&[("username", "alice"), ("password", "wonderland")]))
-        .send()
-        .await
-        .unwrap();
+    let alice = [("username", "alice"), ("password", "wonderland")];
+    let cross = post_form(
+        &client,
+        format!("{base}/login"),
+        &[("sec-fetch-site", "cross-site")],
+        &alice,
+    )
+    .await;
     assert_eq!(cross.status(), 403, "a foreign page can't log anyone in");
     assert!(set_cookie(&cross).is_none());
 
-    let login = client
-        .post(format!("{base}/login"))
-        .header("sec-fetch-site", "same-origin")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form(&[("username", "alice"), ("password", "wonderland")]))
-        .send()
-        .await
-        .unwrap();
+    let login = post_form(
+        &client,
+        format!("{base}/login"),
+        &[("sec-fetch-site", "same-origin")],
+        &alice,
+    )
+    .await;
     assert_eq!(login.status(), 303);
     assert_eq!(login.headers()["location"], "/");
     let cookie = set_cookie(&login).unwrap();
@@ -193,55 +211,33 @@ async fn cookie_login_example_flow() {
     let pair = cookie.split(';').next().unwrap().to_owned();
     assert!(pair.starts_with("access_token=ey"), "{pair}");
 
-    let page = client
-        .get(format!("{base}/"))
-        .header("cookie", &pair)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_text(&client, format!("{base}/"), Some(&pair)).await;
     assert!(
         page.contains("<strong id=\"user\">alice</strong>"),
         "{page}"
     );
-    let me: Value = serde_json::from_str(
-        &client
-            .get(format!("{base}/me"))
-            .header("cookie", &pair)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let me: Value =
+        serde_json::from_str(&get_text(&client, format!("{base}/me"), Some(&pair)).await).unwrap();
     assert_eq!(me["sub"], "alice");
 
-    let note = client
-        .post(format!("{base}/notes"))
-        .header("cookie", &pair)
-        .header("origin", &base)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form(&[("text", "buy tea")]))
-        .send()
-        .await
-        .unwrap();
+    let note = post_form(
+        &client,
+        format!("{base}/notes"),
+        &[("cookie", &pair), ("origin", &base)],
+        &[("text", "buy tea")],
+    )
+    .await;
     assert_eq!(note.status(), 201);
     let note: Value = serde_json::from_str(&note.text().await.unwrap()).unwrap();
     assert_eq!(note, serde_json::json!({"text": "buy tea", "sub": "alice"}));
 
-    let forged = client
-        .post(format!("{base}/notes"))
-        .header("cookie", &pair)
-        .header("sec-fetch-site", "cross-site")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form(&[("text", "pwned")]))
-        .send()
-        .await
-        .unwrap();
+    let forged = post_form(
+        &client,
+        format!("{base}/notes"),
+        &[("cookie", &pair), ("sec-fetch-site", "cross-site")],
+        &[("text", "pwned")],
+    )
+    .await;
     assert_eq!(forged.status(), 403);
 
     let logout = client
@@ -257,14 +253,7 @@ async fn cookie_login_example_flow() {
         cleared.starts_with("access_token=;") && cleared.contains("Max-Age=0"),
         "{cleared}"
     );
-    let page = client
-        .get(format!("{base}/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_text(&client, format!("{base}/"), None).await;
     assert!(
         page.contains("action=\"/login\""),
         "logged out: the login form again"

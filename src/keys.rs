@@ -88,7 +88,8 @@ pub(crate) fn parse_alg(name: &str) -> Option<Algorithm> {
 pub(crate) struct AlgSet(u16);
 
 impl AlgSet {
-    const ALL: [Algorithm; 12] = [
+    /// Every algorithm the crate verifies: HMAC first, then the asymmetric ones.
+    pub(crate) const ALL: [Algorithm; 12] = [
         Algorithm::HS256,
         Algorithm::HS384,
         Algorithm::HS512,

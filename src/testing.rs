@@ -285,31 +285,18 @@ pub fn jwks(keys: &[&TestKey]) -> String {
     json!({ "keys": keys.iter().map(|k| k.public_jwk()).collect::<Vec<_>>() }).to_string()
 }
 
-/// Every asymmetric signature algorithm this crate verifies.
-pub const ASYMMETRIC_ALGORITHMS: [Algorithm; 9] = [
-    Algorithm::RS256,
-    Algorithm::RS384,
-    Algorithm::RS512,
-    Algorithm::PS256,
-    Algorithm::PS384,
-    Algorithm::PS512,
-    Algorithm::ES256,
-    Algorithm::ES384,
-    Algorithm::EdDSA,
-];
+/// Every signature algorithm this crate verifies: HS256/384/512, then the asymmetric ones.
+pub const ALGORITHMS: [Algorithm; 12] = crate::keys::AlgSet::ALL;
 
-/// Every signature algorithm this crate verifies: the asymmetric ones, then HS256/384/512.
-pub const ALGORITHMS: [Algorithm; 12] = {
-    let mut all = [Algorithm::HS256; 12];
+/// Every asymmetric signature algorithm this crate verifies.
+pub const ASYMMETRIC_ALGORITHMS: [Algorithm; 9] = {
+    let mut asymmetric = [Algorithm::ES256; 9];
     let mut i = 0;
-    while i < ASYMMETRIC_ALGORITHMS.len() {
-        all[i] = ASYMMETRIC_ALGORITHMS[i];
+    while i < asymmetric.len() {
+        asymmetric[i] = ALGORITHMS[i + 3];
         i += 1;
     }
-    all[9] = Algorithm::HS256;
-    all[10] = Algorithm::HS384;
-    all[11] = Algorithm::HS512;
-    all
+    asymmetric
 };
 
 /// The registered name of an algorithm (`"RS256"`, `"EdDSA"`, …).

@@ -17,14 +17,14 @@ use crate::jwks::remote::{Location, Remote};
 use crate::jwks::{fetch, oidc};
 use crate::jws::{DEFAULT_MAX_KEYS, DEFAULT_MAX_TOKEN_LEN, TypPolicy};
 use crate::keys::{
-    AlgSet, KeyFamily, KeySetRules, KeyStore, ParsedKeys, PreparedKey, hmac_min_len, keep_usable,
+    AlgSet, KeyFamily, KeySetRules, KeyStore, ParsedKeys, PreparedKey, hmac_min_len, lone_key,
     parse_jwks, parse_pem,
 };
 use crate::layer::{JwtAuthLayer, LayerConfig};
 use crate::response::Challenge;
 use crate::revocation::{DEFAULT_REVOCATION_DEADLINE, FailurePolicy, Revocation, RevocationConfig};
 use crate::token::TokenSource;
-use crate::verify::{IssuerState, Shared, Verifier};
+use crate::verify::{IssuerState, Shared, TokenCache, Verifier};
 
 /// Default leeway for `exp` and `nbf`: 60 seconds.
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
@@ -34,6 +34,10 @@ pub const DEFAULT_MAX_CLAIMS_DEPTH: usize = 16;
 
 /// Default capacity of the verified-token cache, in tokens.
 pub const DEFAULT_TOKEN_CACHE: u64 = 10_000;
+
+/// Default byte budget of the verified-token cache: 32 MiB (claims are weighed at twice their
+/// JSON size plus 512 bytes an entry).
+pub const DEFAULT_TOKEN_CACHE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// The verified-token cache's default: on, unless the `testing` feature is on and the
 /// environment says `TOWER_JWT_AUTH_TOKEN_CACHE=off` (so a test suite can run with the cache
@@ -95,6 +99,7 @@ pub struct JwtAuthBuilder<C> {
     csrf_disabled: bool,
     rfc9068: bool,
     token_cache: Option<u64>,
+    token_cache_bytes: u64,
     revocation: Option<Arc<dyn Revocation>>,
     revocation_deadline: Duration,
     revocation_policy: FailurePolicy,
@@ -150,6 +155,7 @@ impl<C> JwtAuthBuilder<C> {
             csrf_disabled: false,
             rfc9068: false,
             token_cache: default_token_cache(),
+            token_cache_bytes: DEFAULT_TOKEN_CACHE_BYTES,
             revocation: None,
             revocation_deadline: DEFAULT_REVOCATION_DEADLINE,
             revocation_policy: FailurePolicy::Closed,
@@ -371,6 +377,20 @@ impl<C> JwtAuthBuilder<C> {
     /// the token, never by the token itself.
     pub fn token_cache_capacity(mut self, capacity: u64) -> Self {
         self.token_cache = Some(capacity);
+        self
+    }
+
+    /// The byte budget of the verified-token cache. Defaults to 32 MiB
+    /// ([`DEFAULT_TOKEN_CACHE_BYTES`]).
+    ///
+    /// Claims can be as large as the token size limit allows (16 KiB by default), so an entry
+    /// bound alone would let 10,000 large tokens hold hundreds of MiB. Each entry is weighed at
+    /// twice its claims' JSON size (the caller's type and the registered claims) plus 512 bytes,
+    /// and at least `budget / capacity`, so the cache holds at most the capacity in tokens and
+    /// about the budget in bytes, whichever comes first. Past it, moka evicts (a later request
+    /// with an evicted token checks its signature again).
+    pub fn token_cache_max_bytes(mut self, bytes: u64) -> Self {
+        self.token_cache_bytes = bytes;
         self
     }
 
@@ -642,7 +662,7 @@ impl<C> JwtAuthBuilder<C> {
             token_cache: self
                 .token_cache
                 .filter(|c| *c > 0)
-                .map(crate::verify::token_cache),
+                .map(|capacity| TokenCache::new(capacity, self.token_cache_bytes)),
         }))
     }
 }
@@ -677,6 +697,7 @@ fn load_keys(
             let rules = KeySetRules {
                 allow_oct: true,
                 max_keys,
+                allowed,
             };
             parse_jwks(json.as_bytes(), rules).map_err(|reason| ConfigError::InvalidKeySet {
                 issuer: iss(),
@@ -699,19 +720,14 @@ fn load_keys(
                     len: secret.len(),
                 });
             }
-            let key = PreparedKey {
-                index: 0,
-                kid: None,
-                family: KeyFamily::Hmac,
-                alg: None,
-                key: jsonwebtoken::DecodingKey::from_secret(secret),
-                secret_len: secret.len(),
-                retired: std::sync::atomic::AtomicBool::new(false),
-            };
-            ParsedKeys {
-                keys: vec![key],
-                skipped: Vec::new(),
-            }
+            let key = PreparedKey::new(
+                None,
+                KeyFamily::Hmac,
+                None,
+                jsonwebtoken::DecodingKey::from_secret(secret),
+                secret.len(),
+            );
+            lone_key(key, allowed)
         }
         KeySource::JwksUrl(_) | KeySource::Discover => {
             // Remote key sets are loaded by their refresher, never here.
@@ -722,13 +738,10 @@ fn load_keys(
                 issuer: iss(),
                 reason: reason.to_owned(),
             })?;
-            ParsedKeys {
-                keys: vec![key],
-                skipped: Vec::new(),
-            }
+            lone_key(key, allowed)
         }
     };
-    let ParsedKeys { keys, skipped } = keep_usable(parsed, allowed);
+    let ParsedKeys { keys, skipped } = parsed;
     if keys.is_empty() {
         return Err(ConfigError::NoUsableKeys {
             issuer: iss(),

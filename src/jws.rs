@@ -30,8 +30,7 @@ use crate::b64;
 use crate::de::{Loose, is_json_object, present};
 use crate::error::{AuthError, AuthErrorKind, ConfigError, JsonError};
 use crate::keys::{
-    AlgSet, KeySetRules, KeyStore, MAX_KID_LEN, MAX_KIDLESS_CANDIDATES, PreparedKey, keep_usable,
-    parse_alg, parse_jwks,
+    AlgSet, Candidates, KeySetRules, KeyStore, MAX_KID_LEN, PreparedKey, parse_alg, parse_jwks,
 };
 use crate::provider;
 
@@ -226,60 +225,35 @@ pub(crate) fn verify_signature(
         ));
     }
     let alg = parsed.alg;
-    let unknown = || AuthError::new(AuthErrorKind::UnknownKey, "no key for this token");
+    let candidates = store.candidates(parsed.kid.as_deref());
     let mut tried = false;
-    let mut try_key = |key: &Arc<PreparedKey>| -> Option<Arc<PreparedKey>> {
+    let found = candidates.usable(alg, allowed).find(|key| {
         tried = true;
-        let verifier = (provider().verifier_factory)(&alg, &key.key).ok()?;
-        verifier
-            .verify(parsed.signing_input.as_bytes(), &signature)
-            .ok()?;
-        Some(key.clone())
-    };
-    let found = match &parsed.kid {
-        Some(kid) => match store.by_kid(kid) {
-            Some(keys) => {
-                let usable = keys.iter().filter(|k| k.usable_with(alg, allowed));
-                usable
-                    .take(crate::keys::MAX_KEYS_PER_KID)
-                    .find_map(&mut try_key)
-            }
-            // Keys without a `kid` (an HMAC secret, a PEM key) may sign tokens that name one.
-            // When none of them verifies, the kid is unknown (not a bad signature), so a remote
-            // set still refetches for a freshly published key.
-            None => {
-                let kidless = store.kidless();
-                let usable = kidless.iter().filter(|k| k.usable_with(alg, allowed));
-                return usable
-                    .take(MAX_KIDLESS_CANDIDATES)
-                    .find_map(&mut try_key)
-                    .ok_or_else(unknown);
-            }
-        },
-        None => {
-            let all = store.all();
-            let usable = all.iter().filter(|k| k.usable_with(alg, allowed));
-            usable.take(MAX_KIDLESS_CANDIDATES).find_map(&mut try_key)
-        }
-    };
+        (provider().verifier_factory)(&alg, &key.key).is_ok_and(|verifier| {
+            verifier
+                .verify(parsed.signing_input.as_bytes(), &signature)
+                .is_ok()
+        })
+    });
     match found {
-        Some(key) => Ok(key),
+        Some(key) => Ok(Arc::clone(key)),
+        // A kid the index lacks, which no kid-less key verifies: unknown (not a bad signature),
+        // so a remote set still refetches for a freshly published key.
+        None if matches!(candidates, Candidates::Kidless(_)) => Err(unknown()),
         None if tried => Err(AuthError::new(
             AuthErrorKind::BadSignature,
             "signature invalid",
         )),
-        None if parsed
-            .kid
-            .as_deref()
-            .is_some_and(|kid| store.by_kid(kid).is_some()) =>
-        {
-            Err(AuthError::new(
-                AuthErrorKind::AlgNotAllowed,
-                "algorithm does not fit the key",
-            ))
-        }
+        None if candidates.indexed() => Err(AuthError::new(
+            AuthErrorKind::AlgNotAllowed,
+            "algorithm does not fit the key",
+        )),
         None => Err(unknown()),
     }
+}
+
+fn unknown() -> AuthError {
+    AuthError::new(AuthErrorKind::UnknownKey, "no key for this token")
 }
 
 /// Verifies compact JWS (no JWT claim checks) against a fixed key set and algorithm allow-list.
@@ -349,13 +323,13 @@ impl JwsVerifier {
         let rules = KeySetRules {
             allow_oct: true,
             max_keys: DEFAULT_MAX_KEYS,
+            allowed: Some(allowed),
         };
         let parsed =
             parse_jwks(jwks.as_bytes(), rules).map_err(|reason| ConfigError::InvalidKeySet {
                 issuer: String::new(),
                 reason: reason.to_owned(),
             })?;
-        let parsed = keep_usable(parsed, Some(allowed));
         if parsed.keys.is_empty() {
             return Err(ConfigError::NoUsableKeys {
                 issuer: String::new(),

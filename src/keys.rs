@@ -7,13 +7,14 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use arc_swap::ArcSwap;
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
 
 use crate::b64;
 use crate::provider;
@@ -143,19 +144,21 @@ impl fmt::Debug for AlgSet {
 }
 
 /// A key ready for signature checks: decoded once, when the key set is loaded.
+///
+/// A key keeps one identity (one `Arc`) for as long as the sets a refresh brings still hold it:
+/// the verified-token cache remembers that identity and serves a token only while the current
+/// set would still pick the same key for it.
 pub(crate) struct PreparedKey {
-    /// Position in the key set's `keys` array (0 for a lone key).
-    pub(crate) index: usize,
     pub(crate) kid: Option<Arc<str>>,
     pub(crate) family: KeyFamily,
-    /// The JWK's own `alg`, if it names one.
-    pub(crate) alg: Option<Algorithm>,
+    /// The algorithms the JWK names with its `alg` (one, or several when the same key is
+    /// published once per algorithm); `None` when it names none.
+    pub(crate) algs: Option<AlgSet>,
     pub(crate) key: DecodingKey,
     /// Secret length for HMAC keys (0 for the others).
     pub(crate) secret_len: usize,
-    /// Set when a refresh drops the key: tokens verified with it stop being served from the
-    /// verified-token cache.
-    pub(crate) retired: AtomicBool,
+    /// SHA-256 of everything above: equal fingerprints, same key for the same uses.
+    fingerprint: [u8; 32],
 }
 
 impl fmt::Debug for PreparedKey {
@@ -163,23 +166,64 @@ impl fmt::Debug for PreparedKey {
         f.debug_struct("PreparedKey")
             .field("kid", &self.kid)
             .field("family", &self.family)
-            .field("alg", &self.alg)
+            .field("algs", &self.algs)
             .field("key", &"<redacted>")
             .finish()
     }
 }
 
 impl PreparedKey {
-    /// Whether a refresh dropped this key.
-    pub(crate) fn retired(&self) -> bool {
-        self.retired.load(Ordering::Acquire)
+    pub(crate) fn new(
+        kid: Option<Arc<str>>,
+        family: KeyFamily,
+        algs: Option<AlgSet>,
+        key: DecodingKey,
+        secret_len: usize,
+    ) -> Self {
+        let mut key = Self {
+            kid,
+            family,
+            algs,
+            key,
+            secret_len,
+            fingerprint: [0; 32],
+        };
+        key.fingerprint = key.compute_fingerprint();
+        key
+    }
+
+    fn compute_fingerprint(&self) -> [u8; 32] {
+        let mut h = Sha256::new();
+        match &self.kid {
+            Some(kid) => {
+                h.update([1]);
+                h.update((kid.len() as u64).to_be_bytes());
+                h.update(kid.as_bytes());
+            }
+            None => h.update([0]),
+        }
+        h.update([self.family as u8]);
+        match self.algs {
+            Some(algs) => {
+                h.update([1]);
+                h.update(algs.0.to_be_bytes());
+            }
+            None => h.update([0]),
+        }
+        h.update((self.secret_len as u64).to_be_bytes());
+        h.update(key_bytes(&self.key));
+        h.finalize().into()
     }
 
     /// Whether two keys are the same key for the same uses.
     fn same_key(&self, other: &Self) -> bool {
+        self.fingerprint == other.fingerprint
+    }
+
+    /// The same key material of the same family (whatever the `kid` and `alg` members).
+    fn same_material(&self, other: &Self) -> bool {
         self.family == other.family
-            && self.alg == other.alg
-            && self.kid == other.kid
+            && self.secret_len == other.secret_len
             && key_bytes(&self.key) == key_bytes(&other.key)
     }
 
@@ -192,9 +236,9 @@ impl PreparedKey {
         if self.family == KeyFamily::Hmac && self.secret_len < hmac_min_len(alg) {
             return false;
         }
-        match (self.alg, allowed) {
-            (Some(own), Some(allowed)) => own == alg && allowed.contains(alg),
-            (Some(own), None) => own == alg,
+        match (self.algs, allowed) {
+            (Some(own), Some(allowed)) => own.contains(alg) && allowed.contains(alg),
+            (Some(own), None) => own.contains(alg),
             (None, Some(allowed)) => allowed.contains(alg),
             (None, None) => false,
         }
@@ -220,27 +264,36 @@ fn key_bytes(key: &DecodingKey) -> Vec<u8> {
 }
 
 /// Keeps the keys usable with the allowed algorithms and reports the others as skipped.
-pub(crate) fn keep_usable(parsed: ParsedKeys, allowed: Option<AlgSet>) -> ParsedKeys {
-    let mut skipped = parsed.skipped;
-    let mut keys = Vec::with_capacity(parsed.keys.len());
-    for key in parsed.keys {
+pub(crate) fn keep_usable(
+    keys: Vec<(usize, PreparedKey)>,
+    allowed: Option<AlgSet>,
+    skipped: &mut Vec<SkippedKey>,
+) -> Vec<(usize, PreparedKey)> {
+    let mut usable = Vec::with_capacity(keys.len());
+    for (index, key) in keys {
         if key.usable_at_all(allowed) {
-            keys.push(key);
+            usable.push((index, key));
         } else {
-            let reason = if key.alg.is_none() && allowed.is_none() {
+            let reason = if key.algs.is_none() && allowed.is_none() {
                 "key has no `alg`: name its algorithm in `.algorithms(…)`"
             } else {
                 "not usable with the allowed algorithms"
             };
             let kid = key.kid.as_deref().map(str::to_owned);
-            skipped.push(SkippedKey {
-                index: key.index,
-                kid,
-                reason,
-            });
+            skipped.push(SkippedKey { index, kid, reason });
         }
     }
-    ParsedKeys { keys, skipped }
+    usable
+}
+
+/// One lone key (PEM, HMAC secret) as a key set, or the reason it is not usable.
+pub(crate) fn lone_key(key: PreparedKey, allowed: Option<AlgSet>) -> ParsedKeys {
+    let mut skipped = Vec::new();
+    let keys = keep_usable(vec![(0, key)], allowed, &mut skipped);
+    ParsedKeys {
+        keys: keys.into_iter().map(|(_, k)| k).collect(),
+        skipped,
+    }
 }
 
 /// A key of a key set that was not loaded, and why.
@@ -277,6 +330,8 @@ pub(crate) struct KeySetRules {
     pub(crate) allow_oct: bool,
     /// The most keys read from the set; later ones are skipped.
     pub(crate) max_keys: usize,
+    /// The algorithm allow-list (`None`: each key's own `alg`).
+    pub(crate) allowed: Option<AlgSet>,
 }
 
 #[derive(Deserialize)]
@@ -342,7 +397,7 @@ fn reported_kid(json: &str) -> Option<String> {
         .filter(|k| k.len() <= MAX_KID_LEN)
 }
 
-/// Just the `kid` and `kty` of a JWK, read leniently, to find keys that share both.
+/// Just the `kid` and `kty` of a JWK, read leniently, for a key that did not parse.
 #[derive(Deserialize)]
 struct KidKty {
     #[serde(default)]
@@ -351,88 +406,165 @@ struct KidKty {
     kty: Option<crate::de::Loose<String>>,
 }
 
+/// Skip reasons of keys declared for something else (or of a kind this crate never verifies
+/// with): such a key sharing a signing key's `kid` is no rival to it.
+fn declared_for_other_use(reason: &str) -> bool {
+    matches!(
+        reason,
+        "`use` is not `sig`"
+            | "`key_ops` does not include `verify`"
+            | "unsupported `alg`"
+            | "unsupported `kty`"
+            | "unsupported EC curve"
+            | "unsupported OKP curve"
+            | "symmetric (`oct`) key in a public key set"
+    )
+}
+
+/// The `kty` a key family is published under.
+fn kty_of(family: KeyFamily) -> &'static str {
+    match family {
+        KeyFamily::Rsa => "RSA",
+        KeyFamily::P256 | KeyFamily::P384 => "EC",
+        KeyFamily::Ed25519 => "OKP",
+        KeyFamily::Hmac => "oct",
+    }
+}
+
 /// Parses a JWKS document (`{"keys": [...]}`) key by key.
 ///
-/// Errors only when the document itself is not a JWKS; bad keys are skipped and reported. Two
-/// further rules apply to the set as a whole:
-/// - a `kid` that names two different keys of one `kty` is ambiguous: all of them are skipped
-///   (RFC 7517 §4.5 lets a kid name keys of *different* types, and those stay usable);
-/// - `oct` keys in a set that also holds public keys are skipped, so no public key and secret
-///   ever sit side by side for an algorithm-confusion attempt.
+/// Errors only when the document itself is not a JWKS; bad keys are skipped and reported. In
+/// this order:
+/// 1. every key is read on its own: one this crate can't or won't use (`use: enc`, `key_ops`
+///    without `verify`, an unknown `kty`, private members, a weak RSA key, …) is skipped, and so
+///    is one that no allowed algorithm can use;
+///    a key that is malformed (rather than declared for another use) still claims its `kid` and
+///    `kty` for the next rule: nobody can tell it is not a different signing key;
+/// 2. keys that share a `kid` and a key family are one key when their material is the same (a
+///    key published once per `alg` is usable with each of those algorithms); when it differs
+///    the `kid` is ambiguous and all of them are skipped (RFC 7517 §4.5 lets a kid name keys of
+///    *different* types, and those stay usable);
+/// 3. `oct` keys in a set that also holds public keys are skipped, so no public key and secret
+///    ever sit side by side for an algorithm-confusion attempt.
 pub(crate) fn parse_jwks(json: &[u8], rules: KeySetRules) -> Result<ParsedKeys, &'static str> {
     if first_non_ws(json) != Some(b'{') {
         return Err("not a JSON object");
     }
     let doc: JwksDoc<'_> =
         serde_json::from_slice(json).map_err(|_| "not a JSON object with a `keys` array")?;
-    let keys = &doc.keys[..doc.keys.len().min(rules.max_keys)];
-    let ambiguous = ambiguous_kids(keys);
-    let mut out = ParsedKeys::default();
-    for (index, raw) in keys.iter().enumerate() {
-        if ambiguous[index] {
-            let kid = reported_kid(raw.get());
-            let reason = "kid shared with another key of the same type";
-            out.skipped.push(SkippedKey { index, kid, reason });
-            continue;
-        }
+    let raw_keys = &doc.keys[..doc.keys.len().min(rules.max_keys)];
+    let mut skipped = Vec::new();
+    let mut keys = Vec::with_capacity(raw_keys.len());
+    let mut rivals: Vec<(String, String)> = Vec::new();
+    for (index, raw) in raw_keys.iter().enumerate() {
         match parse_jwk(raw.get(), rules) {
-            Ok(key) => out.keys.push(PreparedKey { index, ..key }),
-            Err((kid, reason)) => out.skipped.push(SkippedKey { index, kid, reason }),
+            Ok(key) => keys.push((index, key)),
+            Err((kid, reason)) => {
+                if !declared_for_other_use(reason)
+                    && let Ok(KidKty {
+                        kid: Some(crate::de::Loose::Ok(kid)),
+                        kty: Some(crate::de::Loose::Ok(kty)),
+                    }) = serde_json::from_str(raw.get())
+                {
+                    rivals.push((kid, kty));
+                }
+                skipped.push(SkippedKey { index, kid, reason });
+            }
         }
     }
     if doc.keys.len() > rules.max_keys {
         // One entry for all of them: the report stays as small as the limit.
-        out.skipped.push(SkippedKey {
+        skipped.push(SkippedKey {
             index: rules.max_keys,
             kid: None,
             reason: "this and every later key: over the key-count limit",
         });
     }
-    if out.keys.iter().any(|k| k.family == KeyFamily::Hmac)
-        && out.keys.iter().any(|k| k.family != KeyFamily::Hmac)
+    let keys = keep_usable(keys, rules.allowed, &mut skipped);
+    let mut keys = merge_twins(keys, &rivals, &mut skipped);
+    if keys.iter().any(|(_, k)| k.family == KeyFamily::Hmac)
+        && keys.iter().any(|(_, k)| k.family != KeyFamily::Hmac)
     {
-        let (secrets, public): (Vec<_>, Vec<_>) = out
-            .keys
+        let (secrets, public): (Vec<_>, Vec<_>) = keys
             .into_iter()
-            .partition(|k| k.family == KeyFamily::Hmac);
-        out.keys = public;
-        out.skipped.extend(secrets.into_iter().map(|k| SkippedKey {
-            index: k.index,
+            .partition(|(_, k)| k.family == KeyFamily::Hmac);
+        keys = public;
+        skipped.extend(secrets.into_iter().map(|(index, k)| SkippedKey {
+            index,
             kid: k.kid.as_deref().map(str::to_owned),
             reason: "symmetric key in a set with public keys",
         }));
     }
-    Ok(out)
+    skipped.sort_by_key(|s| s.index);
+    Ok(ParsedKeys {
+        keys: keys.into_iter().map(|(_, k)| k).collect(),
+        skipped,
+    })
 }
 
-/// Marks the keys whose (`kid`, `kty`) another, different key of the set also has. Byte-identical
-/// repeats are not ambiguous: the first is kept.
-fn ambiguous_kids(keys: &[&RawValue]) -> Vec<bool> {
-    let ids: Vec<Option<(String, String)>> = keys
-        .iter()
-        .map(|raw| {
-            let k = serde_json::from_str::<KidKty>(raw.get()).ok()?;
-            match (k.kid?, k.kty?) {
-                (crate::de::Loose::Ok(kid), crate::de::Loose::Ok(kty)) => Some((kid, kty)),
-                _ => None,
+/// Folds the usable keys that share a `kid` (or lack one) and a family: the same material is one
+/// key, usable with every algorithm its copies name (any allowed one when a copy names none);
+/// different material under one `kid` (or a malformed key of the same `kty` there, one of
+/// `rivals`) is ambiguous, and every copy is skipped. Kid-less keys with different material stay
+/// apart (each is tried in turn).
+fn merge_twins(
+    keys: Vec<(usize, PreparedKey)>,
+    rivals: &[(String, String)],
+    skipped: &mut Vec<SkippedKey>,
+) -> Vec<(usize, PreparedKey)> {
+    let mut out: Vec<(usize, PreparedKey)> = Vec::with_capacity(keys.len());
+    let mut ambiguous: Vec<(Arc<str>, KeyFamily)> = Vec::new();
+    for (index, key) in keys {
+        let twin = out.iter_mut().find(|(_, k)| {
+            k.kid == key.kid && k.family == key.family && (k.kid.is_some() || k.same_material(&key))
+        });
+        match twin {
+            None => out.push((index, key)),
+            Some((_, kept)) if kept.same_material(&key) => {
+                let algs = match (kept.algs, key.algs) {
+                    (Some(mut a), Some(b)) => {
+                        a.0 |= b.0;
+                        Some(a)
+                    }
+                    _ => None,
+                };
+                *kept = PreparedKey::new(
+                    kept.kid.clone(),
+                    kept.family,
+                    algs,
+                    kept.key.clone(),
+                    kept.secret_len,
+                );
             }
-        })
-        .collect();
-    let mut marks = vec![false; keys.len()];
-    for i in 0..keys.len() {
-        let Some(id) = &ids[i] else { continue };
-        for j in i + 1..keys.len() {
-            if ids[j].as_ref() == Some(id) {
-                if keys[i].get() == keys[j].get() {
-                    marks[j] = true; // a repeat: skip it, keep the first
-                    continue;
+            Some((_, kept)) => {
+                if let Some(kid) = &kept.kid {
+                    ambiguous.push((kid.clone(), kept.family));
                 }
-                marks[i] = true;
-                marks[j] = true;
+                skipped.push(SkippedKey {
+                    index,
+                    kid: key.kid.as_deref().map(str::to_owned),
+                    reason: "kid shared with another key of the same type",
+                });
             }
         }
     }
-    marks
+    out.retain(|(index, k)| {
+        let shared = k.kid.as_ref().is_some_and(|kid| {
+            ambiguous.iter().any(|(a, f)| a == kid && *f == k.family)
+                || rivals
+                    .iter()
+                    .any(|(r, kty)| **r == **kid && kty == kty_of(k.family))
+        });
+        if shared {
+            skipped.push(SkippedKey {
+                index: *index,
+                kid: k.kid.as_deref().map(str::to_owned),
+                reason: "kid shared with another key of the same type",
+            });
+        }
+        !shared
+    });
+    out
 }
 
 fn first_non_ws(bytes: &[u8]) -> Option<u8> {
@@ -570,15 +702,13 @@ fn parse_jwk(json: &str, rules: KeySetRules) -> Result<PreparedKey, SkipReason> 
             return skip("HMAC secret shorter than its algorithm's hash");
         }
     }
-    Ok(PreparedKey {
-        index: 0,
-        kid: kid.map(Arc::from),
+    Ok(PreparedKey::new(
+        kid.map(Arc::from),
         family,
-        alg,
+        alg.map(|alg| [alg].into_iter().collect()),
         key,
         secret_len,
-        retired: AtomicBool::new(false),
-    })
+    ))
 }
 
 /// Builds an RSA key from its modulus and exponent, refusing weak or odd parameters.
@@ -656,15 +786,7 @@ pub(crate) fn parse_pem(pem: &[u8]) -> Result<PreparedKey, &'static str> {
         let (n, e) = (provider().key_utils.rsa_pub_components_from_public_key)(der)
             .map_err(|_| "unreadable RSA key")?;
         let key = rsa_key(&n, &e)?;
-        return Ok(PreparedKey {
-            index: 0,
-            kid: None,
-            family: KeyFamily::Rsa,
-            alg: None,
-            key,
-            secret_len: 0,
-            retired: AtomicBool::new(false),
-        });
+        return Ok(PreparedKey::new(None, KeyFamily::Rsa, None, key, 0));
     }
     if let Ok(key) = DecodingKey::from_ec_pem(pem) {
         let point = key.try_get_as_bytes().map_err(|_| "unreadable EC key")?;
@@ -673,43 +795,33 @@ pub(crate) fn parse_pem(pem: &[u8]) -> Result<PreparedKey, &'static str> {
             97 if point[0] == 4 => KeyFamily::P384,
             _ => return Err("EC key is not an uncompressed P-256 or P-384 point"),
         };
-        return Ok(PreparedKey {
-            index: 0,
-            kid: None,
-            family,
-            alg: None,
-            key,
-            secret_len: 0,
-            retired: AtomicBool::new(false),
-        });
+        return Ok(PreparedKey::new(None, family, None, key, 0));
     }
     if let Ok(key) = DecodingKey::from_ed_pem(pem) {
         if key.try_get_as_bytes().map(<[u8]>::len) != Ok(32) {
             return Err("not an Ed25519 key");
         }
-        return Ok(PreparedKey {
-            index: 0,
-            kid: None,
-            family: KeyFamily::Ed25519,
-            alg: None,
-            key,
-            secret_len: 0,
-            retired: AtomicBool::new(false),
-        });
+        return Ok(PreparedKey::new(None, KeyFamily::Ed25519, None, key, 0));
     }
     Err("not a PEM public key of a supported type (RSA, EC P-256/P-384, Ed25519)")
 }
 
 /// One issuer's keys: an index by `kid` (moka) plus the whole list for kid-less tokens.
 ///
-/// Reads never await and take no contended lock: moka's read path and an `ArcSwap` load.
+/// Reads never await and take no contended lock: moka's read path and an `ArcSwap` load. A
+/// refresh keeps the identity of every key that stays (the same `Arc`), gives a new identity to
+/// every key that arrives or changes, and bumps [`generation`](Self::generation) whenever what a
+/// lookup can return changed.
 pub(crate) struct KeyStore {
     max_keys: usize,
+    /// Unbounded on purpose: a set holds at most `max_keys` keys, and an index with a size bound
+    /// could evict (or refuse to admit) a live key.
     by_kid: moka::sync::Cache<Arc<str>, Arc<[Arc<PreparedKey>]>>,
     all: ArcSwap<Vec<Arc<PreparedKey>>>,
     /// The keys without a `kid`: they may verify a token whatever its `kid`.
     kidless: ArcSwap<Vec<Arc<PreparedKey>>>,
     skipped: ArcSwap<Vec<SkippedKey>>,
+    generation: AtomicU64,
 }
 
 impl fmt::Debug for KeyStore {
@@ -721,18 +833,48 @@ impl fmt::Debug for KeyStore {
     }
 }
 
+/// The keys a token with a given `kid` (or none) may be checked against, in order.
+pub(crate) enum Candidates {
+    /// The keys the index holds under the token's `kid`.
+    Indexed(Arc<[Arc<PreparedKey>]>),
+    /// The token names a `kid` the index lacks: the keys without a `kid`.
+    Kidless(arc_swap::Guard<Arc<Vec<Arc<PreparedKey>>>>),
+    /// The token names no `kid`: every key.
+    Any(arc_swap::Guard<Arc<Vec<Arc<PreparedKey>>>>),
+}
+
+impl Candidates {
+    /// The keys usable with `alg`, as many as may be tried.
+    pub(crate) fn usable(
+        &self,
+        alg: Algorithm,
+        allowed: Option<AlgSet>,
+    ) -> impl Iterator<Item = &Arc<PreparedKey>> {
+        let (keys, limit): (&[Arc<PreparedKey>], usize) = match self {
+            Self::Indexed(keys) => (keys, MAX_KEYS_PER_KID),
+            Self::Kidless(keys) | Self::Any(keys) => (keys, MAX_KIDLESS_CANDIDATES),
+        };
+        keys.iter()
+            .filter(move |k| k.usable_with(alg, allowed))
+            .take(limit)
+    }
+
+    /// Whether the index holds the token's `kid`.
+    pub(crate) fn indexed(&self) -> bool {
+        matches!(self, Self::Indexed(_))
+    }
+}
+
 impl KeyStore {
-    /// A store for at most `max_keys` keys; the index holds twice that, so a refresh that briefly
-    /// holds the old and the new set never evicts a live key.
+    /// A store for at most `max_keys` keys.
     pub(crate) fn new(max_keys: usize) -> Self {
         Self {
             max_keys,
-            by_kid: moka::sync::Cache::builder()
-                .max_capacity(u64::try_from(max_keys.saturating_mul(2).max(2)).unwrap_or(u64::MAX))
-                .build(),
+            by_kid: moka::sync::Cache::builder().build(),
             all: ArcSwap::from_pointee(Vec::new()),
             kidless: ArcSwap::from_pointee(Vec::new()),
             skipped: ArcSwap::from_pointee(Vec::new()),
+            generation: AtomicU64::new(0),
         }
     }
 
@@ -741,10 +883,25 @@ impl KeyStore {
         self.max_keys
     }
 
-    /// Replaces the key set, as a diff: keys that stay are never missing from the index.
-    /// Returns how many kids were added or changed, and how many left.
+    /// Bumped after every refresh that changed what a lookup can return; read it *before* a
+    /// lookup whose result is remembered, and compare later.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Replaces the key set, as a diff: keys that stay keep their identity and are never
+    /// missing from the index. Returns how many kids were added or changed, and how many left.
     pub(crate) fn replace(&self, parsed: ParsedKeys) -> (usize, usize) {
-        let keys: Vec<Arc<PreparedKey>> = parsed.keys.into_iter().map(Arc::new).collect();
+        let old = self.all.load_full();
+        let keys: Vec<Arc<PreparedKey>> = parsed
+            .keys
+            .into_iter()
+            .map(|key| {
+                old.iter()
+                    .find(|k| k.same_key(&key))
+                    .map_or_else(|| Arc::new(key), Arc::clone)
+            })
+            .collect();
         let mut grouped: HashMap<Arc<str>, Vec<Arc<PreparedKey>>> = HashMap::new();
         for key in &keys {
             if let Some(kid) = &key.kid {
@@ -757,23 +914,20 @@ impl KeyStore {
         // Insert new and changed groups first, then drop the kids that left.
         let mut added = 0;
         for (kid, group) in &grouped {
-            let same = self.by_kid.get(kid).is_some_and(|old| {
-                old.len() == group.len() && old.iter().zip(group).all(|(a, b)| a.same_key(b))
+            let same = self.by_kid.get(kid).is_some_and(|current| {
+                current.len() == group.len()
+                    && current.iter().zip(group).all(|(a, b)| Arc::ptr_eq(a, b))
             });
             if !same {
                 self.by_kid.insert(kid.clone(), Arc::from(group.as_slice()));
                 added += 1;
             }
         }
+        let unchanged =
+            old.len() == keys.len() && old.iter().zip(&keys).all(|(a, b)| Arc::ptr_eq(a, b));
         let kidless: Vec<_> = keys.iter().filter(|k| k.kid.is_none()).cloned().collect();
         self.kidless.store(Arc::new(kidless));
-        let old = self.all.swap(Arc::new(keys));
-        let current = self.all.load();
-        for key in old.iter() {
-            if !current.iter().any(|k| k.same_key(key)) {
-                key.retired.store(true, Ordering::Release);
-            }
-        }
+        self.all.store(Arc::new(keys));
         let mut removed = 0;
         for key in old.iter() {
             if let Some(kid) = &key.kid
@@ -784,6 +938,9 @@ impl KeyStore {
             }
         }
         self.skipped.store(Arc::new(parsed.skipped));
+        if !unchanged || added > 0 || removed > 0 {
+            self.generation.fetch_add(1, Ordering::Release);
+        }
         (added, removed)
     }
 
@@ -797,19 +954,16 @@ impl KeyStore {
         self.skipped.load_full()
     }
 
-    /// Keys registered under `kid` (empty when none).
-    pub(crate) fn by_kid(&self, kid: &str) -> Option<Arc<[Arc<PreparedKey>]>> {
-        self.by_kid.get(kid)
-    }
-
-    /// The keys without a `kid`, in key-set order.
-    pub(crate) fn kidless(&self) -> arc_swap::Guard<Arc<Vec<Arc<PreparedKey>>>> {
-        self.kidless.load()
-    }
-
-    /// All keys, in key-set order.
-    pub(crate) fn all(&self) -> arc_swap::Guard<Arc<Vec<Arc<PreparedKey>>>> {
-        self.all.load()
+    /// The keys a token naming `kid` (or none) may be checked against.
+    pub(crate) fn candidates(&self, kid: Option<&str>) -> Candidates {
+        match kid {
+            None => Candidates::Any(self.all.load()),
+            Some(kid) => match self.by_kid.get(kid) {
+                Some(keys) => Candidates::Indexed(keys),
+                // Keys without a `kid` (an HMAC secret, a PEM key) may sign tokens that name one.
+                None => Candidates::Kidless(self.kidless.load()),
+            },
+        }
     }
 }
 
@@ -817,9 +971,11 @@ impl KeyStore {
 mod tests {
     use super::*;
 
+    const ALL: AlgSet = AlgSet(0x0fff);
     const RULES: KeySetRules = KeySetRules {
         allow_oct: false,
         max_keys: 100,
+        allowed: Some(ALL),
     };
 
     #[test]
@@ -869,8 +1025,8 @@ mod tests {
             r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#;
         let many = vec![one; 1000].join(",");
         let rules = KeySetRules {
-            allow_oct: false,
             max_keys: 3,
+            ..RULES
         };
         let parsed = parse_jwks(format!(r#"{{"keys":[{many}]}}"#).as_bytes(), rules).unwrap();
         assert!(parsed.keys.len() + parsed.skipped.len() <= 4);
@@ -925,7 +1081,7 @@ mod tests {
     fn secrets_beside_public_keys_are_skipped() {
         let rules = KeySetRules {
             allow_oct: true,
-            max_keys: 100,
+            ..RULES
         };
         let jwks = br#"{"keys":[
             {"kty":"oct","k":"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI","kid":"s"},

@@ -137,7 +137,8 @@ pub mod tonic;
 pub use jsonwebtoken::Algorithm;
 
 pub use self::builder::{
-    DEFAULT_LEEWAY, DEFAULT_MAX_CLAIMS_DEPTH, DEFAULT_REALM, DEFAULT_TOKEN_CACHE, JwtAuthBuilder,
+    DEFAULT_LEEWAY, DEFAULT_MAX_CLAIMS_DEPTH, DEFAULT_REALM, DEFAULT_TOKEN_CACHE,
+    DEFAULT_TOKEN_CACHE_BYTES, JwtAuthBuilder,
 };
 pub use self::claims::{Claims, RegisteredClaims, Scopes};
 pub use self::error::{AuthError, AuthErrorKind, ConfigError};

@@ -370,7 +370,10 @@ mod server {
         behavior: Behavior,
         cache_control: Option<String>,
         discovery_issuer: Option<String>,
+        discovery_jwks_uri: Option<String>,
         latency: Duration,
+        etag: bool,
+        user_agents: Vec<Option<String>>,
     }
 
     #[derive(Debug)]
@@ -435,7 +438,10 @@ mod server {
                     behavior: Behavior::Serve,
                     cache_control: None,
                     discovery_issuer: None,
+                    discovery_jwks_uri: None,
                     latency: Duration::ZERO,
+                    etag: true,
+                    user_agents: Vec::new(),
                 }),
                 jwks_requests: AtomicUsize::new(0),
                 not_modified: AtomicUsize::new(0),
@@ -495,6 +501,23 @@ mod server {
             self.shared.state().discovery_issuer = issuer.map(str::to_owned);
         }
 
+        /// The `jwks_uri` discovery documents name (default: this server's key set URL).
+        pub fn set_discovery_jwks_uri(&self, uri: Option<&str>) {
+            self.shared.state().discovery_jwks_uri = uri.map(str::to_owned);
+        }
+
+        /// Whether key set answers carry an `ETag` (and a matching `If-None-Match` gets 304).
+        /// On by default; off, every refresh is a full `200`.
+        pub fn set_etag(&self, enabled: bool) {
+            self.shared.state().etag = enabled;
+        }
+
+        /// The `User-Agent` of every request received (key set and discovery), in order.
+        #[must_use]
+        pub fn user_agents(&self) -> Vec<Option<String>> {
+            self.shared.state().user_agents.clone()
+        }
+
         /// How many key set requests it has received.
         #[must_use]
         pub fn jwks_requests(&self) -> usize {
@@ -550,16 +573,23 @@ mod server {
         req: Request<Incoming>,
     ) -> Result<Response<Full<Bytes>>, std::io::Error> {
         let path = req.uri().path().to_owned();
+        let agent = req
+            .headers()
+            .get(http::header::USER_AGENT)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        shared.state().user_agents.push(agent);
         if let Some(prefix) = path.strip_suffix("/.well-known/openid-configuration") {
             shared.discovery_requests.fetch_add(1, Ordering::SeqCst);
-            let issuer = shared
-                .state()
-                .discovery_issuer
-                .clone()
-                .unwrap_or_else(|| format!("{}{prefix}", shared.base));
+            let (issuer, jwks_uri) = {
+                let state = shared.state();
+                (
+                    state.discovery_issuer.clone(),
+                    state.discovery_jwks_uri.clone(),
+                )
+            };
             let doc = serde_json::json!({
-                "issuer": issuer,
-                "jwks_uri": format!("{}/jwks.json", shared.base),
+                "issuer": issuer.unwrap_or_else(|| format!("{}{prefix}", shared.base)),
+                "jwks_uri": jwks_uri.unwrap_or_else(|| format!("{}/jwks.json", shared.base)),
             });
             return Ok(json_response(StatusCode::OK, doc.to_string()));
         }
@@ -567,13 +597,14 @@ mod server {
             return Ok(status_response(StatusCode::NOT_FOUND));
         }
         shared.jwks_requests.fetch_add(1, Ordering::SeqCst);
-        let (behavior, jwks, cache_control, latency) = {
+        let (behavior, jwks, cache_control, latency, use_etag) = {
             let state = shared.state();
             (
                 state.behavior.clone(),
                 state.jwks.clone(),
                 state.cache_control.clone(),
                 state.latency,
+                state.etag,
             )
         };
         if !latency.is_zero() {
@@ -589,17 +620,18 @@ mod server {
             }
             Behavior::Serve => {
                 let etag = etag_of(&jwks);
-                let matches = req
-                    .headers()
-                    .get(IF_NONE_MATCH)
-                    .is_some_and(|v| v.as_bytes() == etag.as_bytes());
+                let matches = use_etag
+                    && req
+                        .headers()
+                        .get(IF_NONE_MATCH)
+                        .is_some_and(|v| v.as_bytes() == etag.as_bytes());
                 let mut response = if matches {
                     shared.not_modified.fetch_add(1, Ordering::SeqCst);
                     status_response(StatusCode::NOT_MODIFIED)
                 } else {
                     json_response(StatusCode::OK, jwks)
                 };
-                if let Ok(value) = etag.parse() {
+                if use_etag && let Ok(value) = etag.parse() {
                     response.headers_mut().insert(ETAG, value);
                 }
                 response

@@ -44,6 +44,7 @@ use crate::{JwtAuthBuilder, JwtAuthLayer};
 use moka::Expiry;
 use sha2::{Digest, Sha256};
 use std::any::Any;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Verifies tokens: the same checks as [`JwtAuthLayer`], without tower.
@@ -122,7 +123,14 @@ pub(crate) struct Facts {
     nbf: Option<f64>,
     iat: Option<f64>,
     issuer: usize,
+    /// The key that verified the signature, how the token named it, and the store's generation
+    /// read before the key was looked up.
     key: Arc<PreparedKey>,
+    alg: jsonwebtoken::Algorithm,
+    kid: Option<Box<str>>,
+    generation: u64,
+    /// Bytes of the decoded claim set (the cache's weight of the entry).
+    claims_len: usize,
 }
 
 /// Checks `exp`, `nbf` and `iat` against the clock, with the leeway.
@@ -235,7 +243,6 @@ impl<C> Clone for Verified<C> {
 
 /// A token whose signature was checked: what a later request with the same token needs to pass
 /// without another signature check.
-#[derive(Clone)]
 pub(crate) struct CachedToken {
     /// The `Verified<C>` of the verifier that cached it.
     verified: Arc<dyn Any + Send + Sync>,
@@ -243,19 +250,26 @@ pub(crate) struct CachedToken {
     nbf: Option<f64>,
     iat: Option<f64>,
     issuer: usize,
-    /// The key that verified it: once a refresh drops it, the entry is not served.
+    /// The key that verified it, and how the token named it: the entry is served only while the
+    /// issuer's current set would still pick this key (same identity) for this token.
     key: Arc<PreparedKey>,
+    alg: jsonwebtoken::Algorithm,
+    kid: Option<Box<str>>,
+    /// The key store's generation at which the key was last found current.
+    generation: AtomicU64,
     ttl: Duration,
+    /// The entry's weight in the byte budget.
+    weight: u32,
 }
 
 /// Entries live until the token's `exp`, never longer.
 struct UntilExp;
 
-impl Expiry<[u8; 32], CachedToken> for UntilExp {
+impl Expiry<[u8; 32], Arc<CachedToken>> for UntilExp {
     fn expire_after_create(
         &self,
         _: &[u8; 32],
-        value: &CachedToken,
+        value: &Arc<CachedToken>,
         _: std::time::Instant,
     ) -> Option<Duration> {
         Some(value.ttl)
@@ -284,14 +298,45 @@ impl std::hash::Hasher for DigestHasher {
 /// moka's hasher for SHA-256 keys.
 pub(crate) type DigestHash = std::hash::BuildHasherDefault<DigestHasher>;
 
-/// The verified-token cache: moka, keyed by the SHA-256 of the whole token.
-pub(crate) type TokenCache = moka::sync::Cache<[u8; 32], CachedToken, DigestHash>;
+/// What one cached token is taken to cost beyond its claims' JSON: the entry, the digest, moka's
+/// bookkeeping and the parsed structs' headers.
+const ENTRY_OVERHEAD: usize = 512;
 
-pub(crate) fn token_cache(capacity: u64) -> TokenCache {
-    moka::sync::Cache::builder()
-        .max_capacity(capacity)
-        .expire_after(UntilExp)
-        .build_with_hasher(DigestHash::default())
+/// The verified-token cache: moka, keyed by the SHA-256 of the whole token, bounded both in
+/// entries and in bytes.
+pub(crate) struct TokenCache {
+    cache: moka::sync::Cache<[u8; 32], Arc<CachedToken>, DigestHash>,
+    /// The least weight of an entry: `bytes / capacity`, so the byte budget also bounds the count.
+    min_weight: u64,
+}
+
+impl TokenCache {
+    /// A cache of at most `capacity` tokens and about `bytes` bytes of claims, whichever is
+    /// reached first.
+    pub(crate) fn new(capacity: u64, bytes: u64) -> Self {
+        let min_weight = (bytes / capacity.max(1)).max(1);
+        Self {
+            cache: moka::sync::Cache::builder()
+                .max_capacity(bytes)
+                .weigher(|_, entry: &Arc<CachedToken>| entry.weight)
+                .expire_after(UntilExp)
+                .build_with_hasher(DigestHash::default()),
+            min_weight,
+        }
+    }
+
+    /// An entry's weight: each claim set is held twice (the caller's `C` and the registered
+    /// claims), plus a fixed overhead; never less than `min_weight`.
+    fn weight(&self, claims_len: usize) -> u32 {
+        let bytes = claims_len.saturating_mul(2).saturating_add(ENTRY_OVERHEAD) as u64;
+        u32::try_from(bytes.max(self.min_weight)).unwrap_or(u32::MAX)
+    }
+
+    #[cfg(test)]
+    fn weighted_size(&self) -> u64 {
+        self.cache.run_pending_tasks();
+        self.cache.weighted_size()
+    }
 }
 
 /// The key status of one issuer.
@@ -465,9 +510,9 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
             return Err(AuthError::new(AuthErrorKind::TooLarge, "token too large").into());
         }
         let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-        if let Some(hit) = cache.get(&hash) {
+        if let Some(hit) = cache.cache.get(&hash) {
             if let Some(verified) = hit.verified.downcast_ref::<Verified<C>>()
-                && !hit.key.retired()
+                && self.key_still_current(&hit)
             {
                 let issuer = &self.shared.issuers[hit.issuer];
                 if let Some(remote) = &issuer.remote
@@ -478,26 +523,47 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
                 check_time(&self.shared, hit.exp, hit.nbf, hit.iat)?;
                 return Ok(verified.clone());
             }
-            cache.invalidate(&hash);
+            cache.cache.invalidate(&hash);
         }
         let (verified, facts) = self.verify_cold(token)?;
         let now = self.shared.clock.now_unix_secs();
         let ttl = Duration::try_from_secs_f64(facts.exp - now).unwrap_or(Duration::ZERO);
         if !ttl.is_zero() {
-            cache.insert(
-                hash,
-                CachedToken {
-                    verified: Arc::new(verified.clone()),
-                    exp: facts.exp,
-                    nbf: facts.nbf,
-                    iat: facts.iat,
-                    issuer: facts.issuer,
-                    key: facts.key,
-                    ttl,
-                },
-            );
+            let entry = CachedToken {
+                verified: Arc::new(verified.clone()),
+                exp: facts.exp,
+                nbf: facts.nbf,
+                iat: facts.iat,
+                issuer: facts.issuer,
+                key: facts.key,
+                alg: facts.alg,
+                kid: facts.kid,
+                generation: AtomicU64::new(facts.generation),
+                ttl,
+                weight: cache.weight(facts.claims_len),
+            };
+            cache.cache.insert(hash, Arc::new(entry));
         }
         Ok(verified)
+    }
+
+    /// Whether the issuer's current key set would still check a cached token against the key
+    /// that verified it. Free while the set is unchanged (one atomic load); after a change, one
+    /// index lookup, and the entry is marked current again.
+    fn key_still_current(&self, hit: &CachedToken) -> bool {
+        let store = &self.shared.issuers[hit.issuer].store;
+        let generation = store.generation();
+        if hit.generation.load(Ordering::Relaxed) == generation {
+            return true;
+        }
+        let current = store
+            .candidates(hit.kid.as_deref())
+            .usable(hit.alg, self.shared.allowed)
+            .any(|key| Arc::ptr_eq(key, &hit.key));
+        if current {
+            hit.generation.store(generation, Ordering::Relaxed);
+        }
+        current
     }
 
     /// The full verification: header, key, signature, claims.
@@ -543,6 +609,7 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
                 Usable::Expired => return Err(keys_unavailable("keys expired").into()),
             }
         }
+        let generation = issuer.store.generation();
         let key = match jws::verify_signature(&parsed, &issuer.store, shared.allowed) {
             Ok(key) => key,
             Err(e) if e.kind() == AuthErrorKind::UnknownKey && issuer.remote.is_some() => {
@@ -561,6 +628,10 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
             iat: time(&raw.iat),
             issuer: index,
             key,
+            alg: parsed.alg,
+            kid: parsed.kid.as_deref().map(Box::from),
+            generation,
+            claims_len: payload.len(),
         };
 
         let registered = raw.to_registered().map_err(|WrongClaimType(_)| {
@@ -654,5 +725,59 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
             return Err(invalid("required claim missing"));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::KeyFamily;
+
+    fn entry(cache: &TokenCache, claims_len: usize) -> Arc<CachedToken> {
+        let key = PreparedKey::new(
+            None,
+            KeyFamily::Hmac,
+            None,
+            jsonwebtoken::DecodingKey::from_secret(&[7; 32]),
+            32,
+        );
+        Arc::new(CachedToken {
+            verified: Arc::new(()),
+            exp: 0.0,
+            nbf: None,
+            iat: None,
+            issuer: 0,
+            key: Arc::new(key),
+            alg: jsonwebtoken::Algorithm::HS256,
+            kid: None,
+            generation: AtomicU64::new(0),
+            ttl: Duration::from_secs(300),
+            weight: cache.weight(claims_len),
+        })
+    }
+
+    #[test]
+    fn the_token_cache_holds_its_byte_budget_and_its_entry_bound() {
+        let budget = 1024 * 1024;
+        // Large claims: the byte budget binds (12 KiB of claims weighs ~24.5 KiB).
+        let cache = TokenCache::new(10_000, budget);
+        for i in 0u32..2_000 {
+            let mut digest = [0u8; 32];
+            digest[..4].copy_from_slice(&i.to_le_bytes());
+            cache.cache.insert(digest, entry(&cache, 12 * 1024));
+        }
+        let size = cache.weighted_size();
+        assert!(size <= budget, "{size} bytes held, budget {budget}");
+        assert!(cache.cache.entry_count() <= budget / (24 * 1024 + 512));
+        // Small claims: the entry bound binds.
+        let cache = TokenCache::new(100, budget);
+        for i in 0u32..2_000 {
+            let mut digest = [0u8; 32];
+            digest[..4].copy_from_slice(&i.to_le_bytes());
+            cache.cache.insert(digest, entry(&cache, 200));
+        }
+        cache.weighted_size();
+        assert!(cache.cache.entry_count() <= 100);
+        assert!(cache.cache.entry_count() >= 50, "the cache still caches");
     }
 }

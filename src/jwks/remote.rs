@@ -14,7 +14,7 @@ use super::fetch::{self, CacheAge, FetchError, Fetched};
 use super::{Freshness, RemoteConfig};
 use crate::clock::Clock;
 use crate::error::{AuthError, AuthErrorKind};
-use crate::keys::{AlgSet, KeySetRules, KeyStore, keep_usable, parse_jwks};
+use crate::keys::{AlgSet, KeySetRules, KeyStore, parse_jwks};
 
 const JWKS_ACCEPT: &str = "application/jwk-set+json, application/json";
 
@@ -308,10 +308,10 @@ impl Remote {
                 let rules = KeySetRules {
                     allow_oct: false,
                     max_keys: self.store.max_keys(),
+                    allowed: self.allowed,
                 };
                 let parsed = parse_jwks(&body, rules)
                     .map_err(|why| FetchError::Invalid(format!("not a JWKS ({why})")))?;
-                let parsed = keep_usable(parsed, self.allowed);
                 for skipped in &parsed.skipped {
                     tracing::debug!(issuer = %self.iss, key = %skipped, "key skipped");
                 }

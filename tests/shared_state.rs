@@ -1,0 +1,252 @@
+//! State shared between requests, one regression test per defect: the verified-token cache
+//! against key removal and replacement, real-world key sets (an `enc` twin, one key per `alg`),
+//! literal `{tenantid}` issuers, the JWKS fetch's `User-Agent`, discovery's `jwks_uri`, and the
+//! token cache's byte budget. Key sets are served by real HTTP servers on 127.0.0.1; every
+//! refresh here is a full `200` (no `ETag`), the case that once kept a removed key alive.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::{Value, json};
+use tower_jwt_auth::testing::{JwksServer, TestKey};
+use tower_jwt_auth::{
+    Algorithm, AuthErrorKind, Issuer, JwtAuthBuilder, RegisteredClaims, Verifier,
+};
+
+/// Short waits; a refresh every 50 ms; the token cache on whatever the environment says.
+fn fast(builder: JwtAuthBuilder<RegisteredClaims>) -> JwtAuthBuilder<RegisteredClaims> {
+    builder
+        .audience(AUD)
+        .key_wait(Duration::from_millis(1500))
+        .kid_miss_cooldown(Duration::from_millis(100))
+        .fetch_timeout(Duration::from_millis(500))
+        .retry_backoff(Duration::from_millis(20), Duration::from_millis(100))
+        .initial_retry_max(Duration::from_millis(100))
+        .refresh_interval_bounds(Duration::from_millis(50), Duration::from_millis(50))
+        .refresh_jitter(0.0)
+        .token_cache_capacity(1000)
+}
+
+async fn remote_verifier(server: &JwksServer) -> Verifier<RegisteredClaims> {
+    server.set_etag(false);
+    let verifier = fast(Verifier::builder())
+        .issuer(Issuer::jwks_url(ISS, server.jwks_url()))
+        .build_verifier()
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(5), verifier.ready())
+        .await
+        .expect("keys load");
+    verifier
+}
+
+/// Waits until a refresh that started after this call has been applied (the second request
+/// after it starts only once the first one is done).
+async fn refreshed(server: &JwksServer) {
+    let target = server.jwks_requests() + 2;
+    let start = Instant::now();
+    while server.jwks_requests() < target {
+        assert!(start.elapsed() < Duration::from_secs(5), "no refresh");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+fn token(key: &TestKey) -> String {
+    key.token(&good_claims())
+}
+
+async fn verdict(verifier: &Verifier<RegisteredClaims>, token: &str) -> Result<(), AuthErrorKind> {
+    verifier
+        .verify(token)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.kind())
+}
+
+#[tokio::test]
+async fn a_removed_key_stops_vouching_after_an_unchanged_full_refresh() {
+    let a = key_with_kid(Algorithm::ES256, "a");
+    let b = key_with_kid(Algorithm::ES256, "b");
+    let d = key_with_kid(Algorithm::ES256, "d");
+    let server = JwksServer::start(&[&a, &b]).await;
+    let verifier = remote_verifier(&server).await;
+    let ta = token(&a);
+    assert_eq!(verdict(&verifier, &ta).await, Ok(()));
+
+    server.set_keys(&[&a, &b, &d]);
+    refreshed(&server).await;
+    assert_eq!(
+        verdict(&verifier, &ta).await,
+        Ok(()),
+        "A is still published"
+    );
+    assert_eq!(verdict(&verifier, &token(&d)).await, Ok(()));
+
+    server.set_keys(&[&b, &d]);
+    refreshed(&server).await;
+    assert_eq!(
+        verdict(&verifier, &ta).await,
+        Err(AuthErrorKind::UnknownKey),
+        "A left the set: its cached token must go with it"
+    );
+    assert_eq!(verdict(&verifier, &token(&b)).await, Ok(()));
+}
+
+#[tokio::test]
+async fn a_key_replaced_under_its_kid_stops_vouching() {
+    let old = key_with_kid(Algorithm::EdDSA, "k");
+    let new = TestKey::generate(Algorithm::EdDSA).with_kid("k");
+    let server = JwksServer::start(&[&old]).await;
+    let verifier = remote_verifier(&server).await;
+    let t_old = token(&old);
+    assert_eq!(verdict(&verifier, &t_old).await, Ok(()));
+    refreshed(&server).await; // the same key again, in a full 200
+    assert_eq!(verdict(&verifier, &t_old).await, Ok(()));
+
+    server.set_keys(&[&new]);
+    refreshed(&server).await;
+    assert_eq!(
+        verdict(&verifier, &t_old).await,
+        Err(AuthErrorKind::BadSignature)
+    );
+    assert_eq!(verdict(&verifier, &token(&new)).await, Ok(()));
+}
+
+#[tokio::test]
+async fn a_removed_kidless_key_stops_vouching_after_two_full_refreshes() {
+    let old = TestKey::generate(Algorithm::ES256);
+    let new = TestKey::generate(Algorithm::ES256);
+    let server = JwksServer::start(&[&old]).await;
+    let verifier = remote_verifier(&server).await;
+    let t_old = token(&old);
+    assert_eq!(verdict(&verifier, &t_old).await, Ok(()));
+    refreshed(&server).await;
+    refreshed(&server).await;
+    assert_eq!(verdict(&verifier, &t_old).await, Ok(()));
+
+    server.set_keys(&[&new]);
+    refreshed(&server).await;
+    assert_eq!(
+        verdict(&verifier, &t_old).await,
+        Err(AuthErrorKind::BadSignature)
+    );
+    assert_eq!(verdict(&verifier, &token(&new)).await, Ok(()));
+}
+
+/// Found by the model-based test (tests/properties_keys.rs): a token naming a `kid` the set
+/// lacks is checked against the kid-less keys; once the set publishes a key under that `kid`,
+/// a fresh verifier checks only that key, and a cached verdict must not say otherwise.
+#[tokio::test]
+async fn a_cached_kidless_match_ends_when_its_kid_is_published() {
+    let kidless = TestKey::generate(Algorithm::ES256);
+    let named = TestKey::generate(Algorithm::ES256).with_kid("x");
+    // The kid-less key signs a token that names kid "x".
+    let header = json!({ "alg": "ES256", "typ": "JWT", "kid": "x" });
+    let t = kidless.sign(&header, &good_claims());
+    let server = JwksServer::start(&[&kidless]).await;
+    let verifier = remote_verifier(&server).await;
+    assert_eq!(verdict(&verifier, &t).await, Ok(()));
+
+    server.set_keys(&[&kidless, &named]);
+    refreshed(&server).await;
+    assert_eq!(
+        verdict(&verifier, &t).await,
+        Err(AuthErrorKind::BadSignature)
+    );
+}
+
+fn with(jwk: Value, changes: Value) -> Value {
+    merge(jwk, changes)
+}
+
+fn static_verifier(
+    keys: &[Value],
+    algs: &[Algorithm],
+) -> Result<Verifier<RegisteredClaims>, tower_jwt_auth::ConfigError> {
+    let jwks = json!({ "keys": keys }).to_string();
+    Verifier::builder()
+        .issuer(Issuer::static_keys(ISS, jwks))
+        .audience(AUD)
+        .algorithms(algs.iter().copied())
+        .build_verifier()
+}
+
+#[tokio::test]
+async fn an_enc_key_sharing_the_kid_of_the_signing_key_is_ignored() {
+    // Keycloak publishes its RSA signing key and its RSA-OAEP encryption key under one kid.
+    let sig = key_with_kid(Algorithm::RS256, "kc");
+    let enc = key_with_kid(Algorithm::RS384, "kc-enc");
+    let enc_jwk = with(
+        enc.bare_jwk(),
+        json!({ "kid": "kc", "use": "enc", "alg": "RSA-OAEP" }),
+    );
+    for keys in [
+        vec![enc_jwk.clone(), sig.public_jwk()],
+        vec![sig.public_jwk(), enc_jwk.clone()],
+    ] {
+        let verifier = static_verifier(&keys, &[Algorithm::RS256]).unwrap();
+        assert_eq!(verdict(&verifier, &token(&sig)).await, Ok(()));
+        let status = &verifier.status()[0];
+        assert_eq!(status.keys, 1);
+        assert_eq!(status.skipped.len(), 1);
+        assert_eq!(status.skipped[0].reason, "`use` is not `sig`");
+    }
+    // The same through a provider.
+    let server = JwksServer::start(&[]).await;
+    server.set_jwks_document(json!({ "keys": [enc_jwk, sig.public_jwk()] }).to_string());
+    let verifier = fast(Verifier::builder())
+        .algorithms([Algorithm::RS256])
+        .issuer(Issuer::jwks_url(ISS, server.jwks_url()))
+        .build_verifier()
+        .unwrap();
+    assert_eq!(verdict(&verifier, &token(&sig)).await, Ok(()));
+}
+
+#[tokio::test]
+async fn one_key_published_once_per_alg_is_usable_with_each() {
+    let rsa = key_with_kid(Algorithm::RS256, "twin");
+    let ps = rsa.clone().with_alg(Algorithm::PS256);
+    let keys = [
+        with(rsa.public_jwk(), json!({ "alg": "RS256" })),
+        with(rsa.public_jwk(), json!({ "alg": "PS256" })),
+    ];
+    let verifier = static_verifier(&keys, &[Algorithm::RS256, Algorithm::PS256]).unwrap();
+    assert_eq!(verdict(&verifier, &token(&rsa)).await, Ok(()));
+    assert_eq!(verdict(&verifier, &token(&ps)).await, Ok(()));
+    assert_eq!(verifier.status()[0].keys, 1, "one key, two algorithms");
+    assert!(verifier.status()[0].skipped.is_empty());
+    // An algorithm neither copy names stays refused.
+    let rs512 = rsa.clone().with_alg(Algorithm::RS512);
+    let verifier = static_verifier(&keys, &[Algorithm::RS256, Algorithm::RS512]).unwrap();
+    assert_eq!(
+        verdict(&verifier, &token(&rs512)).await,
+        Err(AuthErrorKind::AlgNotAllowed)
+    );
+    // A twin whose algorithm is off the list is dropped before the shared-kid rule.
+    let verifier = static_verifier(&keys, &[Algorithm::RS256]).unwrap();
+    assert_eq!(verdict(&verifier, &token(&rsa)).await, Ok(()));
+    assert_eq!(verifier.status()[0].skipped.len(), 1);
+}
+
+#[tokio::test]
+async fn two_different_signing_keys_under_one_kid_stay_ambiguous() {
+    let a = key_with_kid(Algorithm::ES256, "same");
+    let b = TestKey::generate(Algorithm::ES256).with_kid("same");
+    let other = key_with_kid(Algorithm::ES256, "other");
+    let keys = [a.public_jwk(), b.public_jwk(), other.public_jwk()];
+    let verifier = static_verifier(&keys, &[Algorithm::ES256]).unwrap();
+    for t in [token(&a), token(&b)] {
+        assert_eq!(verdict(&verifier, &t).await, Err(AuthErrorKind::UnknownKey));
+    }
+    assert_eq!(verdict(&verifier, &token(&other)).await, Ok(()));
+    let status = &verifier.status()[0];
+    assert_eq!(status.skipped.len(), 2);
+    assert!(
+        status
+            .skipped
+            .iter()
+            .all(|s| s.reason == "kid shared with another key of the same type")
+    );
+}

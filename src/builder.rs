@@ -267,7 +267,8 @@ impl<C> JwtAuthBuilder<C> {
     }
 
     /// The HTTP client for key sets and discovery documents: bring your own for a private CA,
-    /// mTLS or a proxy. Whatever its settings, the crate applies its fetch timeout per request,
+    /// mTLS or a proxy (the crate's own client sends `User-Agent: tower-jwt-auth/<version>`; set
+    /// one on yours, since some providers' firewalls refuse requests without). Whatever its settings, the crate applies its fetch timeout per request,
     /// its size limit while reading, and checks that the final URL (after any redirect) kept
     /// the configured origin and scheme. Defaults to a client that follows redirects only
     /// within one origin.
@@ -289,6 +290,15 @@ impl<C> JwtAuthBuilder<C> {
     pub fn refresh_interval_bounds(mut self, min: Duration, max: Duration) -> Self {
         self.remote.min_refresh_interval = min;
         self.remote.max_refresh_interval = max;
+        self
+    }
+
+    /// How often an issuer configured by OIDC discovery fetches its configuration document again
+    /// to learn a moved `jwks_uri`. Defaults to 24 hours. Discovery is also fetched again after
+    /// three key set fetches in a row failed; while it can't be fetched, the last known
+    /// `jwks_uri` stays in use.
+    pub fn discovery_refresh_interval(mut self, interval: Duration) -> Self {
+        self.remote.discovery_refresh = interval;
         self
     }
 
@@ -601,6 +611,7 @@ impl<C> JwtAuthBuilder<C> {
                         None => {
                             let built = reqwest::Client::builder()
                                 .redirect(fetch::same_origin_redirects())
+                                .user_agent(fetch::USER_AGENT)
                                 .build()
                                 .map_err(|e| ConfigError::HttpClient(e.to_string()))?;
                             client = Some(built.clone());

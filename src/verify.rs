@@ -589,10 +589,12 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
         })?;
 
         let issuer = match &raw.iss {
+            // A multi-tenant issuer matches only through a tenant on its allow-list, never by
+            // its configured identifier (a `{tenantid}` template, or discovery's `common`).
             Some(Loose::Ok(iss)) => shared
                 .issuers
                 .iter()
-                .position(|i| i.iss == *iss)
+                .position(|i| !i.tenants.is_set() && i.iss == *iss)
                 .or_else(|| tenant_issuer(&shared.issuers, iss, raw.tid.as_ref())),
             Some(Loose::WrongType) => None,
             None => {

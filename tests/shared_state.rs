@@ -250,3 +250,148 @@ async fn two_different_signing_keys_under_one_kid_stay_ambiguous() {
             .all(|s| s.reason == "kid shared with another key of the same type")
     );
 }
+
+const TENANT: &str = "6f1c2e4a-d9f0-4b7e-a1d2-3c4b5a697887";
+
+#[tokio::test]
+async fn a_literal_tenantid_issuer_never_matches() {
+    let a = key_with_kid(Algorithm::ES256, "a");
+    let template = "https://login.example.com/{tenantid}/v2.0";
+    let real = format!("https://login.example.com/{TENANT}/v2.0");
+    let server = JwksServer::start(&[&a]).await;
+    let verifiers = [
+        Verifier::builder()
+            .issuer(Issuer::static_keys(template, a.jwks()).tenants([TENANT]))
+            .audience(AUD)
+            .build_verifier()
+            .unwrap(),
+        fast(Verifier::builder())
+            .issuer(Issuer::jwks_url(template, server.jwks_url()).insecure_any_tenant())
+            .build_verifier()
+            .unwrap(),
+    ];
+    for verifier in &verifiers {
+        let from =
+            |iss: &str, tid: Option<&str>| a.token(&claims_with(json!({ "iss": iss, "tid": tid })));
+        assert_eq!(verdict(verifier, &from(&real, Some(TENANT))).await, Ok(()));
+        for (iss, tid) in [
+            (template, Some(TENANT)),
+            (template, None),
+            (template, Some("{tenantid}")),
+            (real.as_str(), Some("{tenantid}")),
+        ] {
+            assert_eq!(
+                verdict(verifier, &from(iss, tid)).await,
+                Err(AuthErrorKind::WrongIssuer),
+                "iss {iss:?}, tid {tid:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_crate_client_sends_a_user_agent() {
+    let a = key_with_kid(Algorithm::ES256, "a");
+    let server = JwksServer::start(&[&a]).await;
+    let verifier = fast(Verifier::builder())
+        .issuer(Issuer::discover(server.base_url()))
+        .build_verifier()
+        .unwrap();
+    assert_eq!(verdict(&verifier, &from_base(&a, &server)).await, Ok(()));
+    let agents = server.user_agents();
+    assert!(agents.len() >= 2, "discovery and the key set: {agents:?}");
+    let expected = format!("tower-jwt-auth/{}", env!("CARGO_PKG_VERSION"));
+    assert!(
+        agents
+            .iter()
+            .all(|a| a.as_deref() == Some(expected.as_str())),
+        "{agents:?}"
+    );
+}
+
+fn from_base(key: &TestKey, server: &JwksServer) -> String {
+    key.token(&claims_with(json!({ "iss": server.base_url() })))
+}
+
+/// Verifies `token` every 20 ms until it passes (at most 5 s).
+async fn passes_eventually(verifier: &Verifier<RegisteredClaims>, token: &str) {
+    let start = Instant::now();
+    while verdict(verifier, token).await.is_err() {
+        assert!(start.elapsed() < Duration::from_secs(5), "never accepted");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_moved_jwks_uri_is_followed_when_discovery_is_refreshed() {
+    let a = key_with_kid(Algorithm::ES256, "a");
+    let b = key_with_kid(Algorithm::ES256, "b");
+    let provider = JwksServer::start(&[&a]).await;
+    let new_home = JwksServer::start(&[&b]).await;
+    let verifier = fast(Verifier::builder())
+        .issuer(Issuer::discover(provider.base_url()))
+        .discovery_refresh_interval(Duration::from_millis(200))
+        .build_verifier()
+        .unwrap();
+    let tb = from_base(&b, &provider);
+    assert_eq!(verdict(&verifier, &from_base(&a, &provider)).await, Ok(()));
+    assert_eq!(
+        verdict(&verifier, &tb).await,
+        Err(AuthErrorKind::UnknownKey)
+    );
+    let discoveries = provider.discovery_requests();
+
+    provider.set_discovery_jwks_uri(Some(&new_home.jwks_url()));
+    passes_eventually(&verifier, &tb).await;
+    assert!(provider.discovery_requests() > discoveries);
+    assert!(new_home.jwks_requests() >= 1);
+    // The old location's keys are gone with it.
+    refreshed(&new_home).await;
+    assert_eq!(
+        verdict(&verifier, &from_base(&a, &provider)).await,
+        Err(AuthErrorKind::UnknownKey)
+    );
+}
+
+#[tokio::test]
+async fn a_failing_jwks_uri_sends_the_fetcher_back_to_discovery() {
+    let a = key_with_kid(Algorithm::ES256, "a");
+    let b = key_with_kid(Algorithm::ES256, "b");
+    let provider = JwksServer::start(&[&a]).await;
+    let new_home = JwksServer::start(&[&b]).await;
+    let verifier = fast(Verifier::builder())
+        .issuer(Issuer::discover(provider.base_url()))
+        .build_verifier()
+        .unwrap(); // discovery refreshed daily: only the failures bring it back early
+    assert_eq!(verdict(&verifier, &from_base(&a, &provider)).await, Ok(()));
+    let discoveries = provider.discovery_requests();
+    provider.set_discovery_jwks_uri(Some(&new_home.jwks_url()));
+    provider.set_behavior(tower_jwt_auth::testing::Behavior::Status(404));
+    passes_eventually(&verifier, &from_base(&b, &provider)).await;
+    assert!(provider.discovery_requests() > discoveries);
+}
+
+#[tokio::test]
+async fn provider_numbers_that_overflow_do_not_stop_the_refresher() {
+    let a = key_with_kid(Algorithm::ES256, "a");
+    let b = key_with_kid(Algorithm::ES256, "b");
+    let server = JwksServer::start(&[&a]).await;
+    server.set_cache_control(Some("max-age=18446744073709551615"));
+    for max in [Duration::from_secs(3600), Duration::MAX] {
+        let verifier = fast(Verifier::builder())
+            .issuer(Issuer::jwks_url(ISS, server.jwks_url()))
+            .refresh_interval_bounds(Duration::from_millis(50), max)
+            .build_verifier()
+            .unwrap();
+        assert_eq!(verdict(&verifier, &token(&a)).await, Ok(()));
+        assert_eq!(
+            verifier.status()[0].freshness,
+            tower_jwt_auth::jwks::Freshness::Fresh
+        );
+    }
+    // Past u64 seconds: not a number this crate reads, so the default interval applies.
+    server.set_cache_control(Some("max-age=99999999999999999999999"));
+    server.set_keys(&[&a, &b]);
+    let verifier = remote_verifier(&server).await;
+    assert_eq!(verdict(&verifier, &token(&b)).await, Ok(()));
+}

@@ -7,6 +7,10 @@ use http::HeaderValue;
 use http::header::{ACCEPT, CACHE_CONTROL, ETAG, IF_NONE_MATCH};
 use reqwest::{StatusCode, Url};
 
+/// The `User-Agent` of the crate's own HTTP client (some providers' firewalls refuse requests
+/// without one).
+pub(crate) const USER_AGENT: &str = concat!("tower-jwt-auth/", env!("CARGO_PKG_VERSION"));
+
 /// Why a fetch failed. Its `Display` names the URL's origin and the reason, never a body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum FetchError {
@@ -91,6 +95,28 @@ pub(crate) fn check_scheme(url: &Url, allow_http: bool) -> Result<(), String> {
             origin(url)
         )),
         other => Err(format!("unsupported URL scheme `{other}`")),
+    }
+}
+
+/// Whether a `jwks_uri` that the discovery document at `config` named may be fetched: `https`,
+/// or `http` when the user asked for it by name. The loopback exception of configured URLs
+/// applies only when the document itself came from plain http on loopback (a local provider):
+/// a remote provider can't point the fetcher at this machine's own plain-http services.
+pub(crate) fn check_discovered_scheme(
+    config: &Url,
+    jwks_uri: &Url,
+    allow_http: bool,
+) -> Result<(), String> {
+    let local = config.scheme() == "http" && is_loopback(config) && is_loopback(jwks_uri);
+    match jwks_uri.scheme() {
+        "https" => Ok(()),
+        "http" if allow_http || local => Ok(()),
+        "http" => Err(format!(
+            "discovery names a plain http `jwks_uri` ({}): use https, or call \
+             `insecure_allow_http()` on the issuer",
+            origin(jwks_uri)
+        )),
+        other => Err(format!("unsupported `jwks_uri` scheme `{other}`")),
     }
 }
 
@@ -225,5 +251,21 @@ mod tests {
         assert!(check_scheme(&url("http://idp.example/keys"), false).is_err());
         assert!(check_scheme(&url("http://idp.example/keys"), true).is_ok());
         assert!(check_scheme(&url("ftp://idp.example/keys"), true).is_err());
+    }
+
+    #[test]
+    fn a_discovered_jwks_uri_gets_no_loopback_exception_from_a_remote_provider() {
+        let url = |s: &str| Url::parse(s).unwrap();
+        let remote = url("https://idp.example/.well-known/openid-configuration");
+        let local = url("http://127.0.0.1:8080/.well-known/openid-configuration");
+        let check = check_discovered_scheme;
+        assert!(check(&remote, &url("https://keys.example/jwks"), false).is_ok());
+        assert!(check(&remote, &url("http://127.0.0.1:6379/"), false).is_err());
+        assert!(check(&remote, &url("http://localhost/jwks"), false).is_err());
+        assert!(check(&remote, &url("http://keys.example/jwks"), false).is_err());
+        assert!(check(&remote, &url("http://keys.example/jwks"), true).is_ok());
+        assert!(check(&local, &url("http://127.0.0.1:8080/jwks"), false).is_ok());
+        assert!(check(&local, &url("http://keys.example/jwks"), false).is_err());
+        assert!(check(&remote, &url("file:///etc/passwd"), true).is_err());
     }
 }

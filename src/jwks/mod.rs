@@ -21,6 +21,7 @@
 //! | failure backoff | 1 s → 60 s, full jitter |
 //! | `max_stale` (serve the last good keys in an outage) | 1 h after the set became due |
 //! | fetch timeout / body size / keys | 5 s / 256 KiB / 100 |
+//! | discovery fetched again (a moved `jwks_uri`) | every 24 h, and after 3 failed key set fetches in a row |
 
 use std::time::Duration;
 
@@ -59,6 +60,8 @@ pub(crate) struct RemoteConfig {
     pub(crate) backoff_min: Duration,
     pub(crate) backoff_max: Duration,
     pub(crate) initial_retry_max: Duration,
+    /// How long a `jwks_uri` learned from discovery is used before discovery is fetched again.
+    pub(crate) discovery_refresh: Duration,
 }
 
 impl Default for RemoteConfig {
@@ -76,6 +79,7 @@ impl Default for RemoteConfig {
             backoff_min: Duration::from_secs(1),
             backoff_max: Duration::from_secs(60),
             initial_retry_max: Duration::from_secs(5),
+            discovery_refresh: Duration::from_secs(24 * 3600),
         }
     }
 }

@@ -81,7 +81,7 @@ pub(crate) async fn discover(
     }
     let jwks = Url::parse(&doc.jwks_uri)
         .map_err(|_| FetchError::Invalid("`jwks_uri` is not a URL".into()))?;
-    fetch::check_scheme(&jwks, allow_http).map_err(FetchError::Invalid)?;
+    fetch::check_discovered_scheme(config, &jwks, allow_http).map_err(FetchError::Invalid)?;
     Ok(Discovered {
         jwks_uri: jwks,
         template,

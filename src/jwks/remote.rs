@@ -54,8 +54,15 @@ struct State {
 #[derive(Debug, Default)]
 struct FetchMemo {
     jwks_url: Option<Url>,
+    /// When discovery last told the `jwks_url`.
+    resolved_at: Option<Instant>,
     etag: Option<HeaderValue>,
+    /// Key set fetches that failed in a row.
+    failures: u32,
 }
+
+/// Key set fetches that may fail in a row before discovery is fetched again.
+const FAILURES_BEFORE_REDISCOVERY: u32 = 3;
 
 /// One issuer's remote key set.
 pub(crate) struct Remote {
@@ -280,17 +287,59 @@ impl Remote {
     }
 
     async fn fetch_and_apply(&self, memo: &mut FetchMemo) -> Result<Duration, FetchError> {
-        let url = match &memo.jwks_url {
-            Some(url) => url.clone(),
-            None => {
-                let url = self.resolve_jwks_url().await?;
-                memo.jwks_url = Some(url.clone());
-                url
-            }
+        let url = self.jwks_url(memo).await?;
+        let result = self.fetch_keys(memo, &url).await;
+        memo.failures = match result {
+            Ok(_) => 0,
+            Err(_) => memo.failures.saturating_add(1),
         };
+        result
+    }
+
+    /// The key set URL: the configured one, or discovery's (fetched again when it is older than
+    /// the discovery refresh interval or the key set failed repeatedly; the last known one stays
+    /// in use while discovery fails).
+    async fn jwks_url(&self, memo: &mut FetchMemo) -> Result<Url, FetchError> {
+        if let Location::Jwks(url) = &self.location {
+            return Ok(url.clone());
+        }
+        let due = memo.resolved_at.is_none_or(|at| {
+            at.elapsed() >= self.cfg.discovery_refresh
+                || memo.failures >= FAILURES_BEFORE_REDISCOVERY
+        });
+        match (&memo.jwks_url, due) {
+            (Some(url), false) => Ok(url.clone()),
+            (known, _) => match self.resolve_jwks_url().await {
+                Ok(url) => {
+                    if known.as_ref() != Some(&url) {
+                        if known.is_some() {
+                            tracing::info!(issuer = %self.iss, jwks_uri = %fetch::origin(&url), "discovery names a new jwks_uri");
+                        }
+                        memo.etag = None;
+                    }
+                    memo.jwks_url = Some(url.clone());
+                    memo.resolved_at = Some(Instant::now());
+                    memo.failures = 0;
+                    Ok(url)
+                }
+                Err(e) => match known {
+                    Some(url) => {
+                        tracing::warn!(issuer = %self.iss, error = %e, "discovery refresh failed: the last jwks_uri stays in use");
+                        // Try discovery again after the next failures, not on every fetch.
+                        memo.resolved_at = Some(Instant::now());
+                        memo.failures = 0;
+                        Ok(url.clone())
+                    }
+                    None => Err(e),
+                },
+            },
+        }
+    }
+
+    async fn fetch_keys(&self, memo: &mut FetchMemo, url: &Url) -> Result<Duration, FetchError> {
         let fetched = fetch::fetch(
             &self.client,
-            &url,
+            url,
             memo.etag.as_ref(),
             JWKS_ACCEPT,
             self.cfg.fetch_timeout,
@@ -375,13 +424,15 @@ impl Remote {
         if !self.loaded.load(Ordering::Acquire) {
             cap = cap.min(self.cfg.initial_retry_max.as_secs_f64());
         }
-        Duration::from_secs_f64((cap * random_unit()).max(cap / 10.0).max(0.001))
+        Duration::try_from_secs_f64((cap * random_unit()).max(cap / 10.0).max(0.001))
+            .unwrap_or(self.cfg.backoff_max)
     }
 }
 
+/// `interval` times a random factor in `1 ± jitter`; saturates instead of overflowing.
 fn jittered(interval: Duration, jitter: f64) -> Duration {
     let factor = jitter.mul_add(2.0f64.mul_add(random_unit(), -1.0), 1.0);
-    interval.mul_f64(factor.max(0.0))
+    Duration::try_from_secs_f64(interval.as_secs_f64() * factor.max(0.0)).unwrap_or(Duration::MAX)
 }
 
 /// The background refresher: fetch, sleep (interval with jitter, or backoff), repeat, until the
@@ -416,4 +467,20 @@ async fn kid_miss_fetch(remote: Arc<Remote>, seq: u64) {
         state.last_kid_miss_ok = ok;
     }
     remote.kid_miss_tx.send_replace(KidMissOutcome { seq, ok });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_saturates_instead_of_overflowing() {
+        assert!(jittered(Duration::MAX, 0.5) >= Duration::from_secs(u64::MAX / 4));
+        let d = jittered(Duration::from_secs(100), 0.1);
+        assert!(d >= Duration::from_secs(90) && d <= Duration::from_secs(110));
+        assert_eq!(
+            jittered(Duration::from_secs(100), 0.0),
+            Duration::from_secs(100)
+        );
+    }
 }

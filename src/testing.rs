@@ -43,6 +43,60 @@ pub fn now() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
+/// A clock tests move by hand (shared by its clones), starting at the current time.
+///
+/// # Example
+///
+/// ```
+/// use std::time::Duration;
+/// use tower_jwt_auth::clock::Clock;
+/// use tower_jwt_auth::testing::ManualClock;
+///
+/// let clock = ManualClock::at(1_700_000_000.0);
+/// clock.advance(Duration::from_millis(1500));
+/// assert_eq!(clock.now_unix_secs(), 1_700_000_001.5);
+/// ```
+#[derive(Debug, Clone)]
+pub struct ManualClock(Arc<std::sync::atomic::AtomicU64>);
+
+impl ManualClock {
+    /// A clock at the current time.
+    #[must_use]
+    pub fn new() -> Self {
+        #[allow(clippy::cast_precision_loss)]
+        Self::at(now() as f64)
+    }
+
+    /// A clock at `secs` seconds since the epoch.
+    #[must_use]
+    pub fn at(secs: f64) -> Self {
+        Self(Arc::new(std::sync::atomic::AtomicU64::new(secs.to_bits())))
+    }
+
+    /// Moves the clock forward.
+    pub fn advance(&self, by: std::time::Duration) {
+        self.set(crate::clock::Clock::now_unix_secs(self) + by.as_secs_f64());
+    }
+
+    /// Sets the clock to `secs` seconds since the epoch (backwards too).
+    pub fn set(&self, secs: f64) {
+        self.0
+            .store(secs.to_bits(), std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Default for ManualClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl crate::clock::Clock for ManualClock {
+    fn now_unix_secs(&self) -> f64 {
+        f64::from_bits(self.0.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}
+
 #[derive(Clone)]
 enum Secret {
     Rsa(Arc<RsaKeyPair>),

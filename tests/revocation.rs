@@ -40,14 +40,16 @@ async fn revocation_by_jti_refuses_the_next_request_even_from_the_token_cache() 
     call(&layer, bearer(&revoked)).await.assert_ok();
     call(&layer, bearer(&other)).await.assert_ok();
 
-    store.revoke_jti(ISS, "t-1", now() + 300);
+    store.revoke_jti(ISS, "t-1", now() + 300).unwrap();
     let outcome = call(&layer, bearer(&revoked)).await;
     outcome.assert_invalid_token("token revoked");
     assert_eq!(outcome.code(), Some("revoked"));
     call(&layer, bearer(&other)).await.assert_ok();
 
     // The same jti from another issuer is another token.
-    store.revoke_jti("https://other.example", "t-2", now() + 300);
+    store
+        .revoke_jti("https://other.example", "t-2", now() + 300)
+        .unwrap();
     call(&layer, bearer(&other)).await.assert_ok();
 }
 
@@ -65,7 +67,9 @@ async fn revocation_by_subject_refuses_tokens_issued_at_or_before_the_time() {
         call(&layer, bearer(token)).await.assert_ok();
     }
 
-    store.revoke_subject(ISS, "alice", t, Duration::from_secs(600));
+    store
+        .revoke_subject(ISS, "alice", t, Duration::from_secs(600))
+        .unwrap();
     call(&layer, bearer(&older))
         .await
         .assert_invalid_token("token revoked");
@@ -94,7 +98,7 @@ async fn revocation_applies_to_verifier_verify_too() {
         Arc::ptr_eq(&claims.0, &again.0),
         "served from the token cache"
     );
-    assert!(store.revoke_token(&claims));
+    assert_eq!(store.revoke_token(&claims), Ok(true));
     let error = verifier.verify(&t).await.unwrap_err();
     assert_eq!(error.kind(), AuthErrorKind::Revoked);
     assert_eq!(error.to_string(), "token revoked");
@@ -207,7 +211,7 @@ async fn revocation_is_checked_after_keys_are_fetched_and_fail_open_never_passes
         .build()
         .unwrap();
     let t = key.token(&claims_with(json!({ "jti": "t-remote" })));
-    store.revoke_jti(ISS, "t-remote", now() + 300);
+    store.revoke_jti(ISS, "t-remote", now() + 300).unwrap();
     call(&layer, bearer(&t))
         .await
         .assert_invalid_token("token revoked");
@@ -241,7 +245,7 @@ async fn revocation_of_a_grpc_call_answers_unauthenticated() {
     let store = MemoryRevocation::new();
     let layer = builder().revocation(store.clone()).build().unwrap();
     let t = token(json!({ "jti": "t-9" }));
-    store.revoke_jti(ISS, "t-9", now() + 300);
+    store.revoke_jti(ISS, "t-9", now() + 300).unwrap();
     let request = get()
         .header("authorization", format!("Bearer {t}"))
         .header("content-type", "application/grpc")
@@ -265,4 +269,37 @@ async fn revocation_of_a_grpc_call_answers_unauthenticated() {
     let outcome = call(&down, request).await;
     assert_eq!(outcome.headers["grpc-status"], "14");
     assert_eq!(outcome.inner_calls, 0);
+}
+
+#[tokio::test]
+async fn a_full_memory_store_refuses_new_revocations_and_forgets_none() {
+    let clock = tower_jwt_auth::testing::ManualClock::new();
+    let store = MemoryRevocation::with_clock_and_capacity(clock.clone(), 50);
+    let exp = now() + 300;
+    for i in 0..50 {
+        assert_eq!(store.revoke_jti(ISS, &format!("t-{i}"), exp), Ok(true));
+    }
+    assert_eq!(
+        store.revoke_jti(ISS, "t-50", exp),
+        Err(tower_jwt_auth::revocation::StoreFull { capacity: 50 })
+    );
+    // An existing entry is still updated when full.
+    assert_eq!(store.revoke_jti(ISS, "t-0", exp + 60), Ok(true));
+    let layer = JwtAuthLayer::<RegisteredClaims>::builder()
+        .issuer(Issuer::static_keys(ISS, key(Algorithm::ES256).jwks()))
+        .audience(AUD)
+        .clock(clock.clone())
+        .revocation(store.clone())
+        .build()
+        .unwrap();
+    for i in 0..50 {
+        let t = key(Algorithm::ES256)
+            .token(&claims_with(json!({ "jti": format!("t-{i}"), "exp": exp })));
+        call(&layer, bearer(&t))
+            .await
+            .assert_invalid_token("token revoked");
+    }
+    // Once revocations run out (exp + 5 min), the room comes back.
+    clock.advance(std::time::Duration::from_secs(300 + 301));
+    assert_eq!(store.revoke_jti(ISS, "t-50", now() + 900), Ok(true));
 }

@@ -393,13 +393,22 @@ async fn revocation_redis_through_the_quickstart() {
         r#"Bearer realm="api", error="invalid_token", error_description="token revoked""#
     );
 
-    // Redis down: the default quickstart fails closed, JWT_REVOCATION_FAIL=open passes.
+    // Redis down: the default quickstart fails closed, JWT_REVOCATION_FAIL=open passes; the
+    // token answered "revoked" stays refused (remembered, no round trip).
     let (_open, open_base, open_token) = start_example(
         "quickstart",
         &[("REDIS_URL", &url), ("JWT_REVOCATION_FAIL", "open")],
     );
+    let (_closed2, closed_base, closed_token) = start_example("quickstart", &[("REDIS_URL", &url)]);
     server.stop();
     let response = me(base.clone()).await;
+    assert_eq!(response.status(), 401);
+    let response = client
+        .get(format!("{closed_base}/me"))
+        .bearer_auth(closed_token.unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 503);
     assert!(response.headers().contains_key("retry-after"));
     let response = client
@@ -433,4 +442,100 @@ async fn revocation_redis_through_the_quickstart() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+async fn pttl_and_value(url: &str, key: &str) -> (i64, Option<String>) {
+    let client = redis::Client::open(url).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let pttl: i64 = redis::cmd("PTTL")
+        .arg(key)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let value: Option<String> = redis::cmd("GET")
+        .arg(key)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    (pttl, value)
+}
+
+#[tokio::test]
+async fn revocation_redis_writes_never_weaken_a_revocation() {
+    let url = redis_url();
+    let store = RedisRevocation::new(&url).unwrap();
+    let long = Duration::from_secs(600);
+    let short = Duration::from_secs(2);
+
+    // jti: a shorter TTL later never shortens the key's life.
+    let jti = unique("mono-jti");
+    store.revoke_jti(ISS, &jti, long).await.unwrap();
+    store.revoke_jti(ISS, &jti, short).await.unwrap();
+    let (pttl, value) = pttl_and_value(&url, &store.jti_key(ISS, &jti)).await;
+    assert!(pttl > 500_000, "TTL shortened to {pttl} ms");
+    assert_eq!(value.as_deref(), Some("1"));
+    // ...and a longer one extends it.
+    let jti = unique("mono-jti-grow");
+    store.revoke_jti(ISS, &jti, short).await.unwrap();
+    store.revoke_jti(ISS, &jti, long).await.unwrap();
+    assert!(pttl_and_value(&url, &store.jti_key(ISS, &jti)).await.0 > 500_000);
+
+    // subject: an earlier cutoff or a shorter TTL later keeps the stronger revocation.
+    let sub = unique("mono-sub");
+    let key = store.subject_key(ISS, &sub);
+    store.revoke_subject(ISS, &sub, 2_000, long).await.unwrap();
+    store.revoke_subject(ISS, &sub, 1_000, short).await.unwrap();
+    let (pttl, value) = pttl_and_value(&url, &key).await;
+    assert_eq!(value.as_deref(), Some("2000"));
+    assert!(pttl > 500_000, "TTL shortened to {pttl} ms");
+    // A later cutoff wins, and keeps the longer TTL.
+    store.revoke_subject(ISS, &sub, 3_000, short).await.unwrap();
+    let (pttl, value) = pttl_and_value(&url, &key).await;
+    assert_eq!(value.as_deref(), Some("3000"));
+    assert!(pttl > 500_000);
+
+    // A value that is not a time revokes everything: a helper write keeps it.
+    let sub = unique("mono-all");
+    let key = store.subject_key(ISS, &sub);
+    raw_set(&url, &key, "all").await;
+    store.revoke_subject(ISS, &sub, 5_000, long).await.unwrap();
+    let (pttl, value) = pttl_and_value(&url, &key).await;
+    assert_eq!(value.as_deref(), Some("all"));
+    assert!(pttl > 590_000, "the longer TTL applies: {pttl}");
+}
+
+#[tokio::test]
+async fn revocation_redis_remembers_a_revoked_answer() {
+    let mut server = OwnRedis::stopped();
+    server.start();
+    let store = RedisRevocation::new(&server.url())
+        .unwrap()
+        .not_revoked_ttl(Duration::ZERO);
+    let open = layer_with(store.clone())
+        .revocation_fail_open()
+        .build()
+        .unwrap();
+    let jti = unique("remembered");
+    let revoked = token(json!({ "jti": jti }));
+    let other = token(json!({ "jti": unique("other") }));
+    store
+        .revoke_jti(ISS, &jti, Duration::from_secs(600))
+        .await
+        .unwrap();
+    call(&open, bearer(&revoked))
+        .await
+        .assert_invalid_token("token revoked");
+
+    // Redis goes away: fail open lets unknown tokens through, never the revoked one.
+    server.stop();
+    eventually(&open, &other, 200, Duration::from_secs(5))
+        .await
+        .assert_ok();
+    let started = Instant::now();
+    let outcome = call(&open, bearer(&revoked)).await;
+    outcome.assert_invalid_token("token revoked");
+    assert!(
+        started.elapsed() < Duration::from_millis(100),
+        "answered from memory, without a round trip"
+    );
 }

@@ -10,6 +10,7 @@ use redis::{Client, RedisError, RedisResult, Value};
 
 use super::{Check, Revocation, RevocationStatus, WarnLimiter, digest, subject_covers};
 use crate::claims::RegisteredClaims;
+use crate::clock::Clock;
 use crate::verify::DigestHash;
 
 /// The default key prefix: keys are `jwt:revoked:jti:<iss>:<jti>` and
@@ -24,6 +25,50 @@ pub const MAX_NOT_REVOKED_TTL: Duration = Duration::from_secs(60);
 
 /// Default capacity of the local "not revoked" cache, in tokens.
 pub const DEFAULT_NOT_REVOKED_CAPACITY: u64 = 10_000;
+
+/// Default capacity of the local "revoked" memory, in tokens.
+pub const DEFAULT_REVOKED_CAPACITY: u64 = 100_000;
+
+/// How long a local "revoked" answer outlives the token's `exp` (covers the verifier's leeway),
+/// and how long it lasts for a token without `exp`.
+const REVOKED_MARGIN: Duration = Duration::from_secs(300);
+
+/// `revoke_jti`: the key's time to live only grows. A missing key gets `1`; an existing one
+/// (whatever another writer put there) keeps its value, and one without a time to live keeps
+/// none. KEYS[1] the key, ARGV[1] the time to live in milliseconds.
+const REVOKE_JTI: &str = r"
+local ttl = tonumber(ARGV[1])
+local left = redis.call('PTTL', KEYS[1])
+if left == -2 then
+  redis.call('SET', KEYS[1], '1', 'PX', ttl)
+elseif left >= 0 and left < ttl then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+end
+return 1
+";
+
+/// `revoke_subject`: the revocation time and the time to live only grow. A value that is not a
+/// number, or a key of another type, already revokes every token of the subject and is kept.
+/// KEYS[1] the key, ARGV[1] the NumericDate, ARGV[2] the time to live in milliseconds.
+const REVOKE_SUBJECT: &str = r"
+local at = tonumber(ARGV[1])
+local ttl = tonumber(ARGV[2])
+local left = redis.call('PTTL', KEYS[1])
+if left == -2 then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
+  return 1
+end
+if redis.call('TYPE', KEYS[1]).ok == 'string' then
+  local old = tonumber(redis.call('GET', KEYS[1]))
+  if old ~= nil and old < at then
+    redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
+  end
+end
+if left >= 0 and left < ttl then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+end
+return 1
+";
 
 /// Default connect and response timeout of the Redis connection: 250 ms.
 pub const DEFAULT_IO_TIMEOUT: Duration = Duration::from_millis(250);
@@ -60,7 +105,12 @@ pub const DEFAULT_IO_TIMEOUT: Duration = Duration::from_millis(250);
 ///
 /// One round trip per uncached check (`EXISTS` and `GET` in one pipeline). A "not revoked"
 /// answer is kept locally for [`DEFAULT_NOT_REVOKED_TTL`] (so a revocation takes effect within
-/// that time on every replica); "revoked" and failures are never cached. The connection is
+/// that time on every replica). A "revoked" answer is kept locally until the token's `exp`
+/// plus 5 minutes (at most [`DEFAULT_REVOKED_CAPACITY`] tokens): revocations written through
+/// this store only grow, so a revoked token's holder costs no further round trips, and with
+/// fail-open a token once answered "revoked" stays refused while Redis is down. (A key deleted
+/// by hand therefore lifts a revocation only for tokens this replica has not seen refused.)
+/// Failures are never cached. The connection is
 /// made lazily on the first check, reconnects in the background with capped backoff, and each
 /// connect or command times out after [`DEFAULT_IO_TIMEOUT`]; the verifier's own deadline
 /// (250 ms) bounds every check regardless, then its failure policy applies (fail closed by
@@ -92,6 +142,9 @@ struct Inner {
     /// Local "not revoked" answers (`None`: off), and how long they live.
     not_revoked: Option<moka::sync::Cache<[u8; 32], (), DigestHash>>,
     not_revoked_ttl: Duration,
+    /// Tokens answered "revoked", until their `exp` (plus a margin): revocations only grow, so
+    /// such an answer never goes stale, and a holder of a revoked token costs no round trip.
+    revoked: moka::sync::Cache<[u8; 32], Duration, DigestHash>,
     /// Bumped by every revocation written through this store: a check that started before it
     /// must not cache its (possibly stale) "not revoked".
     generation: AtomicU64,
@@ -131,6 +184,7 @@ impl RedisRevocation {
                 prefix: DEFAULT_PREFIX.to_owned(),
                 not_revoked: not_revoked_cache(DEFAULT_NOT_REVOKED_TTL),
                 not_revoked_ttl: DEFAULT_NOT_REVOKED_TTL,
+                revoked: revoked_cache(),
                 generation: AtomicU64::new(0),
                 io_timeout: DEFAULT_IO_TIMEOUT,
                 warnings: WarnLimiter::default(),
@@ -147,6 +201,7 @@ impl RedisRevocation {
             prefix: self.inner.prefix.clone(),
             not_revoked: None,
             not_revoked_ttl: self.inner.not_revoked_ttl,
+            revoked: revoked_cache(),
             generation: AtomicU64::new(0),
             io_timeout: self.inner.io_timeout,
             warnings: WarnLimiter::default(),
@@ -192,19 +247,31 @@ impl RedisRevocation {
         format!("{}sub:{iss}:{sub}", self.inner.prefix)
     }
 
-    /// Revokes token `jti` of issuer `iss`: `SET <prefix>jti:<iss>:<jti> 1 PX <ttl>`. `ttl`
-    /// should cover the token's remaining lifetime plus the verifier's leeway.
+    /// Revokes token `jti` of issuer `iss`: `<prefix>jti:<iss>:<jti>` set to `1` with a time to
+    /// live of `ttl` (at least the token's remaining lifetime plus the verifier's leeway).
+    ///
+    /// Atomic on the server (one Lua script) and never weakening: an existing key keeps its
+    /// value and gets the longer of its time to live and `ttl` (a key without one keeps none).
     ///
     /// # Errors
     ///
     /// Redis could not be reached or refused the command.
     pub async fn revoke_jti(&self, iss: &str, jti: &str, ttl: Duration) -> RedisResult<()> {
-        self.set(self.jti_key(iss, jti), 1, ttl).await
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(REVOKE_JTI)
+            .arg(1)
+            .arg(self.jti_key(iss, jti))
+            .arg(millis(ttl));
+        self.write(cmd).await
     }
 
-    /// Revokes every token of subject `sub` of issuer `iss` issued at or before
-    /// `issued_at_or_before` (a NumericDate): `SET <prefix>sub:<iss>:<sub> <time> PX <ttl>`.
-    /// `ttl` should cover the longest remaining lifetime of the subject's tokens.
+    /// Revokes every token of subject `sub` of issuer `iss` with `iat` at or before
+    /// `issued_at_or_before` (a NumericDate): `<prefix>sub:<iss>:<sub>` set to that time with a
+    /// time to live of `ttl` (at least the longest remaining lifetime of those tokens).
+    ///
+    /// Atomic on the server (one Lua script) and never weakening: an existing later time, a
+    /// value that is not a time (it revokes every token), a key of another type and a longer
+    /// time to live are all kept.
     ///
     /// # Errors
     ///
@@ -216,20 +283,19 @@ impl RedisRevocation {
         issued_at_or_before: i64,
         ttl: Duration,
     ) -> RedisResult<()> {
-        self.set(self.subject_key(iss, sub), issued_at_or_before, ttl)
-            .await
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(REVOKE_SUBJECT)
+            .arg(1)
+            .arg(self.subject_key(iss, sub))
+            .arg(issued_at_or_before)
+            .arg(millis(ttl));
+        self.write(cmd).await
     }
 
-    async fn set(&self, key: String, value: i64, ttl: Duration) -> RedisResult<()> {
+    /// Runs one write script (atomic on the server).
+    async fn write(&self, cmd: redis::Cmd) -> RedisResult<()> {
         let mut conn = self.manager()?;
-        let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
-        redis::cmd("SET")
-            .arg(key)
-            .arg(value)
-            .arg("PX")
-            .arg(millis)
-            .query_async::<()>(&mut conn)
-            .await?;
+        cmd.query_async::<()>(&mut conn).await?;
         // This replica sees its own revocation at once: checks in flight won't cache their
         // answers, and the answers cached so far are dropped.
         self.inner.generation.fetch_add(1, Ordering::SeqCst);
@@ -269,6 +335,42 @@ fn not_revoked_cache(ttl: Duration) -> Option<moka::sync::Cache<[u8; 32], (), Di
 }
 
 /// What Redis said about a token's subject key.
+/// A time to live in milliseconds, at least 1.
+fn millis(ttl: Duration) -> u64 {
+    u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
+/// Entries live for their own duration: until the token's `exp` plus the margin.
+struct OwnTtl;
+
+impl moka::Expiry<[u8; 32], Duration> for OwnTtl {
+    fn expire_after_create(
+        &self,
+        _: &[u8; 32],
+        ttl: &Duration,
+        _: std::time::Instant,
+    ) -> Option<Duration> {
+        Some(*ttl)
+    }
+}
+
+fn revoked_cache() -> moka::sync::Cache<[u8; 32], Duration, DigestHash> {
+    moka::sync::Cache::builder()
+        .max_capacity(DEFAULT_REVOKED_CAPACITY)
+        .expire_after(OwnTtl)
+        .build_with_hasher(DigestHash::default())
+}
+
+/// How long a "revoked" answer about a token expiring at `exp` is remembered.
+fn revoked_ttl(exp: Option<i64>) -> Duration {
+    let now = crate::clock::SystemClock.now_unix_secs();
+    #[allow(clippy::cast_precision_loss)] // NumericDates are far below 2^53.
+    let left = exp.map_or(0.0, |exp| exp as f64 - now);
+    Duration::try_from_secs_f64(left.max(0.0))
+        .unwrap_or(Duration::ZERO)
+        .saturating_add(REVOKED_MARGIN)
+}
+
 fn subject_answer(value: &Value, iat: Option<i64>) -> bool {
     match value {
         Value::Nil => false,
@@ -303,6 +405,9 @@ impl Revocation for RedisRevocation {
             return Check::Ready(RevocationStatus::NotRevoked);
         }
         let question = digest(&[Some(iss), jti, sub], iat);
+        if self.inner.revoked.contains_key(&question) {
+            return Check::Ready(RevocationStatus::Revoked);
+        }
         if let Some(cache) = &self.inner.not_revoked
             && cache.contains_key(&question)
         {
@@ -319,6 +424,7 @@ impl Revocation for RedisRevocation {
                 .unwrap_or_default(),
         );
         let (ask_jti, ask_sub) = (jti.is_some(), sub.is_some());
+        let exp = token.exp;
         let store = self.clone();
         Check::Pending(Box::pin(async move {
             let mut conn = match store.manager() {
@@ -349,6 +455,7 @@ impl Revocation for RedisRevocation {
                 }
             };
             if (ask_jti && jti_found) || (ask_sub && subject_answer(sub_value, iat)) {
+                store.inner.revoked.insert(question, revoked_ttl(exp));
                 return RevocationStatus::Revoked;
             }
             if let Some(cache) = &store.inner.not_revoked {

@@ -5,8 +5,26 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-/// `target/<profile>/examples/<name>`, built by `cargo test` along with the tests.
+/// The crate features this test binary was built with: an example the test runs is built with
+/// the same ones.
+fn features() -> Vec<&'static str> {
+    [
+        ("aws-lc-rs", cfg!(feature = "aws-lc-rs")),
+        ("rust-crypto", cfg!(feature = "rust-crypto")),
+        ("axum", cfg!(feature = "axum")),
+        ("tonic", cfg!(feature = "tonic")),
+        ("redis", cfg!(feature = "redis")),
+        ("testing", cfg!(feature = "testing")),
+    ]
+    .into_iter()
+    .filter_map(|(name, on)| on.then_some(name))
+    .collect()
+}
+
+/// `target/<profile>/examples/<name>`, (re)built first with this test binary's features, so a
+/// test run alone (`cargo test --test X`) never runs a binary built with other ones.
 pub fn example(name: &str) -> PathBuf {
+    static BUILT: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
     let exe = std::env::current_exe().expect("test binary path");
     let dir = exe
         .parent()
@@ -15,9 +33,29 @@ pub fn example(name: &str) -> PathBuf {
     let path = dir
         .join("examples")
         .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let mut built = BUILT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !built.iter().any(|b| b == name) {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let status = Command::new(cargo)
+            .args([
+                "build",
+                "--quiet",
+                "--example",
+                name,
+                "--no-default-features",
+            ])
+            .args(["--features", &features().join(",")])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("run cargo");
+        assert!(status.success(), "cargo build --example {name} failed");
+        built.push(name.to_owned());
+    }
     assert!(
         path.exists(),
-        "{} is missing: run the whole suite (`cargo test` builds the examples) or `cargo build --example {name}`",
+        "{} is missing after the build",
         path.display()
     );
     path

@@ -1,0 +1,268 @@
+//! Model-based test of the key lifecycle and the verified-token cache.
+//!
+//! A real JWKS server on 127.0.0.1 publishes random sequences of documents drawn from a pool of
+//! keys (added, removed, re-published unchanged, replaced under the same `kid`, kid-less keys,
+//! a `use: enc` key sharing a signing key's `kid`, one RSA key published once per `alg`, and a
+//! `kid` that kid-less keys once answered for), with `ETag` 304s and full 200s, interleaved with
+//! verifications of tokens signed by every key of the pool and steps of the clock. After every
+//! event, a verifier **with** the token cache, fed by the server, must give exactly the verdict
+//! of a fresh verifier **without** it, built from the document the remote verifier last loaded.
+//!
+//! `MODEL_CASES` (default 128) sequences of 1 to 31 events run in the normal suite; a failing
+//! sequence is shrunk by proptest and printed, to be kept as a named test in
+//! `tests/shared_state.rs`.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use common::*;
+use proptest::prelude::*;
+use serde_json::{Value, json};
+use tower_jwt_auth::clock::Clock;
+use tower_jwt_auth::testing::{JwksServer, ManualClock, TestKey};
+use tower_jwt_auth::{Algorithm, AuthErrorKind, Issuer, RegisteredClaims, Verifier};
+
+const ALGS: [Algorithm; 4] = [
+    Algorithm::ES256,
+    Algorithm::EdDSA,
+    Algorithm::RS256,
+    Algorithm::PS256,
+];
+
+/// The keys documents are made of, and the tokens verified.
+struct Pool {
+    /// Each published JWK, by slot.
+    jwks: Vec<Value>,
+    /// Tokens: (signing key, header kid override), signed when a case starts.
+    signers: Vec<(TestKey, Option<Option<&'static str>>)>,
+}
+
+fn pool() -> &'static Pool {
+    static POOL: OnceLock<Pool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let a = key_with_kid(Algorithm::ES256, "a");
+        let a2 = TestKey::generate(Algorithm::ES256).with_kid("a"); // replaces A under its kid
+        let b = key_with_kid(Algorithm::ES256, "b");
+        let b_enc = TestKey::generate(Algorithm::ES256).with_kid("b");
+        let d = key_with_kid(Algorithm::EdDSA, "d");
+        let l0 = TestKey::generate(Algorithm::ES256);
+        let l1 = TestKey::generate(Algorithm::EdDSA);
+        let r = key_with_kid(Algorithm::RS256, "r");
+        let r_ps = r.clone().with_alg(Algorithm::PS256);
+        let x = key_with_kid(Algorithm::ES256, "x");
+        let jwks = vec![
+            a.public_jwk(),
+            a2.public_jwk(),
+            b.public_jwk(),
+            merge(
+                b_enc.bare_jwk(),
+                json!({ "kid": "b", "use": "enc", "alg": "ECDH-ES" }),
+            ),
+            d.public_jwk(),
+            l0.public_jwk(),
+            l1.public_jwk(),
+            r.public_jwk(),
+            r_ps.public_jwk(),
+            x.public_jwk(),
+            merge(b_enc.bare_jwk(), json!({ "kid": "e" })), // b_enc's material as a signing key
+        ];
+        let signers = vec![
+            (a, None),
+            (a2, None),
+            (b, None),
+            (b_enc.clone(), None),
+            (b_enc, Some(Some("e"))),
+            (d, None),
+            (l0.clone(), None),
+            (l1.clone(), None),
+            (l0, Some(Some("x"))), // a kid-less key signing a token that names kid "x"
+            (l1, Some(Some("a"))),
+            (r, None),
+            (r_ps, None),
+            (x, None),
+        ];
+        Pool { jwks, signers }
+    })
+}
+
+#[derive(Debug, Clone)]
+enum Event {
+    /// Publish the pool's JWKs whose bits are set (in a shuffled order when `rotate` > 0).
+    Publish { slots: u16, rotate: usize },
+    /// Whether the server sends `ETag` (and answers 304).
+    Etag(bool),
+    /// Verify token `i` with both verifiers.
+    Verify(usize),
+    /// Move the clock.
+    Advance(u16),
+}
+
+fn event() -> impl Strategy<Value = Event> {
+    let tokens = pool_len().1;
+    prop_oneof![
+        3 => (any::<u16>(), 0usize..4).prop_map(|(slots, rotate)| Event::Publish { slots, rotate }),
+        1 => any::<bool>().prop_map(Event::Etag),
+        6 => (0..tokens).prop_map(Event::Verify),
+        1 => (0u16..200).prop_map(Event::Advance),
+    ]
+}
+
+/// (JWK slots, tokens): fixed by the pool's layout above.
+const fn pool_len() -> (usize, usize) {
+    (11, 13)
+}
+
+fn document(slots: u16, rotate: usize) -> String {
+    let mut keys: Vec<&Value> = pool()
+        .jwks
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| slots & (1 << i) != 0)
+        .map(|(_, k)| k)
+        .collect();
+    let n = keys.len().max(1);
+    keys.rotate_left(rotate % n);
+    json!({ "keys": keys }).to_string()
+}
+
+/// A verifier without any cache, from a static copy of `doc` (`None`: no usable key in it).
+fn fresh(doc: &str, clock: &ManualClock) -> Option<Verifier<RegisteredClaims>> {
+    Verifier::builder()
+        .issuer(Issuer::static_keys(ISS, doc))
+        .audience(AUD)
+        .algorithms(ALGS)
+        .clock(clock.clone())
+        .disable_token_cache()
+        .build_verifier()
+        .ok()
+}
+
+async fn verdict(verifier: &Verifier<RegisteredClaims>, token: &str) -> Result<(), AuthErrorKind> {
+    verifier
+        .verify(token)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.kind())
+}
+
+/// Waits until a fetch that started after this call has been applied.
+async fn refreshed(server: &JwksServer) {
+    let target = server.jwks_requests() + 2;
+    let start = Instant::now();
+    while server.jwks_requests() < target {
+        assert!(start.elapsed() < Duration::from_secs(5), "no refresh");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+/// Runs one sequence; `Err` describes the first divergence.
+async fn run(first: u16, events: &[Event]) -> Result<(), String> {
+    let clock = ManualClock::new();
+    let start = clock.now_unix_secs() as i64;
+    let tokens: Vec<String> = pool()
+        .signers
+        .iter()
+        .enumerate()
+        .map(|(i, (key, kid))| {
+            // Lifetimes from 2 to 14 minutes: clock steps expire some of them.
+            let claims =
+                claims_with(json!({ "exp": start + 120 + 60 * (i as i64 % 13), "iat": start }));
+            let mut header =
+                json!({ "alg": tower_jwt_auth::testing::alg_name(key.alg()), "typ": "JWT" });
+            match kid {
+                None => {
+                    if let Some(kid) = key.kid() {
+                        header["kid"] = json!(kid);
+                    }
+                }
+                Some(Some(kid)) => header["kid"] = json!(kid),
+                Some(None) => {}
+            }
+            key.sign(&header, &claims)
+        })
+        .collect();
+
+    // The first document always has a usable key, so the remote verifier loads.
+    let mut applied = document(first | 0b100, 0);
+    let server = JwksServer::start(&[]).await;
+    server.set_jwks_document(applied.clone());
+    let cached = Verifier::builder()
+        .issuer(Issuer::jwks_url(ISS, server.jwks_url()))
+        .audience(AUD)
+        .algorithms(ALGS)
+        .clock(clock.clone())
+        .token_cache_capacity(1000)
+        .refresh_interval_bounds(Duration::from_millis(5), Duration::from_millis(5))
+        .refresh_jitter(0.0)
+        .kid_miss_cooldown(Duration::from_millis(1))
+        .retry_backoff(Duration::from_millis(2), Duration::from_millis(5))
+        .max_stale(Duration::from_secs(365 * 86400))
+        .build_verifier()
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(5), cached.ready())
+        .await
+        .map_err(|_| "the first key set never loaded".to_owned())?;
+
+    let mut history = Vec::new();
+    for event in events {
+        history.push(event.clone());
+        match event {
+            Event::Publish { slots, rotate } => {
+                let doc = document(*slots, *rotate);
+                server.set_jwks_document(doc.clone());
+                refreshed(&server).await;
+                // A document without a usable key is refused: the last good one stays.
+                if fresh(&doc, &clock).is_some() {
+                    applied = doc;
+                }
+            }
+            Event::Etag(on) => server.set_etag(*on),
+            Event::Advance(secs) => clock.advance(Duration::from_secs(u64::from(*secs))),
+            Event::Verify(i) => {
+                let reference = fresh(&applied, &clock).unwrap();
+                let want = verdict(&reference, &tokens[*i]).await;
+                let got = verdict(&cached, &tokens[*i]).await;
+                if got != want {
+                    return Err(format!(
+                        "token {i}: cached verifier {got:?}, fresh verifier {want:?}\n\
+                         document: {applied}\nafter: {history:?}"
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn cases() -> u32 {
+    std::env::var("MODEL_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(128)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: cases(),
+        max_shrink_iters: 200,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn the_token_cache_agrees_with_a_fresh_verifier_under_any_key_sequence(
+        first in any::<u16>(),
+        events in proptest::collection::vec(event(), 1..32),
+    ) {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let outcome = runtime.block_on(run(first, &events));
+        prop_assert!(outcome.is_ok(), "{}", outcome.unwrap_err());
+    }
+}

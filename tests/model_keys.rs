@@ -36,8 +36,9 @@ const ALGS: [Algorithm; 4] = [
 struct Pool {
     /// Each published JWK, by slot.
     jwks: Vec<Value>,
-    /// Tokens: (signing key, header kid override), signed when a case starts.
-    signers: Vec<(TestKey, Option<Option<&'static str>>)>,
+    /// Tokens: (signing key, a `kid` for the header other than the key's own), signed when a
+    /// case starts.
+    signers: Vec<(TestKey, Option<&'static str>)>,
 }
 
 fn pool() -> &'static Pool {
@@ -74,12 +75,12 @@ fn pool() -> &'static Pool {
             (a2, None),
             (b, None),
             (b_enc.clone(), None),
-            (b_enc, Some(Some("e"))),
+            (b_enc, Some("e")),
             (d, None),
             (l0.clone(), None),
             (l1.clone(), None),
-            (l0, Some(Some("x"))), // a kid-less key signing a token that names kid "x"
-            (l1, Some(Some("a"))),
+            (l0, Some("x")), // a kid-less key signing a token that names kid "x"
+            (l1, Some("a")),
             (r, None),
             (r_ps, None),
             (x, None),
@@ -172,14 +173,8 @@ async fn run(first: u16, events: &[Event]) -> Result<(), String> {
                 claims_with(json!({ "exp": start + 120 + 60 * (i as i64 % 13), "iat": start }));
             let mut header =
                 json!({ "alg": tower_jwt_auth::testing::alg_name(key.alg()), "typ": "JWT" });
-            match kid {
-                None => {
-                    if let Some(kid) = key.kid() {
-                        header["kid"] = json!(kid);
-                    }
-                }
-                Some(Some(kid)) => header["kid"] = json!(kid),
-                Some(None) => {}
+            if let Some(kid) = kid.or(key.kid()) {
+                header["kid"] = json!(kid);
             }
             key.sign(&header, &claims)
         })

@@ -539,3 +539,122 @@ async fn revocation_redis_remembers_a_revoked_answer() {
         "answered from memory, without a round trip"
     );
 }
+
+/// One write of the model test below.
+#[derive(Debug, Clone)]
+enum Write {
+    Jti {
+        jti: u8,
+        ttl: u16,
+    },
+    Subject {
+        sub: u8,
+        at: u16,
+        ttl: u16,
+    },
+    /// Another system writes "revoke everything" for the subject (`SET … all EX 600`).
+    RawAll {
+        sub: u8,
+    },
+    /// An operator deletes the subject's key.
+    Delete {
+        sub: u8,
+    },
+}
+
+fn write() -> impl proptest::strategy::Strategy<Value = Write> {
+    use proptest::prelude::*;
+    prop_oneof![
+        3 => (0u8..3, 10u16..1000).prop_map(|(jti, ttl)| Write::Jti { jti, ttl }),
+        4 => (0u8..3, 0u16..5000, 10u16..1000)
+            .prop_map(|(sub, at, ttl)| Write::Subject { sub, at, ttl }),
+        1 => (0u8..3).prop_map(|sub| Write::RawAll { sub }),
+        1 => (0u8..3).prop_map(|sub| Write::Delete { sub }),
+    ]
+}
+
+/// Runs writes against Redis and a reference of what each key must hold: (value, TTL end in
+/// ms from the start). Checks every key after every write.
+async fn run_writes(url: &str, writes: &[Write]) -> Result<(), String> {
+    use std::collections::HashMap;
+    let store = RedisRevocation::new(url)
+        .unwrap()
+        .prefix(format!("{}:", unique("model")));
+    let client = redis::Client::open(url).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let start = Instant::now();
+    let ms = || i64::try_from(start.elapsed().as_millis()).unwrap();
+    let mut jtis: HashMap<u8, i64> = HashMap::new();
+    let mut subjects: HashMap<u8, (String, i64)> = HashMap::new();
+    for (step, write) in writes.iter().enumerate() {
+        let secs = |s: u16| Duration::from_secs(u64::from(s));
+        let now = ms();
+        match *write {
+            Write::Jti { jti, ttl } => {
+                store
+                    .revoke_jti(ISS, &jti.to_string(), secs(ttl))
+                    .await
+                    .unwrap();
+                let end = jtis.entry(jti).or_insert(0);
+                *end = (*end).max(now + i64::from(ttl) * 1000);
+            }
+            Write::Subject { sub, at, ttl } => {
+                store
+                    .revoke_subject(ISS, &sub.to_string(), i64::from(at), secs(ttl))
+                    .await
+                    .unwrap();
+                let end = now + i64::from(ttl) * 1000;
+                let entry = subjects.entry(sub).or_insert((at.to_string(), end));
+                if let Ok(old) = entry.0.parse::<i64>() {
+                    entry.0 = old.max(i64::from(at)).to_string();
+                }
+                entry.1 = entry.1.max(end);
+            }
+            Write::RawAll { sub } => {
+                raw_set(url, &store.subject_key(ISS, &sub.to_string()), "all").await;
+                subjects.insert(sub, ("all".to_owned(), now + 600_000));
+            }
+            Write::Delete { sub } => {
+                redis::cmd("DEL")
+                    .arg(store.subject_key(ISS, &sub.to_string()))
+                    .query_async::<()>(&mut conn)
+                    .await
+                    .unwrap();
+                subjects.remove(&sub);
+            }
+        }
+        let expected =
+            jtis.iter()
+                .map(|(j, end)| (store.jti_key(ISS, &j.to_string()), "1".to_owned(), *end))
+                .chain(subjects.iter().map(|(s, (v, end))| {
+                    (store.subject_key(ISS, &s.to_string()), v.clone(), *end)
+                }));
+        for (key, value, end) in expected {
+            let (pttl, got) = pttl_and_value(url, &key).await;
+            let left = end - ms();
+            if got.as_deref() != Some(value.as_str()) || (pttl - left).abs() > 2_000 {
+                return Err(format!(
+                    "after step {step} of {writes:?}: {key} holds {got:?} for {pttl} ms, \
+                     expected {value:?} for {left} ms"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn revocation_redis_writes_agree_with_a_monotonic_reference() {
+    use proptest::prelude::*;
+    let url = redis_url();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let config = ProptestConfig {
+        cases: 48,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    proptest!(config, |(writes in proptest::collection::vec(write(), 1..24))| {
+        let outcome = runtime.block_on(run_writes(&url, &writes));
+        prop_assert!(outcome.is_ok(), "{}", outcome.unwrap_err());
+    });
+}

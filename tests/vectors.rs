@@ -1,4 +1,4 @@
-//! External JOSE vectors (`../shared/vectors/`): Wycheproof's JWS and JWK tests and the RFC
+//! External JOSE vectors (`tests/data/jose/`, with their sources and licences): Wycheproof's JWS and JWK tests and the RFC
 //! 7515 / 7520 / 8037 examples, run through the JWS level ([`JwsVerifier`]) and, for the RFC JWTs,
 //! through the full [`Verifier`].
 //!
@@ -13,14 +13,14 @@ use tower_jwt_auth::jws::JwsVerifier;
 use tower_jwt_auth::{Algorithm, AuthErrorKind, Issuer, RegisteredClaims, Verifier};
 
 fn vectors_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/jose")
 }
 
 fn load(path: &str) -> Value {
     let path = vectors_dir().join(path);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
-            "{}: {e} (the vectors live in ../shared/vectors)",
+            "{}: {e} (the vectors live in tests/data/jose)",
             path.display()
         )
     });

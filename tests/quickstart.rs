@@ -203,3 +203,74 @@ fn quickstart_exits_2_on_bad_settings() {
         assert!(stderr.starts_with("quickstart: "), "{stderr}");
     }
 }
+
+/// The shared-state promise end to end, at the defaults (token cache on): a provider publishes
+/// {A,B}, then {A,B,D} (fetched at once for D's first token, re-bringing A in a full 200), then
+/// {B,D} with `Cache-Control: max-age=60`; the quickstart refuses A's token within 75 s of the
+/// last change. Runs in real time (about a minute): `scripts/test` runs it once.
+#[tokio::test]
+async fn quickstart_refuses_a_removed_key_within_75_s_of_its_removal() {
+    use tower_jwt_auth::Algorithm;
+    use tower_jwt_auth::testing::{JwksServer, TestKey};
+
+    let [a, b, d] = ["a", "b", "d"].map(|kid| TestKey::generate(Algorithm::ES256).with_kid(kid));
+    let server = JwksServer::start(&[&a, &b]).await;
+    server.set_cache_control(Some("max-age=60"));
+    let iss = "https://provider.example";
+    let (_running, base, _) = start(&[
+        ("JWT_JWKS_URL", &server.jwks_url()),
+        ("JWT_ISSUER", iss),
+        ("JWT_AUDIENCE", "api"),
+        ("JWT_ALGORITHMS", "ES256"),
+    ]);
+    let token = |key: &TestKey| {
+        key.token(&serde_json::json!({
+            "iss": iss, "aud": "api", "sub": "alice",
+            "exp": tower_jwt_auth::testing::now() + 600,
+        }))
+    };
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let status = |token: String| {
+        let request = client.get(format!("{base}/me")).bearer_auth(token);
+        async move { request.send().await.unwrap() }
+    };
+    assert_eq!(status(token(&a)).await.status(), 200);
+    assert_eq!(
+        status(token(&a)).await.status(),
+        200,
+        "from the token cache"
+    );
+
+    server.set_keys(&[&a, &b, &d]);
+    assert_eq!(
+        status(token(&d)).await.status(),
+        200,
+        "D fetched on its first token"
+    );
+    assert_eq!(status(token(&a)).await.status(), 200);
+
+    server.set_keys(&[&b, &d]);
+    let removed = Instant::now();
+    let refused = loop {
+        let response = status(token(&a)).await;
+        if response.status() != 200 {
+            break response;
+        }
+        assert!(
+            removed.elapsed() < Duration::from_secs(75),
+            "A's token still passes {:?} after A left the set",
+            removed.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(refused.status(), 401);
+    assert_eq!(
+        refused.headers()["www-authenticate"],
+        r#"Bearer realm="api", error="invalid_token", error_description="no key for this token""#
+    );
+    assert_eq!(status(token(&b)).await.status(), 200);
+    eprintln!("A refused {:?} after its removal", removed.elapsed());
+}

@@ -80,7 +80,7 @@
 //! | audience | required at `build()` |
 //! | claims nesting depth | 16 |
 //! | values per token source | 32 |
-//! | verified-token cache | 10,000 tokens, each until its `exp` |
+//! | verified-token cache | 10,000 tokens and 32 MiB, each until its `exp` |
 //! | revocation | none; with a store: 250 ms deadline, fail closed (503) |
 //!
 //! # Feature flags

@@ -18,7 +18,7 @@
 mod common;
 
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use proptest::prelude::*;
@@ -141,24 +141,6 @@ fn fresh(doc: &str, clock: &ManualClock) -> Option<Verifier<RegisteredClaims>> {
         .disable_token_cache()
         .build_verifier()
         .ok()
-}
-
-async fn verdict(verifier: &Verifier<RegisteredClaims>, token: &str) -> Result<(), AuthErrorKind> {
-    verifier
-        .verify(token)
-        .await
-        .map(|_| ())
-        .map_err(|e| e.kind())
-}
-
-/// Waits until a fetch that started after this call has been applied.
-async fn refreshed(server: &JwksServer) {
-    let target = server.jwks_requests() + 2;
-    let start = Instant::now();
-    while server.jwks_requests() < target {
-        assert!(start.elapsed() < Duration::from_secs(5), "no refresh");
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
 }
 
 /// Runs one sequence; `Err` describes the first divergence.

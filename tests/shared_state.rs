@@ -42,27 +42,8 @@ async fn remote_verifier(server: &JwksServer) -> Verifier<RegisteredClaims> {
     verifier
 }
 
-/// Waits until a refresh that started after this call has been applied (the second request
-/// after it starts only once the first one is done).
-async fn refreshed(server: &JwksServer) {
-    let target = server.jwks_requests() + 2;
-    let start = Instant::now();
-    while server.jwks_requests() < target {
-        assert!(start.elapsed() < Duration::from_secs(5), "no refresh");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-}
-
 fn token(key: &TestKey) -> String {
     key.token(&good_claims())
-}
-
-async fn verdict(verifier: &Verifier<RegisteredClaims>, token: &str) -> Result<(), AuthErrorKind> {
-    verifier
-        .verify(token)
-        .await
-        .map(|_| ())
-        .map_err(|e| e.kind())
 }
 
 #[tokio::test]
@@ -94,50 +75,45 @@ async fn a_removed_key_stops_vouching_after_an_unchanged_full_refresh() {
     assert_eq!(verdict(&verifier, &token(&b)).await, Ok(()));
 }
 
-#[tokio::test]
-async fn a_key_replaced_under_its_kid_stops_vouching() {
-    let old = key_with_kid(Algorithm::EdDSA, "k");
-    let new = TestKey::generate(Algorithm::EdDSA).with_kid("k");
-    let server = JwksServer::start(&[&old]).await;
+/// `old` verifies a token (cached), survives `unchanged` full refreshes of the same set, then
+/// `new` replaces it: the cached token is refused with a bad signature, `new`'s passes.
+async fn replaced_key_stops_vouching(old: &TestKey, new: &TestKey, unchanged: usize) {
+    let server = JwksServer::start(&[old]).await;
     let verifier = remote_verifier(&server).await;
-    let t_old = token(&old);
+    let t_old = token(old);
     assert_eq!(verdict(&verifier, &t_old).await, Ok(()));
-    refreshed(&server).await; // the same key again, in a full 200
+    for _ in 0..unchanged {
+        refreshed(&server).await;
+    }
     assert_eq!(verdict(&verifier, &t_old).await, Ok(()));
 
-    server.set_keys(&[&new]);
+    server.set_keys(&[new]);
     refreshed(&server).await;
     assert_eq!(
         verdict(&verifier, &t_old).await,
         Err(AuthErrorKind::BadSignature)
     );
-    assert_eq!(verdict(&verifier, &token(&new)).await, Ok(()));
+    assert_eq!(verdict(&verifier, &token(new)).await, Ok(()));
+}
+
+#[tokio::test]
+async fn a_key_replaced_under_its_kid_stops_vouching() {
+    let old = key_with_kid(Algorithm::EdDSA, "k");
+    let new = TestKey::generate(Algorithm::EdDSA).with_kid("k");
+    replaced_key_stops_vouching(&old, &new, 1).await;
 }
 
 #[tokio::test]
 async fn a_removed_kidless_key_stops_vouching_after_two_full_refreshes() {
     let old = TestKey::generate(Algorithm::ES256);
     let new = TestKey::generate(Algorithm::ES256);
-    let server = JwksServer::start(&[&old]).await;
-    let verifier = remote_verifier(&server).await;
-    let t_old = token(&old);
-    assert_eq!(verdict(&verifier, &t_old).await, Ok(()));
-    refreshed(&server).await;
-    refreshed(&server).await;
-    assert_eq!(verdict(&verifier, &t_old).await, Ok(()));
-
-    server.set_keys(&[&new]);
-    refreshed(&server).await;
-    assert_eq!(
-        verdict(&verifier, &t_old).await,
-        Err(AuthErrorKind::BadSignature)
-    );
-    assert_eq!(verdict(&verifier, &token(&new)).await, Ok(()));
+    replaced_key_stops_vouching(&old, &new, 2).await;
 }
 
-/// Found by the model-based test (tests/properties_keys.rs): a token naming a `kid` the set
-/// lacks is checked against the kid-less keys; once the set publishes a key under that `kid`,
-/// a fresh verifier checks only that key, and a cached verdict must not say otherwise.
+/// A token naming a `kid` the set lacks is checked against the kid-less keys; once the set
+/// publishes a key under that `kid`, a fresh verifier checks only that key, and a cached verdict
+/// must not say otherwise. (The model-based test, `tests/model_keys.rs`, finds this case against a
+/// cache that only asks whether the verifying key is still published.)
 #[tokio::test]
 async fn a_cached_kidless_match_ends_when_its_kid_is_published() {
     let kidless = TestKey::generate(Algorithm::ES256);
@@ -322,19 +298,36 @@ async fn passes_eventually(verifier: &Verifier<RegisteredClaims>, token: &str) {
     }
 }
 
-#[tokio::test]
-async fn a_moved_jwks_uri_is_followed_when_discovery_is_refreshed() {
+/// A provider found by discovery holding key A, a second server holding B, and a verifier
+/// (discovery refreshed every `discovery_refresh`, or at its daily default) that has verified
+/// A's token. Returns B's token, the provider, the new home and the verifier.
+async fn moving_provider(
+    discovery_refresh: Option<Duration>,
+) -> (
+    String,
+    String,
+    JwksServer,
+    JwksServer,
+    Verifier<RegisteredClaims>,
+) {
     let a = key_with_kid(Algorithm::ES256, "a");
     let b = key_with_kid(Algorithm::ES256, "b");
     let provider = JwksServer::start(&[&a]).await;
     let new_home = JwksServer::start(&[&b]).await;
-    let verifier = fast(Verifier::builder())
-        .issuer(Issuer::discover(provider.base_url()))
-        .discovery_refresh_interval(Duration::from_millis(200))
-        .build_verifier()
-        .unwrap();
-    let tb = from_base(&b, &provider);
-    assert_eq!(verdict(&verifier, &from_base(&a, &provider)).await, Ok(()));
+    let mut builder = fast(Verifier::builder()).issuer(Issuer::discover(provider.base_url()));
+    if let Some(interval) = discovery_refresh {
+        builder = builder.discovery_refresh_interval(interval);
+    }
+    let verifier = builder.build_verifier().unwrap();
+    let (ta, tb) = (from_base(&a, &provider), from_base(&b, &provider));
+    assert_eq!(verdict(&verifier, &ta).await, Ok(()));
+    (ta, tb, provider, new_home, verifier)
+}
+
+#[tokio::test]
+async fn a_moved_jwks_uri_is_followed_when_discovery_is_refreshed() {
+    let (ta, tb, provider, new_home, verifier) =
+        moving_provider(Some(Duration::from_millis(200))).await;
     assert_eq!(
         verdict(&verifier, &tb).await,
         Err(AuthErrorKind::UnknownKey)
@@ -348,26 +341,19 @@ async fn a_moved_jwks_uri_is_followed_when_discovery_is_refreshed() {
     // The old location's keys are gone with it.
     refreshed(&new_home).await;
     assert_eq!(
-        verdict(&verifier, &from_base(&a, &provider)).await,
+        verdict(&verifier, &ta).await,
         Err(AuthErrorKind::UnknownKey)
     );
 }
 
 #[tokio::test]
 async fn a_failing_jwks_uri_sends_the_fetcher_back_to_discovery() {
-    let a = key_with_kid(Algorithm::ES256, "a");
-    let b = key_with_kid(Algorithm::ES256, "b");
-    let provider = JwksServer::start(&[&a]).await;
-    let new_home = JwksServer::start(&[&b]).await;
-    let verifier = fast(Verifier::builder())
-        .issuer(Issuer::discover(provider.base_url()))
-        .build_verifier()
-        .unwrap(); // discovery refreshed daily: only the failures bring it back early
-    assert_eq!(verdict(&verifier, &from_base(&a, &provider)).await, Ok(()));
+    // Discovery refreshed daily: only the failures bring it back early.
+    let (_, tb, provider, new_home, verifier) = moving_provider(None).await;
     let discoveries = provider.discovery_requests();
     provider.set_discovery_jwks_uri(Some(&new_home.jwks_url()));
     provider.set_behavior(tower_jwt_auth::testing::Behavior::Status(404));
-    passes_eventually(&verifier, &from_base(&b, &provider)).await;
+    passes_eventually(&verifier, &tb).await;
     assert!(provider.discovery_requests() > discoveries);
 }
 

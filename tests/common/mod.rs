@@ -11,8 +11,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 use http::{Request, Response, StatusCode};
 use serde_json::{Value, json};
 use tower::{ServiceExt, service_fn};
-use tower_jwt_auth::testing::{TestKey, alg_name, now};
-use tower_jwt_auth::{Algorithm, AuthError, Claims, JwtAuthLayer, RegisteredClaims};
+use tower_jwt_auth::testing::{JwksServer, TestKey, alg_name, now};
+use tower_jwt_auth::{
+    Algorithm, AuthError, AuthErrorKind, Claims, JwtAuthLayer, RegisteredClaims, Verifier,
+};
 
 pub const ISS: &str = "https://issuer.example";
 pub const AUD: &str = "api://orders";
@@ -153,4 +155,30 @@ pub fn bearer(token: &str) -> Request<()> {
         .header("authorization", format!("Bearer {token}"))
         .body(())
         .unwrap()
+}
+
+/// A verifier's verdict on a token: `Ok` or the kind of refusal.
+pub async fn verdict(
+    verifier: &Verifier<RegisteredClaims>,
+    token: &str,
+) -> Result<(), AuthErrorKind> {
+    verifier
+        .verify(token)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.kind())
+}
+
+/// Waits until a key set fetch that started after this call has been applied (the second
+/// request after it starts only once the first one is done), for at most 5 s.
+pub async fn refreshed(server: &JwksServer) {
+    let target = server.jwks_requests() + 2;
+    let start = std::time::Instant::now();
+    while server.jwks_requests() < target {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(5),
+            "no refresh"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
 }

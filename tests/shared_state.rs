@@ -357,8 +357,29 @@ async fn a_failing_jwks_uri_sends_the_fetcher_back_to_discovery() {
     assert!(provider.discovery_requests() > discoveries);
 }
 
+/// Counts panics anywhere but in this file's own assertions (a refresher task that panics is
+/// otherwise silent: the runtime catches it).
+fn panics_outside_tests() -> &'static std::sync::atomic::AtomicUsize {
+    static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if info
+                .location()
+                .is_none_or(|l| !l.file().starts_with("tests/"))
+            {
+                COUNT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+            default(info);
+        }));
+    });
+    &COUNT
+}
+
 #[tokio::test]
 async fn provider_numbers_that_overflow_do_not_stop_the_refresher() {
+    let panics = panics_outside_tests();
     let a = key_with_kid(Algorithm::ES256, "a");
     let b = key_with_kid(Algorithm::ES256, "b");
     let server = JwksServer::start(&[&a]).await;
@@ -380,4 +401,10 @@ async fn provider_numbers_that_overflow_do_not_stop_the_refresher() {
     server.set_keys(&[&a, &b]);
     let verifier = remote_verifier(&server).await;
     assert_eq!(verdict(&verifier, &token(&b)).await, Ok(()));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        panics.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "a task panicked"
+    );
 }

@@ -391,7 +391,7 @@ impl<C> JwtAuthBuilder<C> {
     }
 
     /// The byte budget of the verified-token cache. Defaults to 32 MiB
-    /// ([`DEFAULT_TOKEN_CACHE_BYTES`]).
+    /// ([`DEFAULT_TOKEN_CACHE_BYTES`]); 0 turns the cache off.
     ///
     /// Claims can be as large as the token size limit allows (16 KiB by default), so an entry
     /// bound alone would let 10,000 large tokens hold hundreds of MiB. Each entry is weighed at
@@ -583,6 +583,14 @@ impl<C> JwtAuthBuilder<C> {
                     "a `{tenantid}` issuer needs `.tenants([...])` (or `insecure_any_tenant()`)",
                 ));
             }
+            // Tenants only mean something for a template: one given in `iss`, or one a
+            // discovery document names (checked when it is fetched).
+            if !template && issuer.tenants.is_set() && !matches!(issuer.keys, KeySource::Discover) {
+                return Err(invalid(
+                    "issuer",
+                    "`.tenants([...])` needs a `{tenantid}` issuer (or `Issuer::discover` of a multi-tenant provider)",
+                ));
+            }
             let location = match &issuer.keys {
                 KeySource::JwksUrl(url) => Some(Location::Jwks(remote_url(&issuer, url)?)),
                 KeySource::Discover => {
@@ -672,7 +680,7 @@ impl<C> JwtAuthBuilder<C> {
             }),
             token_cache: self
                 .token_cache
-                .filter(|c| *c > 0)
+                .filter(|c| *c > 0 && self.token_cache_bytes > 0)
                 .map(|capacity| TokenCache::new(capacity, self.token_cache_bytes)),
         }))
     }

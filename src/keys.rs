@@ -255,8 +255,10 @@ impl PreparedKey {
 fn key_bytes(key: &DecodingKey) -> Vec<u8> {
     match key.kind() {
         jsonwebtoken::DecodingKeyKind::SecretOrDer(bytes) => bytes.clone(),
+        // Length-prefixed: (n, e) and (n‖x, e') never read the same.
         jsonwebtoken::DecodingKeyKind::RsaModulusExponent { n, e } => {
-            let mut out = n.clone();
+            let mut out = (n.len() as u64).to_be_bytes().to_vec();
+            out.extend_from_slice(n);
             out.extend_from_slice(e);
             out
         }
@@ -1089,6 +1091,16 @@ mod tests {
         let parsed = parse_jwks(jwks, rules).unwrap();
         assert_eq!(parsed.keys.len(), 1);
         assert_eq!(parsed.keys[0].family, KeyFamily::Ed25519);
+    }
+
+    #[test]
+    fn rsa_material_is_read_unambiguously() {
+        let n = [0xab; 256];
+        let mut longer = n.to_vec();
+        longer.push(1);
+        let a = DecodingKey::from_rsa_raw_components(&n, &[1, 3]);
+        let b = DecodingKey::from_rsa_raw_components(&longer, &[3]);
+        assert_ne!(key_bytes(&a), key_bytes(&b));
     }
 
     #[test]

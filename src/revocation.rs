@@ -429,7 +429,8 @@ impl MemoryRevocation {
         let now = self.inner.clock.now_unix_secs();
         #[allow(clippy::cast_precision_loss)] // NumericDates are far below 2^53.
         let until = exp as f64 + EXP_MARGIN.as_secs_f64();
-        if until.partial_cmp(&now) != Some(std::cmp::Ordering::Greater) {
+        // Past its end: nothing to store. (A clock that can't tell the time stores it.)
+        if until <= now {
             return Ok(false);
         }
         let key = digest(&[Some(iss), Some(jti)], None);
@@ -483,7 +484,12 @@ impl MemoryRevocation {
         ttl: Duration,
     ) -> Result<(), StoreFull> {
         let now = self.inner.clock.now_unix_secs();
-        let until = now + ttl.as_secs_f64();
+        // A clock that can't tell the time: kept until lifted, never lost.
+        let until = if now.is_finite() {
+            now + ttl.as_secs_f64()
+        } else {
+            f64::INFINITY
+        };
         let key = digest(&[Some(iss), Some(sub)], None);
         let mut maps = self.inner.write();
         maps.purge(now);
@@ -638,6 +644,23 @@ mod tests {
         assert_eq!(
             status(&claims(None, Some("alice"), Some(100))),
             RevocationStatus::NotRevoked
+        );
+    }
+
+    #[test]
+    fn a_clock_that_cannot_tell_the_time_keeps_revocations() {
+        let store = MemoryRevocation::with_clock(crate::clock::FixedClock(f64::NAN));
+        assert_eq!(store.revoke_jti("https://issuer.example", "a", 1), Ok(true));
+        store
+            .revoke_subject("https://issuer.example", "alice", 100, Duration::ZERO)
+            .unwrap();
+        assert_eq!(
+            store.status(&claims(Some("a"), None, None)),
+            RevocationStatus::Revoked
+        );
+        assert_eq!(
+            store.status(&claims(None, Some("alice"), Some(100))),
+            RevocationStatus::Revoked
         );
     }
 

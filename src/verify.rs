@@ -129,6 +129,8 @@ pub(crate) struct Facts {
     alg: jsonwebtoken::Algorithm,
     kid: Option<Box<str>>,
     generation: u64,
+    /// The tenant template a discovery document taught, when the issuer matched through it.
+    template: Option<Arc<String>>,
     /// Bytes of the decoded claim set (the cache's weight of the entry).
     claims_len: usize,
 }
@@ -166,20 +168,28 @@ fn check_time(
     Ok(())
 }
 
-/// The multi-tenant issuer whose template `iss` fills in with the token's `tid`.
-fn tenant_issuer(issuers: &[IssuerState], iss: &str, tid: Option<&Loose<String>>) -> Option<usize> {
+/// The multi-tenant issuer whose template `iss` fills in with the token's `tid`, and the
+/// template a discovery document taught it (`None` for a configured template).
+fn tenant_issuer(
+    issuers: &[IssuerState],
+    iss: &str,
+    tid: Option<&Loose<String>>,
+) -> Option<(usize, Option<Arc<String>>)> {
     let Some(Loose::Ok(tid)) = tid else {
         return None;
     };
-    issuers.iter().position(|issuer| {
+    issuers.iter().enumerate().find_map(|(index, issuer)| {
         if !issuer.tenants.is_set() {
-            return false;
+            return None;
         }
         let learned = issuer.remote.as_ref().and_then(|r| r.template());
         let template = learned
             .as_deref()
             .map_or(issuer.iss.as_str(), String::as_str);
-        issuer.tenants.matches(template, iss, tid)
+        issuer
+            .tenants
+            .matches(template, iss, tid)
+            .then_some((index, learned))
     })
 }
 
@@ -257,6 +267,9 @@ pub(crate) struct CachedToken {
     kid: Option<Box<str>>,
     /// The key store's generation at which the key was last found current.
     generation: AtomicU64,
+    /// The learned tenant template the issuer matched through: served only while discovery
+    /// still names that template.
+    template: Option<Arc<String>>,
     ttl: Duration,
     /// The entry's weight in the byte budget.
     weight: u32,
@@ -539,6 +552,7 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
                 alg: facts.alg,
                 kid: facts.kid,
                 generation: AtomicU64::new(facts.generation),
+                template: facts.template,
                 ttl,
                 weight: cache.weight(facts.claims_len),
             };
@@ -551,7 +565,13 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
     /// that verified it. Free while the set is unchanged (one atomic load); after a change, one
     /// index lookup, and the entry is marked current again.
     fn key_still_current(&self, hit: &CachedToken) -> bool {
-        let store = &self.shared.issuers[hit.issuer].store;
+        let issuer = &self.shared.issuers[hit.issuer];
+        if let (Some(template), Some(remote)) = (&hit.template, &issuer.remote)
+            && !remote.template_is(template)
+        {
+            return false;
+        }
+        let store = &issuer.store;
         let generation = store.generation();
         if hit.generation.load(Ordering::Relaxed) == generation {
             return true;
@@ -595,14 +615,27 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
                 .issuers
                 .iter()
                 .position(|i| !i.tenants.is_set() && i.iss == *iss)
+                .map(|index| (index, None))
                 .or_else(|| tenant_issuer(&shared.issuers, iss, raw.tid.as_ref())),
             Some(Loose::WrongType) => None,
             None => {
                 return Err(AuthError::new(AuthErrorKind::WrongIssuer, "issuer missing").into());
             }
         };
-        let index = issuer
-            .ok_or_else(|| AuthError::new(AuthErrorKind::WrongIssuer, "issuer not accepted"))?;
+        let Some((index, template)) = issuer else {
+            // A multi-tenant issuer that has not learned its template yet can't tell: the token
+            // waits for its first key set (503 if it never comes), it is not refused as foreign.
+            let learning = shared.issuers.iter().position(|i| {
+                i.tenants.is_set()
+                    && i.remote
+                        .as_ref()
+                        .is_some_and(|r| matches!(r.usable(), Usable::NotLoaded))
+            });
+            return Err(match (learning, &raw.iss) {
+                (Some(index), Some(Loose::Ok(_))) => Pending::NotLoaded(index),
+                _ => AuthError::new(AuthErrorKind::WrongIssuer, "issuer not accepted").into(),
+            });
+        };
         let issuer = &shared.issuers[index];
         if let Some(remote) = &issuer.remote {
             match remote.usable() {
@@ -633,6 +666,7 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
             alg: parsed.alg,
             kid: parsed.kid.as_deref().map(Box::from),
             generation,
+            template,
             claims_len: payload.len(),
         };
 
@@ -753,6 +787,7 @@ mod tests {
             alg: jsonwebtoken::Algorithm::HS256,
             kid: None,
             generation: AtomicU64::new(0),
+            template: None,
             ttl: Duration::from_secs(300),
             weight: cache.weight(claims_len),
         })

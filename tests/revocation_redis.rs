@@ -494,14 +494,17 @@ async fn revocation_redis_writes_never_weaken_a_revocation() {
     assert_eq!(value.as_deref(), Some("3000"));
     assert!(pttl > 500_000);
 
-    // A value that is not a time revokes everything: a helper write keeps it.
-    let sub = unique("mono-all");
-    let key = store.subject_key(ISS, &sub);
-    raw_set(&url, &key, "all").await;
-    store.revoke_subject(ISS, &sub, 5_000, long).await.unwrap();
-    let (pttl, value) = pttl_and_value(&url, &key).await;
-    assert_eq!(value.as_deref(), Some("all"));
-    assert!(pttl > 590_000, "the longer TTL applies: {pttl}");
+    // A value that is not a time revokes everything: a helper write keeps it, including values
+    // Lua alone would read as numbers.
+    for not_a_time in ["all", "1e9", "-inf", "0x10", "\u{b}5"] {
+        let sub = unique("mono-all");
+        let key = store.subject_key(ISS, &sub);
+        raw_set(&url, &key, not_a_time).await;
+        store.revoke_subject(ISS, &sub, 5_000, long).await.unwrap();
+        let (pttl, value) = pttl_and_value(&url, &key).await;
+        assert_eq!(value.as_deref(), Some(not_a_time));
+        assert!(pttl > 590_000, "the longer TTL applies: {pttl}");
+    }
 }
 
 #[tokio::test]

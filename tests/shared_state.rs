@@ -408,3 +408,62 @@ async fn provider_numbers_that_overflow_do_not_stop_the_refresher() {
         "a task panicked"
     );
 }
+
+#[tokio::test]
+async fn tenants_need_a_template() {
+    let a = key_with_kid(Algorithm::ES256, "a");
+    let refused = Verifier::<RegisteredClaims>::builder()
+        .issuer(Issuer::static_keys(ISS, a.jwks()).tenants([TENANT]))
+        .audience(AUD)
+        .build_verifier()
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("`{tenantid}` issuer"),
+        "{refused}"
+    );
+
+    // Discovery of a single-tenant document with tenants configured: a clear error.
+    let server = JwksServer::start(&[&a]).await;
+    let verifier = fast(Verifier::builder())
+        .issuer(Issuer::discover(server.base_url()).tenants([TENANT]))
+        .key_wait(Duration::from_millis(200))
+        .build_verifier()
+        .unwrap();
+    let start = Instant::now();
+    while verifier.status()[0].last_error.is_none() {
+        assert!(start.elapsed() < Duration::from_secs(5));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let error = verifier.status()[0].last_error.clone().unwrap();
+    assert!(error.contains("not multi-tenant"), "{error}");
+}
+
+#[tokio::test]
+async fn a_cached_tenant_token_ends_when_discovery_changes_the_template() {
+    let a = key_with_kid(Algorithm::ES256, "a");
+    let server = JwksServer::start(&[&a]).await;
+    let base = server.base_url();
+    server.set_discovery_issuer(Some(&format!("{base}/{{tenantid}}/v2.0")));
+    let verifier = fast(Verifier::builder())
+        .issuer(Issuer::discover(format!("{base}/organizations/v2.0")).tenants([TENANT]))
+        .discovery_refresh_interval(Duration::from_millis(100))
+        .build_verifier()
+        .unwrap();
+    let t = a.token(&claims_with(
+        json!({ "iss": format!("{base}/{TENANT}/v2.0"), "tid": TENANT }),
+    ));
+    assert_eq!(verdict(&verifier, &t).await, Ok(()));
+    assert_eq!(verdict(&verifier, &t).await, Ok(()), "cached");
+
+    // The provider now names another template: the token's `iss` no longer fits it.
+    server.set_discovery_issuer(Some(&format!("{base}/tenants/{{tenantid}}/v2.0")));
+    let start = Instant::now();
+    while verdict(&verifier, &t).await.is_ok() {
+        assert!(start.elapsed() < Duration::from_secs(5), "still accepted");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        verdict(&verifier, &t).await,
+        Err(AuthErrorKind::WrongIssuer)
+    );
+}

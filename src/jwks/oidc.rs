@@ -78,6 +78,13 @@ pub(crate) async fn discover(
             )));
         }
         template = Some(doc.issuer);
+    } else if multi_tenant {
+        // Tenants were configured, but the document is single-tenant: no token could match.
+        return Err(FetchError::Invalid(format!(
+            "discovery document is not multi-tenant (issuer {:?}): remove the issuer's \
+             `.tenants([...])`",
+            doc.issuer
+        )));
     }
     let jwks = Url::parse(&doc.jwks_uri)
         .map_err(|_| FetchError::Invalid("`jwks_uri` is not a URL".into()))?;

@@ -196,6 +196,14 @@ impl Remote {
         self.template.load_full()
     }
 
+    /// Whether discovery still names this very template (the same `Arc`).
+    pub(crate) fn template_is(&self, template: &Arc<String>) -> bool {
+        self.template
+            .load()
+            .as_ref()
+            .is_some_and(|current| Arc::ptr_eq(current, template))
+    }
+
     pub(crate) fn last_refresh(&self) -> Option<f64> {
         self.state().last_refresh
     }
@@ -395,7 +403,11 @@ impl Remote {
                     self.allow_http,
                 )
                 .await?;
-                self.template.store(found.template.map(Arc::new));
+                // A new `Arc` only when the template changed: cached tokens matched through the
+                // old one stop being served.
+                if self.template.load().as_deref() != found.template.as_ref() {
+                    self.template.store(found.template.map(Arc::new));
+                }
                 Ok(found.jwks_uri)
             }
         }

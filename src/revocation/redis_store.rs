@@ -40,32 +40,34 @@ const REVOKE_JTI: &str = r"
 local ttl = tonumber(ARGV[1])
 local left = redis.call('PTTL', KEYS[1])
 if left == -2 then
-  redis.call('SET', KEYS[1], '1', 'PX', ttl)
+  redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
 elseif left >= 0 and left < ttl then
-  redis.call('PEXPIRE', KEYS[1], ttl)
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
 end
 return 1
 ";
 
 /// `revoke_subject`: the revocation time and the time to live only grow. A value that is not a
-/// number, or a key of another type, already revokes every token of the subject and is kept.
-/// KEYS[1] the key, ARGV[1] the NumericDate, ARGV[2] the time to live in milliseconds.
+/// number, or a key of another type, already revokes every token of the subject and is kept;
+/// "a number" is exactly what [`revoked_at`] reads (digits, an optional sign and fraction, ASCII
+/// white space around). KEYS[1] the key, ARGV[1] the NumericDate, ARGV[2] the time to live in
+/// milliseconds. (`KEEPTTL` needs Redis 6.0 or later.)
 const REVOKE_SUBJECT: &str = r"
 local at = tonumber(ARGV[1])
 local ttl = tonumber(ARGV[2])
 local left = redis.call('PTTL', KEYS[1])
 if left == -2 then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
   return 1
 end
 if redis.call('TYPE', KEYS[1]).ok == 'string' then
-  local old = tonumber(redis.call('GET', KEYS[1]))
-  if old ~= nil and old < at then
+  local old = redis.call('GET', KEYS[1])
+  if string.match(old, '^[ \t\n\r\f]*[+-]?%d+%.?%d*[ \t\n\r\f]*$') and tonumber(old) < at then
     redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
   end
 end
 if left >= 0 and left < ttl then
-  redis.call('PEXPIRE', KEYS[1], ttl)
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return 1
 ";
@@ -108,8 +110,10 @@ pub const DEFAULT_IO_TIMEOUT: Duration = Duration::from_millis(250);
 /// that time on every replica). A "revoked" answer is kept locally until the token's `exp`
 /// plus 5 minutes (at most [`DEFAULT_REVOKED_CAPACITY`] tokens): revocations written through
 /// this store only grow, so a revoked token's holder costs no further round trips, and with
-/// fail-open a token once answered "revoked" stays refused while Redis is down. (A key deleted
-/// by hand therefore lifts a revocation only for tokens this replica has not seen refused.)
+/// fail-open a token this replica has answered "revoked" stays refused while Redis is down (as
+/// long as it is remembered: a full memory may drop the least used answers, and the 5 minutes
+/// past `exp` cover a verifier leeway up to 5 minutes). A key deleted by hand therefore lifts a
+/// revocation only for tokens this replica has not seen refused.
 /// Failures are never cached. The connection is
 /// made lazily on the first check, reconnects in the background with capped backoff, and each
 /// connect or command times out after [`DEFAULT_IO_TIMEOUT`]; the verifier's own deadline
@@ -335,9 +339,11 @@ fn not_revoked_cache(ttl: Duration) -> Option<moka::sync::Cache<[u8; 32], (), Di
 }
 
 /// What Redis said about a token's subject key.
-/// A time to live in milliseconds, at least 1.
+/// A time to live in milliseconds, from 1 to 2^53 (about 285,000 years: exact in Lua's numbers).
 fn millis(ttl: Duration) -> u64 {
-    u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
+    u64::try_from(ttl.as_millis())
+        .unwrap_or(u64::MAX)
+        .clamp(1, 1 << 53)
 }
 
 /// Entries live for their own duration: until the token's `exp` plus the margin.
@@ -386,8 +392,17 @@ fn subject_answer(value: &Value, iat: Option<i64>) -> bool {
 }
 
 /// Reads a subject revocation value: a NumericDate, integer or not.
+/// The NumericDate in a subject key's value: ASCII digits with an optional sign and fraction,
+/// white space around (the grammar the write script uses too). Anything else (`1e9`, `inf`,
+/// `0x10`, words) is not a time, and so revokes every token of the subject.
 fn revoked_at(value: &str) -> Option<i64> {
-    let value = value.trim();
+    let value = value.trim_matches([' ', '\t', '\n', '\r', '\x0c']);
+    let unsigned = value.strip_prefix(['+', '-']).unwrap_or(value);
+    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(fraction) {
+        return None;
+    }
     value.parse::<i64>().ok().or_else(|| {
         let float = value.parse::<f64>().ok().filter(|f| f.is_finite())?;
         #[allow(clippy::cast_possible_truncation)] // Saturating, and NumericDates are small.
@@ -495,6 +510,11 @@ mod tests {
         assert_eq!(revoked_at(" 1767225600.9 "), Some(1_767_225_600));
         assert_eq!(revoked_at("yes"), None);
         assert_eq!(revoked_at("NaN"), None);
+        assert_eq!(revoked_at("+5"), Some(5));
+        assert_eq!(revoked_at("-5.5"), Some(-6));
+        for not_a_time in ["1e9", "inf", "-inf", "0x10", ".5", "\u{b}5", "5 5", ""] {
+            assert_eq!(revoked_at(not_a_time), None, "{not_a_time:?}");
+        }
     }
 
     #[test]

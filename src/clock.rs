@@ -33,6 +33,26 @@ pub trait Clock: fmt::Debug + Send + Sync + 'static {
     fn now_unix_secs(&self) -> f64;
 }
 
+/// A shared clock is a clock: hand one `Arc` to the verifier and keep another to read or move it.
+///
+/// ```
+/// use std::sync::Arc;
+/// use tower_jwt_auth::clock::{Clock, FixedClock};
+///
+/// fn read(clock: impl Clock) -> f64 {
+///     clock.now_unix_secs()
+/// }
+/// let shared = Arc::new(FixedClock(1_700_000_000.0));
+/// let erased: Arc<dyn Clock> = shared.clone();
+/// assert_eq!(read(shared), 1_700_000_000.0);
+/// assert_eq!(read(erased), 1_700_000_000.0);
+/// ```
+impl<T: Clock + ?Sized> Clock for std::sync::Arc<T> {
+    fn now_unix_secs(&self) -> f64 {
+        (**self).now_unix_secs()
+    }
+}
+
 /// The system's wall clock.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;

@@ -55,13 +55,14 @@ use crate::verify::DigestHash;
 #[cfg(feature = "redis")]
 mod redis_store;
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use self::redis_store::{
     DEFAULT_IO_TIMEOUT, DEFAULT_NOT_REVOKED_CAPACITY, DEFAULT_NOT_REVOKED_TTL, DEFAULT_PREFIX,
     DEFAULT_REVOKED_CAPACITY, MAX_NOT_REVOKED_TTL, RedisRevocation,
 };
-#[cfg(feature = "redis")]
 /// The `redis` crate this store is built on (for [`RedisRevocation::from_client`]).
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis;
 
 /// Default deadline of one revocation check: 250 ms.

@@ -105,6 +105,7 @@ mod b64;
 mod builder;
 mod claims;
 mod de;
+mod digest;
 mod error;
 mod issuer;
 mod layer;

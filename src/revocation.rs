@@ -46,11 +46,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-use sha2::{Digest, Sha256};
-
 use crate::claims::RegisteredClaims;
 use crate::clock::{Clock, SystemClock};
-use crate::verify::DigestHash;
+use crate::digest::{DigestHash, digest};
 
 #[cfg(feature = "redis")]
 mod redis_store;
@@ -177,31 +175,6 @@ impl WarnLimiter {
             self.suppressed.fetch_add(1, Ordering::Relaxed);
         }
     }
-}
-
-/// A fixed-size key for a revocation question: the SHA-256 of the parts (each marked present or
-/// absent, strings length-prefixed) and a number. No two different questions share one, and a
-/// lookup allocates nothing.
-pub(crate) fn digest(parts: &[Option<&str>], number: Option<i64>) -> [u8; 32] {
-    let mut hasher = Sha256::new();
-    for part in parts {
-        match part {
-            Some(part) => {
-                hasher.update([1]);
-                hasher.update((part.len() as u64).to_be_bytes());
-                hasher.update(part.as_bytes());
-            }
-            None => hasher.update([0]),
-        }
-    }
-    match number {
-        Some(number) => {
-            hasher.update([1]);
-            hasher.update(number.to_be_bytes());
-        }
-        None => hasher.update([0]),
-    }
-    hasher.finalize().into()
 }
 
 /// Whether a subject revoked as of `revoked_at` covers a token issued at `iat`.

@@ -33,6 +33,7 @@ use serde::de::{DeserializeOwned, DeserializeSeed};
 use crate::claims::{Claims, ClaimsSeed, RawClaims, RegisteredClaims, WrongClaimType};
 use crate::clock::Clock;
 use crate::de::{Loose, StrOrList, is_json_object, json_depth};
+use crate::digest::DigestHash;
 use crate::error::{AuthError, AuthErrorKind, JsonError};
 use crate::issuer::Tenants;
 use crate::jwks::Freshness;
@@ -288,28 +289,6 @@ impl Expiry<[u8; 32], Arc<CachedToken>> for UntilExp {
         Some(value.ttl)
     }
 }
-
-/// Hashes a SHA-256 digest by its first eight bytes. The digest is already uniform, and no
-/// client can choose it (that would take a preimage), so SipHash's work on every cache
-/// operation buys nothing.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct DigestHasher(u64);
-
-impl std::hash::Hasher for DigestHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut word = [0u8; 8];
-        let n = bytes.len().min(8);
-        word[..n].copy_from_slice(&bytes[..n]);
-        self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(word);
-    }
-}
-
-/// moka's hasher for SHA-256 keys.
-pub(crate) type DigestHash = std::hash::BuildHasherDefault<DigestHasher>;
 
 /// What one cached token is taken to cost beyond its claims' JSON: the entry, the digest, moka's
 /// bookkeeping and the parsed structs' headers.

@@ -8,10 +8,11 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Client, RedisError, RedisResult, Value};
 
-use super::{Check, Revocation, RevocationStatus, WarnLimiter, digest, subject_covers};
+use super::{Check, Revocation, RevocationStatus, WarnLimiter, subject_covers};
 use crate::claims::RegisteredClaims;
 use crate::clock::Clock;
-use crate::verify::DigestHash;
+use crate::digest::DigestHash;
+use crate::digest::digest;
 
 /// The default key prefix: keys are `jwt:revoked:jti:<iss>:<jti>` and
 /// `jwt:revoked:sub:<iss>:<sub>`.

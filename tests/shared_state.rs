@@ -73,6 +73,10 @@ async fn a_removed_key_stops_vouching_after_an_unchanged_full_refresh() {
         "A left the set: its cached token must go with it"
     );
     assert_eq!(verdict(&verifier, &token(&b)).await, Ok(()));
+    // Through a layer sharing the verifier's cache: the full 401, the inner service never called.
+    call(&verifier.layer(), bearer(&ta))
+        .await
+        .assert_invalid_token("no key for this token");
 }
 
 /// `old` verifies a token (cached), survives `unchanged` full refreshes of the same set, then
@@ -85,7 +89,7 @@ async fn replaced_key_stops_vouching(old: &TestKey, new: &TestKey, unchanged: us
     for _ in 0..unchanged {
         refreshed(&server).await;
     }
-    assert_eq!(verdict(&verifier, &t_old).await, Ok(()));
+    call(&verifier.layer(), bearer(&t_old)).await.assert_ok();
 
     server.set_keys(&[new]);
     refreshed(&server).await;
@@ -93,6 +97,9 @@ async fn replaced_key_stops_vouching(old: &TestKey, new: &TestKey, unchanged: us
         verdict(&verifier, &t_old).await,
         Err(AuthErrorKind::BadSignature)
     );
+    call(&verifier.layer(), bearer(&t_old))
+        .await
+        .assert_invalid_token("signature invalid");
     assert_eq!(verdict(&verifier, &token(new)).await, Ok(()));
 }
 

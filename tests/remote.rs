@@ -7,37 +7,16 @@
 mod common;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use common::*;
 use serde_json::json;
 use tower_jwt_auth::clock::Clock;
 use tower_jwt_auth::jwks::Freshness;
-use tower_jwt_auth::testing::{Behavior, JwksServer, TestKey, now};
+use tower_jwt_auth::testing::{Behavior, JwksServer, ManualClock, TestKey};
 use tower_jwt_auth::{
     Algorithm, AuthErrorKind, Issuer, JwtAuthBuilder, RegisteredClaims, Verifier,
 };
-
-/// A clock the test moves by hand (milliseconds since the epoch).
-#[derive(Debug, Clone)]
-struct ManualClock(Arc<AtomicI64>);
-
-impl ManualClock {
-    fn new() -> Self {
-        Self(Arc::new(AtomicI64::new(now() * 1000)))
-    }
-    fn advance(&self, by: Duration) {
-        self.0
-            .fetch_add(i64::try_from(by.as_millis()).unwrap(), Ordering::SeqCst);
-    }
-}
-
-impl Clock for ManualClock {
-    fn now_unix_secs(&self) -> f64 {
-        self.0.load(Ordering::SeqCst) as f64 / 1000.0
-    }
-}
 
 /// Settings for tests: short waits, intervals and cooldowns.
 fn fast(builder: JwtAuthBuilder<RegisteredClaims>) -> JwtAuthBuilder<RegisteredClaims> {

@@ -4,23 +4,12 @@
 mod common;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use common::*;
 use serde_json::json;
-use tower_jwt_auth::clock::Clock;
-use tower_jwt_auth::testing::{Behavior, JwksServer, now};
+use tower_jwt_auth::testing::{Behavior, JwksServer, ManualClock, now};
 use tower_jwt_auth::{Algorithm, AuthErrorKind, Issuer, RegisteredClaims, Verifier};
-
-#[derive(Debug, Clone)]
-struct ManualClock(Arc<AtomicI64>);
-
-impl Clock for ManualClock {
-    fn now_unix_secs(&self) -> f64 {
-        self.0.load(Ordering::SeqCst) as f64
-    }
-}
 
 fn verifier(cache: bool, clock: Option<ManualClock>) -> Verifier<RegisteredClaims> {
     let mut builder = Verifier::builder()
@@ -61,22 +50,22 @@ async fn token_cache_serves_a_repeated_token_without_verifying_it_again() {
 
 #[tokio::test]
 async fn token_cache_checks_time_on_every_hit() {
-    let clock = ManualClock(Arc::new(AtomicI64::new(now())));
+    let clock = ManualClock::new();
     let v = verifier(true, Some(clock.clone()));
     let token =
         key(Algorithm::RS256).token(&claims_with(json!({"exp": now() + 120, "nbf": now() - 10})));
     v.verify(&token).await.unwrap();
-    clock.0.store(now() + 181, Ordering::SeqCst); // past exp + 60 s leeway
+    clock.set((now() + 181) as f64); // past exp + 60 s leeway
     assert_eq!(
         v.verify(&token).await.unwrap_err().kind(),
         AuthErrorKind::Expired
     );
-    clock.0.store(now() - 100, Ordering::SeqCst); // before nbf - leeway
+    clock.set((now() - 100) as f64); // before nbf - leeway
     assert_eq!(
         v.verify(&token).await.unwrap_err().kind(),
         AuthErrorKind::NotYetValid
     );
-    clock.0.store(now(), Ordering::SeqCst);
+    clock.set((now()) as f64);
     v.verify(&token).await.unwrap();
 }
 
@@ -114,7 +103,7 @@ async fn token_cache_stops_serving_tokens_of_a_removed_key() {
 async fn token_cache_answers_503_past_max_stale() {
     let a = key_with_kid(Algorithm::RS256, "a");
     let server = JwksServer::start(&[&a]).await;
-    let clock = ManualClock(Arc::new(AtomicI64::new(now())));
+    let clock = ManualClock::new();
     let v: Verifier<RegisteredClaims> = Verifier::builder()
         .issuer(Issuer::jwks_url(ISS, server.jwks_url()))
         .audience(AUD)
@@ -127,7 +116,7 @@ async fn token_cache_answers_503_past_max_stale() {
     let token = a.token(&claims_with(json!({"exp": now() + 100_000})));
     v.verify(&token).await.unwrap();
     server.set_behavior(Behavior::Down);
-    clock.0.fetch_add(600 + 3600 + 1, Ordering::SeqCst);
+    clock.advance(Duration::from_secs(600 + 3600 + 1));
     assert_eq!(
         v.verify(&token).await.unwrap_err().kind(),
         AuthErrorKind::KeysUnavailable

@@ -474,3 +474,23 @@ async fn a_cached_tenant_token_ends_when_discovery_changes_the_template() {
         Err(AuthErrorKind::WrongIssuer)
     );
 }
+
+#[tokio::test]
+async fn a_tenant_token_before_the_first_load_gets_503_not_401() {
+    let a = key_with_kid(Algorithm::ES256, "a");
+    let server = JwksServer::start(&[&a]).await;
+    let base = server.base_url();
+    server.set_behavior(tower_jwt_auth::testing::Behavior::Down); // discovery never answers
+    let verifier = fast(Verifier::builder())
+        .issuer(Issuer::discover(format!("{base}/organizations/v2.0")).tenants([TENANT]))
+        .key_wait(Duration::from_millis(200))
+        .build_verifier()
+        .unwrap();
+    let t = a.token(&claims_with(
+        json!({ "iss": format!("{base}/{TENANT}/v2.0"), "tid": TENANT }),
+    ));
+    let outcome = call(&verifier.layer(), bearer(&t)).await;
+    outcome.assert_rejected(503, None);
+    assert_eq!(outcome.code(), Some("keys_unavailable"));
+    assert!(outcome.headers.contains_key("retry-after"));
+}

@@ -16,7 +16,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use tower::{Layer, Service, ServiceExt, service_fn};
 use tower_jwt_auth::testing::{TestKey, now};
-use tower_jwt_auth::{Algorithm, Issuer, JwtAuthLayer, RegisteredClaims};
+use tower_jwt_auth::{Algorithm, Issuer, JwtAuthLayer, Verifier};
 
 fn noop()
 -> impl Service<Request<()>, Response = Response<()>, Error = Infallible, Future: Send> + Clone {
@@ -44,7 +44,7 @@ fn bench(c: &mut Criterion) {
     }));
     println!("token length: {} bytes", token.len());
     let build = |cache: bool| {
-        let builder = JwtAuthLayer::<RegisteredClaims>::builder()
+        let builder = Verifier::builder()
             .issuer(Issuer::static_keys("https://issuer.example", key.jwks()))
             .audience("api://orders");
         let builder = if cache {
@@ -52,7 +52,7 @@ fn bench(c: &mut Criterion) {
         } else {
             builder.disable_token_cache()
         };
-        builder.build().unwrap()
+        JwtAuthLayer::new(builder.build().unwrap())
     };
     let cached = build(true).layer(noop());
     let cold = build(false).layer(noop());

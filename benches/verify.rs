@@ -90,21 +90,23 @@ fn bench(c: &mut Criterion) {
             Algorithm::HS256 => Issuer::hmac(ISS, key.secret().unwrap()),
             _ => Issuer::static_keys(ISS, key.jwks()),
         };
-        let builder = Verifier::<AppClaims>::builder()
+        let builder = Verifier::builder()
+            .claims::<AppClaims>()
             .issuer(issuer)
             .audience(AUD)
             .algorithms([alg]);
         // Cold: the token cache is off, so the same token really is verified each time.
-        let verifier = builder.disable_token_cache().build_verifier().unwrap();
+        let verifier = builder.disable_token_cache().build().unwrap();
         let issuer = match alg {
             Algorithm::HS256 => Issuer::hmac(ISS, key.secret().unwrap()),
             _ => Issuer::static_keys(ISS, key.jwks()),
         };
         let cached: Verifier<AppClaims> = Verifier::builder()
+            .claims()
             .issuer(issuer)
             .audience(AUD)
             .algorithms([alg])
-            .build_verifier()
+            .build()
             .unwrap();
         assert!(ready(cached.verify(&token)).is_ok());
         assert!(ready(verifier.verify(&token)).is_ok());

@@ -22,7 +22,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 use tower_jwt_auth::Claims;
-use tower_jwt_auth::policy::RequireScope;
 
 async fn me(Claims(claims): Claims<Value>) -> Json<Value> {
     Json(claims.as_ref().clone())
@@ -59,9 +58,7 @@ async fn main() {
             embedded.issuer()
         }
     };
-    let auth = common::builder::<Value>(&settings, issuer)
-        .build()
-        .unwrap_or_else(|e| common::bad_setting("axum", e));
+    let auth = common::auth::<Value>(&settings, issuer, "axum");
 
     let app = app
         .route("/public", get(|| async { "public" }))
@@ -74,8 +71,7 @@ async fn main() {
         .merge(
             Router::new()
                 .route("/admin", get(|| async { "admin" }))
-                .layer(RequireScope::all(["admin"]))
-                .layer(auth),
+                .layer(auth.require_scopes(["admin"])),
         );
 
     println!("tower-jwt-auth axum example on {base}");

@@ -29,13 +29,13 @@ mod common;
 use std::sync::Arc;
 
 use axum::extract::{Form, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tower_jwt_auth::csrf::CsrfGuard;
+use tower_jwt_auth::csrf::{CsrfGuard, CsrfLayer};
 use tower_jwt_auth::{Claims, JwtAuthLayer, TokenSource, Verifier};
 
 const USER: &str = "alice";
@@ -45,7 +45,8 @@ const TOKEN_SECONDS: i64 = 15 * 60;
 struct App {
     embedded: common::Embedded,
     verifier: Verifier<Value>,
-    guard: CsrfGuard,
+    /// Where the layer reads the token: the page reads it the same way.
+    source: TokenSource,
     cookie: String,
     audience: String,
 }
@@ -59,20 +60,6 @@ struct Login {
 #[derive(Deserialize)]
 struct Note {
     text: String,
-}
-
-/// The token cookie of a request, if any.
-fn cookie_token(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|line| {
-            line.split(';').find_map(|pair| {
-                let (k, v) = pair.trim().split_once('=')?;
-                (k == name && !v.is_empty()).then(|| v.to_owned())
-            })
-        })
 }
 
 fn escape(text: &str) -> String {
@@ -95,10 +82,10 @@ const LOGIN_FORM: &str = "<form method=\"post\" action=\"/login\">\
     <button type=\"submit\">Log in</button></form>";
 
 async fn index(State(app): State<Arc<App>>, headers: HeaderMap) -> Html<String> {
-    let user = match cookie_token(&headers, &app.cookie) {
+    let user = match app.source.extract(&headers).ok().flatten() {
         Some(token) => app
             .verifier
-            .verify(&token)
+            .verify(token)
             .await
             .ok()
             .and_then(|c| c.get("sub").cloned()),
@@ -115,22 +102,7 @@ async fn index(State(app): State<Arc<App>>, headers: HeaderMap) -> Html<String> 
     }))
 }
 
-/// The cross-origin check for the routes that take no token: the refusal, if refused.
-fn refused(app: &App, method: &Method, uri: &Uri, headers: &HeaderMap) -> Option<Response> {
-    let error = app.guard.check(method, uri, headers).err()?;
-    Some((StatusCode::FORBIDDEN, error.to_string()).into_response())
-}
-
-async fn login(
-    State(app): State<Arc<App>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Form(form): Form<Login>,
-) -> Response {
-    if let Some(refusal) = refused(&app, &method, &uri, &headers) {
-        return refusal;
-    }
+async fn login(State(app): State<Arc<App>>, Form(form): Form<Login>) -> Response {
     if form.username != USER || form.password != PASSWORD {
         let body = page(&format!("<p>Wrong user name or password.</p>{LOGIN_FORM}"));
         return (StatusCode::UNAUTHORIZED, Html(body)).into_response();
@@ -150,15 +122,7 @@ async fn login(
     response
 }
 
-async fn logout(
-    State(app): State<Arc<App>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    if let Some(refusal) = refused(&app, &method, &uri, &headers) {
-        return refusal;
-    }
+async fn logout(State(app): State<Arc<App>>) -> Response {
     let cookie = format!(
         "{}=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0",
         app.cookie
@@ -192,15 +156,20 @@ async fn main() {
     let (listener, base) = common::listen(&settings, "cookie_login").await;
     let embedded = common::Embedded::new(base.clone(), "cookie-login-1");
     // The cookie only: this app's browser never sends a bearer header.
-    let auth = JwtAuthLayer::<Value>::builder()
+    let auth = Verifier::builder()
+        .claims::<Value>()
         .issuer(embedded.issuer())
         .audience(settings.audience.clone())
-        .token_source(TokenSource::cookie(settings.cookie.clone()))
         .build()
+        .and_then(|verifier| {
+            let cookie = TokenSource::cookie(settings.cookie.clone())?;
+            Ok(JwtAuthLayer::new(verifier).token_source(cookie))
+        })
         .unwrap_or_else(|e| common::bad_setting("cookie_login", e));
+    let source = auth.token_sources()[0].clone();
     let app = Arc::new(App {
         verifier: auth.verifier().clone(),
-        guard: CsrfGuard::default(),
+        source,
         cookie: settings.cookie.clone(),
         audience: settings.audience.clone(),
         embedded,
@@ -208,8 +177,13 @@ async fn main() {
     let issuer_routes = app.embedded.routes();
     let router = Router::new()
         .route("/", get(index))
-        .route("/login", post(login))
-        .route("/logout", post(logout))
+        .merge(
+            // No token on these two, but a foreign page must not drive them either.
+            Router::new()
+                .route("/login", post(login))
+                .route("/logout", post(logout))
+                .layer(CsrfLayer::new(CsrfGuard::default())),
+        )
         .with_state(Arc::clone(&app))
         .merge(
             Router::new()

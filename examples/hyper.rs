@@ -60,8 +60,9 @@ async fn main() {
             (embedded.issuer(), Some(token))
         }
     };
-    let auth = common::builder::<Value>(&settings, issuer)
+    let auth = common::verifier::<Value>(&settings, issuer)
         .build()
+        .and_then(|verifier| common::layer(&settings, verifier))
         .unwrap_or_else(|e| common::bad_setting("hyper", e));
     let service = auth.layer(tower::service_fn(handle));
     let (listener, base) = common::listen(&settings, "hyper").await;

@@ -115,12 +115,13 @@ async fn main() {
                 embedded.issuer()
             }
         };
-        let mut builder = common::builder::<RegisteredClaims>(&settings, issuer);
+        let mut builder = common::verifier::<RegisteredClaims>(&settings, issuer);
         if !cache_on {
             builder = builder.disable_token_cache();
         }
         let auth = builder
             .build()
+            .and_then(|verifier| common::layer(&settings, verifier))
             .unwrap_or_else(|e| common::bad_setting("load_server", e));
         app.merge(hello.layer(auth))
     } else {

@@ -84,23 +84,25 @@ async fn main() -> ExitCode {
     };
     let iss = issuer.iss().to_owned();
 
-    let mut builder = common::builder::<Value>(&settings, issuer);
-    if let Some(resource) = &settings.resource {
-        match ProtectedResourceMetadata::url_for(resource) {
-            Ok(url) => builder = builder.resource_metadata(url),
-            Err(e) => {
-                eprintln!("quickstart: JWT_RESOURCE: {e}");
-                return ExitCode::from(2);
-            }
-        }
-    }
-    let auth = match builder.build() {
+    let built = common::verifier::<Value>(&settings, issuer)
+        .build()
+        .and_then(|verifier| common::layer(&settings, verifier));
+    let mut auth = match built {
         Ok(auth) => auth,
         Err(e) => {
             eprintln!("quickstart: {e}");
             return ExitCode::from(2);
         }
     };
+    if let Some(resource) = &settings.resource {
+        match ProtectedResourceMetadata::url_for(resource) {
+            Ok(url) => auth = auth.resource_metadata(url),
+            Err(e) => {
+                eprintln!("quickstart: JWT_RESOURCE: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     if let Some(resource) = &settings.resource {
         // RFC 9728: tell OAuth clients where tokens for this resource come from.
         match auth.protected_resource_metadata(resource.clone()) {

@@ -20,7 +20,6 @@ use tonic::transport::{Channel, Server};
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
 use tower_jwt_auth::RegisteredClaims;
-use tower_jwt_auth::policy::RequireScope;
 
 /// Calls the health service with an optional bearer token and describes the outcome.
 async fn call(url: &str, token: Option<&str>) -> String {
@@ -67,9 +66,7 @@ async fn main() {
             (embedded.issuer(), Some(embedded))
         }
     };
-    let auth = common::builder::<RegisteredClaims>(&settings, issuer)
-        .build()
-        .unwrap_or_else(|e| common::bad_setting("tonic", e));
+    let auth = common::auth::<RegisteredClaims>(&settings, issuer, "tonic");
     let (reporter, health) = tonic_health::server::health_reporter();
     reporter
         .set_service_status("", tonic_health::ServingStatus::Serving)
@@ -77,8 +74,7 @@ async fn main() {
 
     let (listener, url) = common::listen(&settings, "tonic").await;
     let server = Server::builder()
-        .layer(auth.clone())
-        .layer(RequireScope::all(["health.read"]))
+        .layer(auth.clone().require_scopes(["health.read"]))
         .add_service(health)
         .serve_with_incoming(TcpIncoming::from(listener));
     println!("tower-jwt-auth tonic example on {url}");

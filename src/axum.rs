@@ -3,7 +3,8 @@
 //! Both need [`JwtAuthLayer`](crate::JwtAuthLayer) in front of the handler. Where no layer ran,
 //! they answer 500 with a message naming `JwtAuthLayer` (as axum's `Extension` does for a missing
 //! extension), never a silent "anonymous". Behind an optional layer, a request without a token
-//! gives `None` to `Option<Claims<C>>`, and `Claims<C>` answers the 401 the layer would have sent.
+//! gives `None` to `Option<Claims<C>>`, and `Claims<C>` answers the 401 the layer would have sent,
+//! through the layer's responder.
 //!
 //! # Example
 //!
@@ -36,6 +37,7 @@ use http::request::Parts;
 
 use crate::claims::Claims;
 use crate::error::AuthError;
+use crate::response::ErasedResponder;
 use crate::service::AuthMarker;
 
 /// Why `Claims<C>` or `Option<Claims<C>>` could not be extracted.
@@ -141,16 +143,23 @@ where
         match lookup::<C>(parts)? {
             Some(claims) => Ok(claims),
             None => {
-                let challenge = parts
-                    .extensions
-                    .get::<AuthMarker>()
-                    .map(|m| m.challenge.clone())
-                    .ok_or(ClaimsRejection::MissingLayer {
-                        claims_type: std::any::type_name::<C>(),
-                    })?;
-                Err(ClaimsRejection::Unauthenticated(Box::new(
-                    challenge.response(AuthError::missing(), &parts.headers),
-                )))
+                let marker =
+                    parts
+                        .extensions
+                        .get::<AuthMarker>()
+                        .ok_or(ClaimsRejection::MissingLayer {
+                            claims_type: std::any::type_name::<C>(),
+                        })?;
+                // The layer's own responder answers, as it does for every other rejection.
+                let response = match parts.extensions.get::<ErasedResponder<Body>>() {
+                    Some(responder) => {
+                        responder.respond(AuthError::missing(), parts.headers.clone())
+                    }
+                    None => marker
+                        .challenge
+                        .response(AuthError::missing(), &parts.headers),
+                };
+                Err(ClaimsRejection::Unauthenticated(Box::new(response)))
             }
         }
     }

@@ -182,7 +182,22 @@ impl AuthErrorKind {
 }
 
 impl AuthError {
-    pub(crate) fn new(kind: AuthErrorKind, description: &'static str) -> Self {
+    /// An error of this kind, for a policy or responder of your own. The description is sent to
+    /// the client (`error_description`), so it is a fixed phrase, never request content.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use http::StatusCode;
+    /// use tower_jwt_auth::{AuthError, AuthErrorKind};
+    ///
+    /// let err = AuthError::new(AuthErrorKind::Forbidden, "tenant suspended");
+    /// assert_eq!(err.status(), StatusCode::FORBIDDEN);
+    /// assert_eq!(err.code(), "forbidden");
+    /// assert_eq!(err.to_string(), "tenant suspended");
+    /// ```
+    #[must_use]
+    pub fn new(kind: AuthErrorKind, description: &'static str) -> Self {
         Self {
             inner: Box::new(Inner {
                 kind,
@@ -198,8 +213,19 @@ impl AuthError {
         self
     }
 
-    /// A 403 `insufficient_scope` naming the scopes the route needs.
-    pub(crate) fn insufficient_scope(scopes: Vec<String>) -> Self {
+    /// A 403 `insufficient_scope` naming the scopes the route needs (the challenge's `scope`).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::AuthError;
+    ///
+    /// let err = AuthError::insufficient_scope(vec!["orders:write".into()]);
+    /// assert_eq!(err.code(), "insufficient_scope");
+    /// assert_eq!(err.scopes(), Some(&["orders:write".to_owned()][..]));
+    /// ```
+    #[must_use]
+    pub fn insufficient_scope(scopes: Vec<String>) -> Self {
         let mut error = Self::new(AuthErrorKind::InsufficientScope, "insufficient scope");
         error.inner.scopes = Some(scopes.into());
         error
@@ -305,135 +331,8 @@ impl fmt::Display for JsonError {
 
 impl StdError for JsonError {}
 
-/// Why [`JwtAuthBuilder::build`](crate::JwtAuthBuilder::build) refused a configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// No issuer was configured.
-    NoIssuer,
-    /// Two issuers were configured with the same `iss`.
-    DuplicateIssuer {
-        /// The issuer identifier given twice.
-        issuer: String,
-    },
-    /// No audience was configured and `insecure_skip_audience()` was not called (RFC 8725 §3.9).
-    NoAudience,
-    /// The algorithm allow-list is empty after filtering.
-    NoAlgorithms,
-    /// An HMAC secret is shorter than the hash of an allowed HS* algorithm (RFC 7518 §3.2).
-    WeakHmacSecret {
-        /// The issuer the secret belongs to.
-        issuer: String,
-        /// The shortest length the allowed algorithms need, in bytes.
-        min_len: usize,
-        /// The secret's length, in bytes.
-        len: usize,
-    },
-    /// A key set given as JSON could not be read at all (not a JSON object with a `keys` array).
-    InvalidKeySet {
-        /// The issuer the key set belongs to.
-        issuer: String,
-        /// What was wrong.
-        reason: String,
-    },
-    /// A key set holds no key usable with the allowed algorithms.
-    NoUsableKeys {
-        /// The issuer the key set belongs to.
-        issuer: String,
-        /// Why each key was skipped.
-        skipped: Vec<String>,
-    },
-    /// A PEM key could not be read as an RSA, EC (P-256/P-384) or Ed25519 public key.
-    InvalidPem {
-        /// The issuer the key belongs to.
-        issuer: String,
-        /// What was wrong.
-        reason: String,
-    },
-    /// A key set or discovery URL is not usable (not a URL, or plain http to a remote host).
-    InvalidUrl {
-        /// The issuer the URL belongs to.
-        issuer: String,
-        /// What was wrong.
-        reason: String,
-    },
-    /// Remote key sets need a tokio runtime to run their refresher: call `build()` inside one.
-    NoRuntime,
-    /// The default HTTP client could not be built.
-    HttpClient(String),
-    /// A configured value is out of range or not usable.
-    InvalidValue {
-        /// The builder setting.
-        setting: &'static str,
-        /// What was wrong.
-        reason: String,
-    },
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::NoIssuer => f.write_str("no issuer configured: add one with `.issuer(Issuer::…)`"),
-            Self::DuplicateIssuer { issuer } => write!(f, "issuer `{issuer}` is configured twice"),
-            Self::NoAudience => f.write_str(
-                "no audience configured: set `.audience(…)` (RFC 8725 §3.9) or call `insecure_skip_audience()`",
-            ),
-            Self::NoAlgorithms => f.write_str("the algorithm allow-list is empty"),
-            Self::WeakHmacSecret { issuer, min_len, len } => write!(
-                f,
-                "HMAC secret of issuer `{issuer}` is {len} bytes; the allowed algorithms need at least {min_len} (RFC 7518 §3.2)"
-            ),
-            Self::InvalidKeySet { issuer, reason } => {
-                write!(f, "key set of issuer `{issuer}` is not a JWKS: {reason}")
-            }
-            Self::NoUsableKeys { issuer, skipped } => {
-                write!(f, "key set of issuer `{issuer}` has no usable key")?;
-                if !skipped.is_empty() {
-                    write!(f, " (skipped: {})", skipped.join("; "))?;
-                }
-                Ok(())
-            }
-            Self::InvalidPem { issuer, reason } => {
-                write!(f, "PEM key of issuer `{issuer}` is not usable: {reason}")
-            }
-            Self::InvalidUrl { issuer, reason } => {
-                write!(f, "key set URL of issuer `{issuer}`: {reason}")
-            }
-            Self::NoRuntime => f.write_str(
-                "remote key sets need a tokio runtime for their refresher: call `build()` inside one",
-            ),
-            Self::HttpClient(reason) => write!(f, "could not build the HTTP client: {reason}"),
-            Self::InvalidValue { setting, reason } => write!(f, "`{setting}`: {reason}"),
-        }
-    }
-}
-
-impl StdError for ConfigError {}
-
+mod config;
 #[cfg(test)]
-mod tests {
-    use super::*;
+mod tests;
 
-    #[test]
-    fn display_is_the_fixed_description() {
-        let err = AuthError::new(AuthErrorKind::Expired, "token expired");
-        assert_eq!(err.to_string(), "token expired");
-        assert_eq!(err.code(), "expired");
-        assert_eq!(err.status(), StatusCode::UNAUTHORIZED);
-        assert_eq!(err.kind().rfc6750_error(), Some("invalid_token"));
-    }
-
-    #[test]
-    fn missing_and_keys_unavailable_carry_no_rfc6750_error() {
-        assert_eq!(AuthErrorKind::Missing.rfc6750_error(), None);
-        assert_eq!(AuthErrorKind::KeysUnavailable.rfc6750_error(), None);
-        assert_eq!(
-            AuthErrorKind::KeysUnavailable.status(),
-            StatusCode::SERVICE_UNAVAILABLE
-        );
-        assert_eq!(
-            AuthErrorKind::InvalidRequest.status(),
-            StatusCode::BAD_REQUEST
-        );
-    }
-}
+pub use self::config::ConfigError;

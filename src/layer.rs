@@ -1,32 +1,45 @@
-//! [`JwtAuthLayer`]: the tower layer.
+//! [`JwtAuthLayer`]: the tower layer and every request-side setting.
 
 use std::fmt;
 use std::sync::Arc;
 
 use tower_layer::Layer;
 
-use crate::builder::JwtAuthBuilder;
-use crate::csrf::CsrfGuard;
+use crate::claims::RegisteredClaims;
 use crate::error::ConfigError;
+use crate::extract::TokenSource;
+use crate::metadata::ProtectedResourceMetadata;
+use crate::policy::Policy;
 use crate::response::{Challenge, DefaultResponseForAuthError};
-use crate::service::JwtAuth;
-use crate::token::TokenSource;
+use crate::service::{JwtAuth, LayerConfig};
 use crate::verify::Verifier;
+
+mod cross_origin;
+mod policies;
 
 /// Authenticates requests with JWTs; builds [`JwtAuth`] services.
 ///
-/// The token is taken from the configured [`TokenSource`]s, verified by a [`Verifier`], and its
-/// claims inserted into the request extensions as [`Claims<C>`](crate::Claims) (and
-/// `Claims<RegisteredClaims>`). A refused request never reaches the inner service: it gets the
-/// responder's answer, by default an RFC 6750 challenge (see [`response`](crate::response)).
+/// A layer takes a [`Verifier`] (everything about tokens and keys) and carries every
+/// request-side setting itself: where the token is read ([`token_source`](Self::token_source)),
+/// whether it is [`optional`](Self::optional), the challenge's [`realm`](Self::realm) and
+/// [`resource_metadata`](Self::resource_metadata), the cross-origin guard for cookie tokens,
+/// policies typed by the claims ([`require_scopes`](Self::require_scopes),
+/// [`check`](Self::check)) and the [`responder`](Self::responder) that answers every rejection.
+///
+/// A verified token's claims go into the request extensions as [`Claims<C>`](crate::Claims)
+/// (and `Claims<RegisteredClaims>`). A refused request never reaches the inner service: it gets
+/// the responder's answer, by default an RFC 6750 challenge (see [`response`](crate::response)),
+/// with the [`AuthError`](crate::AuthError) in the response extensions.
 ///
 /// Cloning is cheap; clones share the verifier's key stores.
 ///
 /// # Example
 ///
 /// ```
-/// use axum::{Router, routing::get};
-/// use tower_jwt_auth::{Algorithm, Claims, Issuer, JwtAuthLayer};
+/// use axum::{Router, body::Body, routing::get};
+/// use http::{Request, StatusCode};
+/// use tower::ServiceExt;
+/// use tower_jwt_auth::{Algorithm, Claims, Issuer, JwtAuthLayer, TokenSource, Verifier};
 ///
 /// #[derive(Debug, serde::Deserialize)]
 /// struct MyClaims { sub: String }
@@ -35,18 +48,31 @@ use crate::verify::Verifier;
 ///     c.sub.clone()
 /// }
 ///
-/// let auth = JwtAuthLayer::<MyClaims>::builder()
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let verifier = Verifier::builder()
+///     .claims::<MyClaims>()
 ///     .issuer(Issuer::hmac("https://issuer.example", [7u8; 32]))
 ///     .audience("api")
 ///     .algorithms([Algorithm::HS256])
 ///     .build()?;
-/// let app: Router = Router::new().route("/me", get(me)).layer(auth);
-/// # Ok::<_, tower_jwt_auth::ConfigError>(())
+/// let auth = JwtAuthLayer::new(verifier)
+///     .token_source(TokenSource::bearer())
+///     .token_source(TokenSource::cookie("__Host-access_token")?)
+///     .realm("orders");
+/// let app = Router::new().route("/me", get(me)).layer(auth);
+///
+/// let response = app.oneshot(Request::get("/me").body(Body::empty())?).await?;
+/// assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+/// assert_eq!(response.headers()["www-authenticate"], r#"Bearer realm="orders""#);
+/// # Ok(())
+/// # }
 /// ```
 #[must_use]
-pub struct JwtAuthLayer<C, R = DefaultResponseForAuthError> {
+pub struct JwtAuthLayer<C = RegisteredClaims, R = DefaultResponseForAuthError> {
     pub(crate) verifier: Verifier<C>,
     pub(crate) config: Arc<LayerConfig>,
+    pub(crate) policies: Arc<Vec<Policy<C>>>,
     pub(crate) responder: R,
 }
 
@@ -55,6 +81,7 @@ impl<C, R: Clone> Clone for JwtAuthLayer<C, R> {
         Self {
             verifier: self.verifier.clone(),
             config: Arc::clone(&self.config),
+            policies: Arc::clone(&self.policies),
             responder: self.responder.clone(),
         }
     }
@@ -65,128 +92,236 @@ impl<C, R: fmt::Debug> fmt::Debug for JwtAuthLayer<C, R> {
         f.debug_struct("JwtAuthLayer")
             .field("verifier", &self.verifier)
             .field("config", &self.config)
+            .field("policies", &self.policies.len())
             .field("responder", &self.responder)
             .finish()
     }
 }
 
-/// The layer's own settings (the verifier's are in [`Verifier`]).
-#[derive(Debug)]
-pub(crate) struct LayerConfig {
-    pub(crate) sources: Vec<TokenSource>,
-    pub(crate) optional: bool,
-    pub(crate) challenge: Arc<Challenge>,
-    /// The cross-origin guard for cookie tokens (`None` only by `insecure_disable_csrf_guard`).
-    pub(crate) csrf: Option<CsrfGuard>,
-}
-
-impl LayerConfig {
-    pub(crate) fn new(
-        mut sources: Vec<TokenSource>,
-        challenge: Arc<Challenge>,
-        optional: bool,
-    ) -> Result<Self, ConfigError> {
-        if sources.is_empty() {
-            sources.push(TokenSource::bearer());
-        }
-        for name in sources.iter().filter_map(TokenSource::cookie_name) {
-            let valid = !name.is_empty()
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
-            if !valid {
-                return Err(ConfigError::InvalidValue {
-                    setting: "token_source",
-                    reason: format!("{name:?} is not a valid cookie name"),
-                });
-            }
-        }
-        Ok(Self {
-            sources,
-            optional,
-            challenge,
-            csrf: Some(CsrfGuard::default()),
-        })
-    }
-}
-
 impl<C> JwtAuthLayer<C> {
-    /// A builder for the layer and its verifier.
-    pub fn builder() -> JwtAuthBuilder<C> {
-        JwtAuthBuilder::new()
-    }
-
-    /// A layer with default settings (bearer header, required authentication, realm `"api"`)
-    /// around an existing verifier, sharing its key stores.
+    /// A layer around `verifier` with the default request-side settings: the bearer header,
+    /// authentication required, realm `"api"`, the cross-origin guard on, no policy, the RFC 6750
+    /// responder.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::{Algorithm, Issuer, JwtAuthLayer, Verifier};
+    ///
+    /// let verifier = Verifier::builder()
+    ///     .issuer(Issuer::hmac("https://issuer.example", [7u8; 32]))
+    ///     .audience("api")
+    ///     .algorithms([Algorithm::HS256])
+    ///     .build()?;
+    /// let auth = JwtAuthLayer::new(verifier.clone());
+    /// assert_eq!(auth.verifier().status().len(), verifier.status().len());
+    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
+    /// ```
     pub fn new(verifier: Verifier<C>) -> Self {
-        let challenge = Arc::new(Challenge::new(crate::builder::DEFAULT_REALM));
-        let config = LayerConfig::new(Vec::new(), challenge, false)
-            .expect("the default layer settings are valid");
-        Self::with_config(verifier, config)
-    }
-
-    pub(crate) fn with_config(verifier: Verifier<C>, config: LayerConfig) -> Self {
         Self {
             verifier,
-            config: Arc::new(config),
+            config: Arc::new(LayerConfig::default()),
+            policies: Arc::new(Vec::new()),
             responder: DefaultResponseForAuthError,
         }
     }
 }
 
+impl<C> Verifier<C> {
+    /// A layer around this verifier with the default request-side settings: the same as
+    /// [`JwtAuthLayer::new(verifier.clone())`](JwtAuthLayer::new).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::{Algorithm, Issuer, JwtAuthLayer, Verifier};
+    ///
+    /// let verifier = Verifier::builder()
+    ///     .issuer(Issuer::hmac("https://issuer.example", [7u8; 32]))
+    ///     .audience("api")
+    ///     .algorithms([Algorithm::HS256])
+    ///     .build()?;
+    /// let public = verifier.layer().optional();
+    /// let admin = verifier.layer().require_scopes(["admin"]);
+    /// # let _ = (public, admin);
+    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
+    /// ```
+    pub fn layer(&self) -> JwtAuthLayer<C> {
+        JwtAuthLayer::new(self.clone())
+    }
+}
+
 impl<C, R> JwtAuthLayer<C, R> {
     /// The verifier this layer uses.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use tower_jwt_auth::{Algorithm, Issuer, Verifier};
+    /// # let verifier = Verifier::builder()
+    /// #     .issuer(Issuer::hmac("https://issuer.example", [7u8; 32]))
+    /// #     .audience("api").algorithms([Algorithm::HS256]).build()?;
+    /// let auth = verifier.layer();
+    /// assert_eq!(auth.verifier().status()[0].iss, "https://issuer.example");
+    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
+    /// ```
+    #[must_use]
     pub fn verifier(&self) -> &Verifier<C> {
         &self.verifier
     }
 
-    /// A layer that lets requests without a token through, without claims; a present but
-    /// invalid token is still refused. Handlers take `Option<Claims<C>>`.
+    fn with_config(mut self, f: impl FnOnce(&mut LayerConfig)) -> Self {
+        f(Arc::make_mut(&mut self.config));
+        self
+    }
+
+    /// Adds a place to look for the token. Sources are tried in the order added, and the first
+    /// that holds a token wins. Without any, the bearer header alone is read; once one is
+    /// added, only the added ones are (add [`TokenSource::bearer()`] first to keep it).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use tower_jwt_auth::{Algorithm, Issuer, Verifier};
+    /// use tower_jwt_auth::TokenSource;
+    /// # let verifier = Verifier::builder()
+    /// #     .issuer(Issuer::hmac("https://issuer.example", [7u8; 32]))
+    /// #     .audience("api").algorithms([Algorithm::HS256]).build()?;
+    /// let auth = verifier
+    ///     .layer()
+    ///     .token_source(TokenSource::bearer())
+    ///     .token_source(TokenSource::cookie("__Host-access_token")?);
+    /// assert_eq!(auth.token_sources().len(), 2);
+    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
+    /// ```
+    pub fn token_source(self, source: TokenSource) -> Self {
+        self.with_config(|c| {
+            if c.default_sources {
+                c.sources.clear();
+                c.default_sources = false;
+            }
+            c.sources.push(source);
+        })
+    }
+
+    /// The token sources, in the order they are tried.
+    #[must_use]
+    pub fn token_sources(&self) -> &[TokenSource] {
+        &self.config.sources
+    }
+
+    /// Lets requests without a token through, without claims: handlers take
+    /// `Option<Claims<C>>`. A token that is present but invalid is still refused, and a layer
+    /// with policies ([`require_scopes`](Self::require_scopes), [`check`](Self::check)) still
+    /// answers 401 to a request without a token, since its policies need one.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use tower_jwt_auth::{Algorithm, Issuer, Verifier};
+    /// # let verifier = Verifier::builder()
+    /// #     .issuer(Issuer::hmac("https://issuer.example", [7u8; 32]))
+    /// #     .audience("api").algorithms([Algorithm::HS256]).build()?;
+    /// let auth = verifier.layer().optional();
+    /// assert!(auth.is_optional());
+    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
+    /// ```
     pub fn optional(self) -> Self {
-        self.map_config(|c| LayerConfig {
-            optional: true,
-            ..c
+        self.with_config(|c| c.optional = true)
+    }
+
+    /// Whether requests without a token pass (see [`optional`](Self::optional)).
+    #[must_use]
+    pub fn is_optional(&self) -> bool {
+        self.config.optional
+    }
+
+    /// The `realm` of the `WWW-Authenticate` challenge (reduced to the RFC 6750 character set).
+    /// Defaults to `"api"`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use tower_jwt_auth::{Algorithm, Issuer, Verifier};
+    /// # let verifier = Verifier::builder()
+    /// #     .issuer(Issuer::hmac("https://issuer.example", [7u8; 32]))
+    /// #     .audience("api").algorithms([Algorithm::HS256]).build()?;
+    /// let auth = verifier.layer().realm("orders");
+    /// assert_eq!(auth.challenge().realm(), "orders");
+    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
+    /// ```
+    pub fn realm(self, realm: impl Into<String>) -> Self {
+        self.with_config(|c| {
+            c.realm = realm.into();
+            c.challenge = Arc::new(Challenge::with_metadata(
+                &c.realm,
+                c.resource_metadata.as_deref(),
+            ));
         })
     }
 
-    /// A layer that reads the token from these sources, in order (see [`TokenSource`]).
+    /// Adds `resource_metadata="<url>"` to every `WWW-Authenticate` challenge
+    /// ([RFC 9728 §5.1](https://www.rfc-editor.org/rfc/rfc9728#section-5.1)): where OAuth clients
+    /// (MCP clients among them) find how to get a token for this resource. Serve the document
+    /// with [`ProtectedResourceMetadata`] (see
+    /// [`protected_resource_metadata`](Self::protected_resource_metadata)).
     ///
-    /// # Errors
+    /// # Example
     ///
-    /// [`ConfigError`] for an invalid cookie name.
-    pub fn with_token_sources(
-        self,
-        sources: impl IntoIterator<Item = TokenSource>,
-    ) -> Result<Self, ConfigError> {
-        let mut config = LayerConfig::new(
-            sources.into_iter().collect(),
-            Arc::clone(&self.config.challenge),
-            self.config.optional,
-        )?;
-        config.csrf = self.config.csrf.clone();
-        Ok(Self {
-            config: Arc::new(config),
-            ..self
+    /// ```
+    /// # use tower_jwt_auth::{Algorithm, Issuer, Verifier};
+    /// # let verifier = Verifier::builder()
+    /// #     .issuer(Issuer::hmac("https://issuer.example", [7u8; 32]))
+    /// #     .audience("api").algorithms([Algorithm::HS256]).build()?;
+    /// let url = "https://api.example/.well-known/oauth-protected-resource";
+    /// let auth = verifier.layer().resource_metadata(url);
+    /// assert_eq!(auth.challenge().resource_metadata(), Some(url));
+    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
+    /// ```
+    pub fn resource_metadata(self, url: impl Into<String>) -> Self {
+        self.with_config(|c| {
+            c.resource_metadata = Some(url.into());
+            c.challenge = Arc::new(Challenge::with_metadata(
+                &c.realm,
+                c.resource_metadata.as_deref(),
+            ));
         })
     }
 
-    /// An RFC 9728 metadata document for `resource`, filled from this layer: the configured
+    /// The challenge this layer's rejections carry.
+    #[must_use]
+    pub fn challenge(&self) -> &Challenge {
+        &self.config.challenge
+    }
+
+    /// An RFC 9728 metadata document for `resource`, filled from this layer: the verifier's
     /// issuers as `authorization_servers`, and `header` (plus `cookie` when a cookie source is
     /// configured) as `bearer_methods_supported`.
     ///
     /// # Errors
     ///
-    /// [`ConfigError`] when `resource` is not a URL without query or fragment.
+    /// [`ConfigError::InvalidResource`] when `resource` is not a URL without query or fragment.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use tower_jwt_auth::{Algorithm, Issuer, Verifier};
+    /// # let verifier = Verifier::builder()
+    /// #     .issuer(Issuer::hmac("https://issuer.example", [7u8; 32]))
+    /// #     .audience("api").algorithms([Algorithm::HS256]).build()?;
+    /// let metadata = verifier.layer().protected_resource_metadata("https://api.example")?;
+    /// assert_eq!(metadata.document()["authorization_servers"][0], "https://issuer.example");
+    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
+    /// ```
     pub fn protected_resource_metadata(
         &self,
         resource: impl Into<String>,
-    ) -> Result<crate::metadata::ProtectedResourceMetadata, ConfigError> {
+    ) -> Result<ProtectedResourceMetadata, ConfigError> {
         let servers: Vec<String> = self
             .verifier
-            .shared
-            .issuers
-            .iter()
-            .map(|i| i.iss.clone())
+            .status()
+            .into_iter()
+            .map(|status| status.iss)
             .collect();
         let mut methods = vec!["header"];
         if self
@@ -197,31 +332,9 @@ impl<C, R> JwtAuthLayer<C, R> {
         {
             methods.push("cookie");
         }
-        Ok(crate::metadata::ProtectedResourceMetadata::new(resource)?
+        Ok(ProtectedResourceMetadata::new(resource)?
             .authorization_servers(servers)
             .bearer_methods_supported(methods))
-    }
-
-    /// Replaces the rejection responder (see [`ResponseForAuthError`](crate::response::ResponseForAuthError)).
-    pub fn with_rejection_response<R2>(self, responder: R2) -> JwtAuthLayer<C, R2> {
-        JwtAuthLayer {
-            verifier: self.verifier,
-            config: self.config,
-            responder,
-        }
-    }
-
-    fn map_config(self, f: impl FnOnce(LayerConfig) -> LayerConfig) -> Self {
-        let current = LayerConfig {
-            sources: self.config.sources.clone(),
-            optional: self.config.optional,
-            challenge: Arc::clone(&self.config.challenge),
-            csrf: self.config.csrf.clone(),
-        };
-        Self {
-            config: Arc::new(f(current)),
-            ..self
-        }
     }
 }
 
@@ -229,6 +342,12 @@ impl<S, C, R: Clone> Layer<S> for JwtAuthLayer<C, R> {
     type Service = JwtAuth<S, C, R>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        JwtAuth::new(inner, self.clone())
+        JwtAuth::new(
+            inner,
+            self.verifier.clone(),
+            Arc::clone(&self.config),
+            Arc::clone(&self.policies),
+            self.responder.clone(),
+        )
     }
 }

@@ -1,15 +1,17 @@
 //! A [tower](https://docs.rs/tower) layer that authenticates requests with JWTs.
 //!
-//! [`JwtAuthLayer`] takes the token from `Authorization: Bearer …`, a cookie or a header of your
-//! choosing, verifies it against your identity provider's keys, checks its claims the way the
-//! RFCs say, and hands your handler typed [`Claims<C>`]. A refused request never reaches your
-//! service: it gets an RFC 6750 `WWW-Authenticate: Bearer …` challenge.
+//! A [`Verifier`] (built by [`Verifier::builder`]) holds everything about tokens and keys: it
+//! verifies a token against your identity provider's keys and checks its claims the way the RFCs
+//! say. A [`JwtAuthLayer`] around it holds everything about requests: it takes the token from
+//! `Authorization: Bearer …`, a cookie or a header of your choosing, runs your policies, and hands
+//! your handler typed [`Claims<C>`]. A refused request never reaches your service: it gets an
+//! RFC 6750 `WWW-Authenticate: Bearer …` challenge (or your responder's answer).
 //!
 //! It works with axum, tonic and plain hyper services alike, through `.layer(...)`.
 //!
 //! Keys come from your provider's JWKS ([`Issuer::jwks_url`], or OIDC discovery with
 //! [`Issuer::discover`]), fetched and refreshed by a background task and indexed by `kid`, so a
-//! request never waits on the network unless its key is new; see [`jwks`] for the refresh model,
+//! request never waits on the network unless its key is new; see [`Refresh`] for the refresh model,
 //! the outage behaviour and the defaults. Static keys ([`Issuer::static_keys`], [`Issuer::hmac`],
 //! [`Issuer::pem`]) work too.
 //!
@@ -19,7 +21,7 @@
 //! use axum::{Router, body::Body, routing::get};
 //! use http::{Request, StatusCode};
 //! use tower::ServiceExt;
-//! use tower_jwt_auth::{Algorithm, Claims, Issuer, JwtAuthLayer, testing::{TestKey, now}};
+//! use tower_jwt_auth::{Algorithm, Claims, Issuer, JwtAuthLayer, Verifier, testing::{TestKey, now}};
 //!
 //! #[derive(Debug, serde::Deserialize)]
 //! struct MyClaims { sub: String }
@@ -31,10 +33,12 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let key = TestKey::generate(Algorithm::RS256).with_kid("k1");
-//! let auth = JwtAuthLayer::<MyClaims>::builder()
+//! let verifier = Verifier::builder()
+//!     .claims::<MyClaims>()
 //!     .issuer(Issuer::static_keys("https://issuer.example", key.jwks()))
 //!     .audience("api://orders")
 //!     .build()?;
+//! let auth = JwtAuthLayer::new(verifier);
 //! let app = Router::new().route("/me", get(me)).layer(auth);
 //!
 //! let token = key.token(&serde_json::json!({
@@ -54,7 +58,7 @@
 //! # Security
 //!
 //! - The token's `alg` never picks the algorithm: it must be on the allow-list
-//!   ([`algorithms`](JwtAuthBuilder::algorithms)), fit the key's type and equal the JWK's own `alg`.
+//!   ([`algorithms`](VerifierBuilder::algorithms)), fit the key's type and equal the JWK's own `alg`.
 //!   `none` in any spelling is refused.
 //! - `jku`, `x5u`, `jwk` and `x5c` headers are never followed or used. `crit` and `cty` are refused.
 //! - Explicit typing (RFC 8725 §3.11): `typ` must be absent, `JWT` or `at+jwt`.
@@ -69,19 +73,37 @@
 //!
 //! # Defaults
 //!
-//! | setting | default |
-//! |---|---|
-//! | token sources | `Authorization: Bearer` |
-//! | leeway | 60 s |
-//! | token size | 16 KiB |
-//! | keys per set | 100 |
-//! | keys tried for a token without `kid` | 4 ([`keys::MAX_KIDLESS_CANDIDATES`]) |
-//! | accepted `typ` | absent, `JWT`, `at+jwt` |
-//! | audience | required at `build()` |
-//! | claims nesting depth | 16 |
-//! | values per token source | 32 |
-//! | verified-token cache | 10,000 tokens and 32 MiB, each until its `exp` |
-//! | revocation | none; with a store: 250 ms deadline, fail closed (503) |
+//! Every default in one place; each is a setting of the type named in the first column.
+//!
+//! | on | setting | default |
+//! |---|---|---|
+//! | [`VerifierBuilder`] | claims type | [`RegisteredClaims`] |
+//! | | algorithms | each key's own JWK `alg` only |
+//! | | audience | required at `build()` |
+//! | | leeway | 60 s ([`DEFAULT_LEEWAY`]) |
+//! | | token size | 16 KiB |
+//! | | keys per set | 100 |
+//! | | keys tried for a token without `kid` | 4 |
+//! | | accepted `typ` | absent, `JWT`, `at+jwt` |
+//! | | claims nesting depth | 16 ([`DEFAULT_MAX_CLAIMS_DEPTH`]) |
+//! | | verified-token cache | 10,000 tokens and 32 MiB ([`DEFAULT_TOKEN_CACHE`], [`DEFAULT_TOKEN_CACHE_BYTES`]), each until its `exp` |
+//! | | revocation | none; with a store: 250 ms deadline, fail closed (503) |
+//! | | clock | [`SystemClock`](clock::SystemClock) |
+//! | [`Refresh`] (per [`Issuer`]) | refresh interval without `Cache-Control` | 10 min ± 10 % |
+//! | | `max-age` clamp | 1 min ..= 1 h |
+//! | | kid-miss refetch cooldown / request wait | 30 s / 1.5 s |
+//! | | `max_stale` | 1 h |
+//! | | fetch timeout / body size | 5 s / 256 KiB |
+//! | | failure backoff / first-load retry | 1 s → 60 s / ≤ 5 s |
+//! | | discovery fetched again | every 24 h, and after 3 failed key set fetches |
+//! | [`JwtAuthLayer`] | token sources | `Authorization: Bearer` |
+//! | | values per token source | 32 |
+//! | | authentication | required (not [`optional`](JwtAuthLayer::optional)) |
+//! | | realm | `"api"` ([`DEFAULT_REALM`]) |
+//! | | cross-origin guard for cookie tokens | on, trusting the request's own origin |
+//! | | CORS preflights | authenticated like other requests |
+//! | | policies | none |
+//! | | responder | RFC 6750 / gRPC ([`DefaultResponseForAuthError`](response::DefaultResponseForAuthError)) |
 //!
 //! # Feature flags
 //!
@@ -102,27 +124,23 @@ compile_error!(
 mod macros;
 
 mod b64;
-mod builder;
 mod claims;
+mod crypto;
 mod de;
 mod digest;
 mod error;
-mod issuer;
+mod extract;
+mod jwks;
+mod keys;
 mod layer;
 mod service;
-mod token;
 mod verify;
-
-pub mod jwks;
 
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
 pub mod clock;
-pub mod csrf;
 pub mod future;
-pub mod jws;
-pub mod keys;
 pub mod metadata;
 pub mod policy;
 pub mod response;
@@ -137,45 +155,25 @@ pub mod tonic;
 #[doc(inline)]
 pub use jsonwebtoken::Algorithm;
 
-pub use self::builder::{
-    DEFAULT_LEEWAY, DEFAULT_MAX_CLAIMS_DEPTH, DEFAULT_REALM, DEFAULT_TOKEN_CACHE,
-    DEFAULT_TOKEN_CACHE_BYTES, JwtAuthBuilder,
-};
+pub use self::crypto::crypto_backend;
+
 pub use self::claims::{Claims, RegisteredClaims, Scopes};
 pub use self::error::{AuthError, AuthErrorKind, ConfigError};
-pub use self::issuer::Issuer;
+pub use self::extract::{TokenSource, csrf};
+pub use self::jwks::{Freshness, Issuer, Refresh};
+pub use self::keys::{MAX_KIDLESS_CANDIDATES, SkippedKey};
 pub use self::layer::JwtAuthLayer;
+pub use self::policy::Verdict;
+pub use self::response::DEFAULT_REALM;
 pub use self::service::JwtAuth;
-pub use self::token::TokenSource;
+pub use self::verify::jws::{DEFAULT_MAX_KEYS, DEFAULT_MAX_TOKEN_LEN, JwsVerifier};
+pub use self::verify::{
+    DEFAULT_LEEWAY, DEFAULT_MAX_CLAIMS_DEPTH, DEFAULT_TOKEN_CACHE, DEFAULT_TOKEN_CACHE_BYTES,
+    VerifierBuilder,
+};
 pub use self::verify::{IssuerStatus, Verifier};
 
-/// The signature backend this build verifies with: `"aws-lc-rs"` or `"rust-crypto"`.
-///
-/// With both features on, aws-lc-rs is used.
-#[must_use]
-pub const fn crypto_backend() -> &'static str {
-    #[cfg(feature = "aws-lc-rs")]
-    {
-        "aws-lc-rs"
-    }
-    #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
-    {
-        "rust-crypto"
-    }
-}
-
-/// The jsonwebtoken crypto provider this crate's features chose.
-///
-/// Called directly, never through jsonwebtoken's process-wide default: feature unification can
-/// turn both jsonwebtoken backends on in a user's build, and the default then panics on the first
-/// verify.
-pub(crate) fn provider() -> &'static jsonwebtoken::crypto::CryptoProvider {
-    #[cfg(feature = "aws-lc-rs")]
-    {
-        &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER
-    }
-    #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
-    {
-        &jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER
-    }
-}
+/// The README's examples, compiled and run as doctests.
+#[cfg(all(doctest, feature = "axum", feature = "tonic", feature = "testing"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

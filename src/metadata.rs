@@ -2,7 +2,7 @@
 //! clients among them) which authorization servers issue tokens for this resource.
 //!
 //! Point the challenges at it with
-//! [`JwtAuthBuilder::resource_metadata`](crate::JwtAuthBuilder::resource_metadata), and serve it
+//! [`JwtAuthLayer::resource_metadata`](crate::JwtAuthLayer::resource_metadata), and serve it
 //! with [`ProtectedResourceMetadata`], a tower service (an axum `route_service`).
 //!
 //! # Example
@@ -10,15 +10,16 @@
 //! ```
 //! use axum::Router;
 //! use tower_jwt_auth::metadata::ProtectedResourceMetadata;
-//! use tower_jwt_auth::{Algorithm, Issuer, JwtAuthLayer, RegisteredClaims};
+//! use tower_jwt_auth::{Algorithm, Issuer, JwtAuthLayer, Verifier};
 //!
 //! let resource = "https://api.example.com";
-//! let auth = JwtAuthLayer::<RegisteredClaims>::builder()
+//! let verifier = Verifier::builder()
 //!     .issuer(Issuer::hmac("https://login.example.com/", [7u8; 32]))
 //!     .audience(resource)
 //!     .algorithms([Algorithm::HS256])
-//!     .resource_metadata(ProtectedResourceMetadata::url_for(resource)?)
 //!     .build()?;
+//! let auth = JwtAuthLayer::new(verifier)
+//!     .resource_metadata(ProtectedResourceMetadata::url_for(resource)?);
 //! let metadata = auth.protected_resource_metadata(resource)?.scopes_supported(["orders:read"]);
 //! assert_eq!(metadata.path(), "/.well-known/oauth-protected-resource");
 //! let app: Router = Router::new().route_service(metadata.path(), metadata.clone());
@@ -55,10 +56,7 @@ pub struct ProtectedResourceMetadata {
 }
 
 fn invalid(reason: String) -> ConfigError {
-    ConfigError::InvalidValue {
-        setting: "resource_metadata",
-        reason,
-    }
+    ConfigError::InvalidResource { reason }
 }
 
 impl ProtectedResourceMetadata {
@@ -95,7 +93,7 @@ impl ProtectedResourceMetadata {
     }
 
     /// The URL of the metadata document of `resource`, for
-    /// [`JwtAuthBuilder::resource_metadata`](crate::JwtAuthBuilder::resource_metadata).
+    /// [`JwtAuthLayer::resource_metadata`](crate::JwtAuthLayer::resource_metadata).
     ///
     /// # Errors
     ///

@@ -1,53 +1,81 @@
-//! Per-route policy behind [`JwtAuthLayer`](crate::JwtAuthLayer): required scopes
-//! ([`RequireScope`]) and claims predicates ([`RequireClaims`]).
+//! Policies a layer runs on the claims it verified: scopes and predicates typed by the claims.
 //!
-//! Put them inside the authentication layer (axum applies `.layer` calls outside-in, so add
-//! the policy layer first, or on a nested router). A missing scope answers **403** with
+//! Attach them to the layer ([`JwtAuthLayer::require_scopes`](crate::JwtAuthLayer::require_scopes),
+//! [`require_any_scope`](crate::JwtAuthLayer::require_any_scope),
+//! [`check`](crate::JwtAuthLayer::check)). They run inside the layer with the claims it already
+//! decoded, so a predicate for another claims type does not compile and no layer order can skip
+//! them. A missing scope answers **403** with
 //! `WWW-Authenticate: Bearer error="insufficient_scope", scope="…"`, so a client asks for more
 //! scope; a predicate can also say the token is not an access token for this service at all
-//! (**401** `invalid_token`, e.g. a refresh token), or forbid the request (**403**).
+//! (**401** `invalid_token`, e.g. a refresh token), or forbid the request (**403**). The layer's
+//! responder answers all of them.
+//!
+//! For a policy on some routes only, give those routes a layer with the extra policy (axum's
+//! `route_layer`); layers built from one [`Verifier`](crate::Verifier) share its keys and its
+//! verified-token cache, so the second verification of a token is a cache hit.
 //!
 //! # Example
 //!
 //! ```
 //! use axum::{Router, routing::get};
-//! use tower_jwt_auth::policy::{RequireClaims, RequireScope, Verdict};
-//! use tower_jwt_auth::{Algorithm, Issuer, JwtAuthLayer, RegisteredClaims};
+//! use tower_jwt_auth::{Algorithm, Issuer, Verdict, Verifier};
 //!
 //! #[derive(Debug, serde::Deserialize)]
 //! struct MyClaims { token_use: String }
 //!
-//! let auth = JwtAuthLayer::<MyClaims>::builder()
+//! let verifier = Verifier::builder()
+//!     .claims::<MyClaims>()
 //!     .issuer(Issuer::hmac("https://issuer.example", [7u8; 32]))
 //!     .audience("api")
 //!     .algorithms([Algorithm::HS256])
 //!     .build()?;
+//! let access_only = verifier.layer().check(|c: &MyClaims| match c.token_use.as_str() {
+//!     "access" => Verdict::Accept,
+//!     _ => Verdict::NotAccepted("not an access token"),
+//! });
 //! let app: Router = Router::new()
 //!     .route("/admin", get(|| async { "admin" }))
-//!     .layer(RequireScope::all(["admin"]))
-//!     .layer(RequireClaims::new(|c: &MyClaims| match c.token_use.as_str() {
-//!         "access" => Verdict::Accept,
-//!         _ => Verdict::NotAccepted("not an access token"),
-//!     }))
-//!     .layer(auth);
+//!     .route_layer(access_only.clone().require_scopes(["admin"]))
+//!     .route("/orders", get(|| async { "orders" }))
+//!     .layer(access_only);
 //! # Ok::<_, tower_jwt_auth::ConfigError>(())
 //! ```
+//!
+//! A policy for another claims type is a compile error:
+//!
+//! ```compile_fail
+//! use tower_jwt_auth::{Algorithm, Issuer, RegisteredClaims, Verdict, Verifier};
+//!
+//! #[derive(Debug, serde::Deserialize)]
+//! struct MyClaims { token_use: String }
+//! #[derive(Debug, serde::Deserialize)]
+//! struct OtherClaims { role: String }
+//!
+//! let verifier = Verifier::builder()
+//!     .claims::<MyClaims>()
+//!     .issuer(Issuer::hmac("https://issuer.example", [7u8; 32]))
+//!     .audience("api")
+//!     .algorithms([Algorithm::HS256])
+//!     .build()
+//!     .unwrap();
+//! let auth = verifier.layer().check(|c: &OtherClaims| Verdict::Accept);
+//! ```
 
-use std::fmt;
-use std::marker::PhantomData;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
-use http::{Request, Response, StatusCode};
-use tower_layer::Layer;
-use tower_service::Service;
-
-use crate::claims::{Claims, RegisteredClaims};
+use crate::claims::RegisteredClaims;
 use crate::error::{AuthError, AuthErrorKind};
-use crate::future::ResponseFuture;
-use crate::service::AuthMarker;
 
 /// What a claims check decided.
+///
+/// # Example
+///
+/// ```
+/// use tower_jwt_auth::Verdict;
+///
+/// let verdict = Verdict::Forbidden { scopes: vec!["admin".into()] };
+/// assert_ne!(verdict, Verdict::Accept);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Verdict {
@@ -65,211 +93,99 @@ pub enum Verdict {
     },
 }
 
-/// A check of one claims type, run for each request that passed authentication.
-pub trait ClaimsPolicy: Clone {
-    /// The claims type it reads (the one the authentication layer inserts as `Claims<…>`).
-    type Claims: Send + Sync + 'static;
-
-    /// Decides about a request with these claims.
-    fn check(&self, claims: &Self::Claims) -> Verdict;
+impl Verdict {
+    /// The rejection this verdict stands for, or `Ok(())` for [`Accept`](Self::Accept).
+    ///
+    /// # Errors
+    ///
+    /// The [`AuthError`] a refusing verdict answers with.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::Verdict;
+    ///
+    /// assert!(Verdict::Accept.into_result().is_ok());
+    /// let err = Verdict::NotAccepted("not an access token").into_result().unwrap_err();
+    /// assert_eq!((err.code(), err.status().as_u16()), ("not_accepted", 401));
+    /// let err = Verdict::Forbidden { scopes: vec![] }.into_result().unwrap_err();
+    /// assert_eq!((err.code(), err.status().as_u16()), ("forbidden", 403));
+    /// ```
+    pub fn into_result(self) -> Result<(), AuthError> {
+        match self {
+            Self::Accept => Ok(()),
+            Self::NotAccepted(description) => {
+                Err(AuthError::new(AuthErrorKind::NotAccepted, description))
+            }
+            Self::Forbidden { scopes } if scopes.is_empty() => {
+                Err(AuthError::new(AuthErrorKind::Forbidden, "forbidden"))
+            }
+            Self::Forbidden { scopes } => Err(AuthError::insufficient_scope(scopes)),
+        }
+    }
 }
 
-/// Requires scopes (from `scope` and `scp`, see [`RegisteredClaims::scopes`]).
-#[derive(Debug, Clone)]
-#[must_use]
-pub struct RequireScope {
-    scopes: Arc<[String]>,
-    all: bool,
+/// One policy of a layer whose claims type is `C`.
+pub(crate) enum Policy<C> {
+    /// Scopes from `scope`/`scp`: all of them, or any one.
+    Scopes { scopes: Arc<[String]>, all: bool },
+    /// A predicate on the layer's claims.
+    Check(Arc<dyn Fn(&C) -> Verdict + Send + Sync>),
 }
 
-impl RequireScope {
-    /// Every one of these scopes is required.
-    pub fn all<I, S>(scopes: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        Self::new(scopes, true)
+impl<C> Clone for Policy<C> {
+    fn clone(&self) -> Self {
+        match self {
+            Self::Scopes { scopes, all } => Self::Scopes {
+                scopes: Arc::clone(scopes),
+                all: *all,
+            },
+            Self::Check(check) => Self::Check(Arc::clone(check)),
+        }
     }
+}
 
-    /// At least one of these scopes is required.
-    pub fn any<I, S>(scopes: I) -> Self
+impl<C> Policy<C> {
+    pub(crate) fn scopes<I, S>(scopes: I, all: bool) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        Self::new(scopes, false)
-    }
-
-    fn new<I, S>(scopes: I, all: bool) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        Self {
+        Self::Scopes {
             scopes: scopes.into_iter().map(Into::into).collect(),
             all,
         }
     }
-}
 
-impl ClaimsPolicy for RequireScope {
-    type Claims = RegisteredClaims;
-
-    fn check(&self, claims: &RegisteredClaims) -> Verdict {
-        let has = |s: &String| claims.scopes.contains(s);
-        let ok = if self.all {
-            self.scopes.iter().all(has)
-        } else {
-            self.scopes.iter().any(has)
-        };
-        if ok {
-            Verdict::Accept
-        } else {
-            Verdict::Forbidden {
-                scopes: self.scopes.to_vec(),
+    fn verdict(&self, claims: &C, registered: &RegisteredClaims) -> Verdict {
+        match self {
+            Self::Scopes { scopes, all } => {
+                let has = |s: &String| registered.scopes.contains(s);
+                let ok = if *all {
+                    scopes.iter().all(has)
+                } else {
+                    scopes.iter().any(has)
+                };
+                if ok {
+                    Verdict::Accept
+                } else {
+                    Verdict::Forbidden {
+                        scopes: scopes.to_vec(),
+                    }
+                }
             }
+            Self::Check(check) => check(claims),
         }
     }
 }
 
-/// A claims predicate: any function from `&C` to a [`Verdict`].
-#[must_use]
-pub struct RequireClaims<C, F> {
-    check: F,
-    _claims: PhantomData<fn(&C)>,
-}
-
-impl<C, F: Clone> Clone for RequireClaims<C, F> {
-    fn clone(&self) -> Self {
-        Self {
-            check: self.check.clone(),
-            _claims: PhantomData,
-        }
-    }
-}
-
-impl<C, F> fmt::Debug for RequireClaims<C, F> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RequireClaims")
-            .field("claims", &std::any::type_name::<C>())
-            .finish()
-    }
-}
-
-impl<C, F> RequireClaims<C, F>
-where
-    F: Fn(&C) -> Verdict + Clone,
-{
-    /// A policy that asks `check` about each request's `Claims<C>`.
-    pub fn new(check: F) -> Self {
-        Self {
-            check,
-            _claims: PhantomData,
-        }
-    }
-}
-
-impl<C, F> ClaimsPolicy for RequireClaims<C, F>
-where
-    C: Send + Sync + 'static,
-    F: Fn(&C) -> Verdict + Clone,
-{
-    type Claims = C;
-
-    fn check(&self, claims: &C) -> Verdict {
-        (self.check)(claims)
-    }
-}
-
-impl<S> Layer<S> for RequireScope {
-    type Service = Require<S, Self>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        Require {
-            inner,
-            policy: self.clone(),
-        }
-    }
-}
-
-impl<S, C, F: Clone> Layer<S> for RequireClaims<C, F> {
-    type Service = Require<S, Self>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        Require {
-            inner,
-            policy: self.clone(),
-        }
-    }
-}
-
-/// The service of [`RequireScope`] and [`RequireClaims`].
-#[derive(Debug, Clone)]
-pub struct Require<S, P> {
-    inner: S,
-    policy: P,
-}
-
-impl<S, P> Require<S, P> {
-    define_inner_service_accessors!();
-}
-
-impl<S, P, ReqBody, ResBody> Service<Request<ReqBody>> for Require<S, P>
-where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
-    P: ClaimsPolicy,
-    ResBody: Default,
-{
-    type Response = Response<ResBody>;
-    type Error = S::Error;
-    type Future = ResponseFuture<S::Future, ResBody, S::Error>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
-        let Some(marker) = req.extensions().get::<AuthMarker>() else {
-            // A policy with no authentication in front of it is a server bug, never "anonymous".
-            tracing::error!(
-                policy = std::any::type_name::<P>(),
-                "a claims policy ran without a JwtAuthLayer in front of it"
-            );
-            let mut response = Response::new(ResBody::default());
-            *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-            return ResponseFuture::rejected(response);
-        };
-        let verdict = match req.extensions().get::<Claims<P::Claims>>() {
-            Some(claims) => self.policy.check(claims),
-            // An optional layer let an anonymous request through: the policy needs a token.
-            None if !marker.authenticated => {
-                let response = marker
-                    .challenge
-                    .response(AuthError::missing(), req.headers());
-                return ResponseFuture::rejected(response);
-            }
-            None => {
-                tracing::error!(
-                    wanted = std::any::type_name::<P::Claims>(),
-                    inserted = marker.claims_type,
-                    "a claims policy reads a claims type the JwtAuthLayer does not insert"
-                );
-                let mut response = Response::new(ResBody::default());
-                *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-                return ResponseFuture::rejected(response);
-            }
-        };
-        let error = match verdict {
-            Verdict::Accept => return ResponseFuture::inner(self.inner.call(req)),
-            Verdict::NotAccepted(description) => {
-                AuthError::new(AuthErrorKind::NotAccepted, description)
-            }
-            Verdict::Forbidden { scopes } if scopes.is_empty() => {
-                AuthError::new(AuthErrorKind::Forbidden, "forbidden")
-            }
-            Verdict::Forbidden { scopes } => AuthError::insufficient_scope(scopes),
-        };
-        ResponseFuture::rejected(marker.challenge.response(error, req.headers()))
-    }
+/// Runs a layer's policies in order; the first refusal answers.
+pub(crate) fn run<C>(
+    policies: &[Policy<C>],
+    claims: &C,
+    registered: &RegisteredClaims,
+) -> Result<(), AuthError> {
+    policies
+        .iter()
+        .try_for_each(|p| p.verdict(claims, registered).into_result())
 }

@@ -11,7 +11,7 @@
 //! | any of these on a gRPC request (`content-type: application/grpc*`) | 200 | none; `grpc-status` 16, 7 (403) or 14 (503), `grpc-message` |
 //!
 //! Every rejection carries `Cache-Control: no-store`, an empty body, and the [`AuthError`] in its
-//! response extensions. With [`resource_metadata`](crate::JwtAuthBuilder::resource_metadata) set,
+//! response extensions. With [`resource_metadata`](crate::JwtAuthLayer::resource_metadata) set,
 //! every challenge also carries `resource_metadata="…"` (RFC 9728 §5.1).
 
 use std::fmt::Write as _;
@@ -20,6 +20,9 @@ use http::header::{CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderValue, Response, StatusCode};
 
 use crate::error::AuthError;
+
+/// Default `realm` of the `WWW-Authenticate` challenge.
+pub const DEFAULT_REALM: &str = "api";
 
 /// The layer's challenge: what goes into `WWW-Authenticate`.
 #[derive(Debug, Clone)]
@@ -106,8 +109,7 @@ impl Challenge {
 
     /// The default rejection response for `error` on a request with these headers: the RFC 6750
     /// answer, or the gRPC one for a gRPC request.
-    #[must_use]
-    pub fn response<B: Default>(
+    pub(crate) fn response<B: Default>(
         &self,
         error: AuthError,
         request_headers: &HeaderMap,
@@ -176,166 +178,11 @@ fn grpc_response<B: Default>(error: AuthError) -> Response<B> {
     response
 }
 
-/// What a responder knows about a refused request.
-#[derive(Debug, Clone, Copy)]
-pub struct Rejection<'a> {
-    challenge: &'a Challenge,
-    headers: &'a HeaderMap,
-}
-
-impl<'a> Rejection<'a> {
-    pub(crate) fn new(challenge: &'a Challenge, headers: &'a HeaderMap) -> Self {
-        Self { challenge, headers }
-    }
-
-    /// The layer's challenge.
-    #[must_use]
-    pub fn challenge(&self) -> &'a Challenge {
-        self.challenge
-    }
-
-    /// The refused request's headers.
-    #[must_use]
-    pub fn request_headers(&self) -> &'a HeaderMap {
-        self.headers
-    }
-
-    /// Whether the refused request is a gRPC call.
-    #[must_use]
-    pub fn is_grpc(&self) -> bool {
-        is_grpc(self.headers)
-    }
-
-    /// The default response, to start a custom one from.
-    #[must_use]
-    pub fn default_response<B: Default>(&self, error: AuthError) -> Response<B> {
-        self.challenge.response(error, self.headers)
-    }
-}
-
-/// Builds the response for a refused request.
-///
-/// Implemented for closures `FnMut(AuthError, &Rejection<'_>) -> Response<B> + Clone`, so a
-/// custom responder can add a body and still reuse the challenge.
-///
-/// # Example
-///
-/// ```
-/// use http::{Response, header::CONTENT_TYPE};
-/// use tower_jwt_auth::{AuthError, response::Rejection};
-///
-/// let responder = |error: AuthError, rejection: &Rejection<'_>| -> Response<String> {
-///     let code = error.code();
-///     let mut response = rejection.default_response::<String>(error);
-///     if !rejection.is_grpc() {
-///         *response.body_mut() = format!(r#"{{"error":"{code}"}}"#);
-///         response.headers_mut().insert(CONTENT_TYPE, "application/json".parse().unwrap());
-///     }
-///     response
-/// };
-/// # let _ = responder;
-/// ```
-pub trait ResponseForAuthError<B>: Clone {
-    /// The response for `error`.
-    fn response_for_auth_error(
-        &mut self,
-        error: AuthError,
-        rejection: &Rejection<'_>,
-    ) -> Response<B>;
-}
-
-impl<F, B> ResponseForAuthError<B> for F
-where
-    F: FnMut(AuthError, &Rejection<'_>) -> Response<B> + Clone,
-{
-    fn response_for_auth_error(
-        &mut self,
-        error: AuthError,
-        rejection: &Rejection<'_>,
-    ) -> Response<B> {
-        self(error, rejection)
-    }
-}
-
-/// The default responder: [`Rejection::default_response`].
-#[derive(Debug, Clone, Copy, Default)]
-pub struct DefaultResponseForAuthError;
-
-impl<B: Default> ResponseForAuthError<B> for DefaultResponseForAuthError {
-    fn response_for_auth_error(
-        &mut self,
-        error: AuthError,
-        rejection: &Rejection<'_>,
-    ) -> Response<B> {
-        rejection.default_response(error)
-    }
-}
-
+mod responder;
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::error::AuthErrorKind;
+mod tests;
 
-    #[test]
-    fn realm_is_sanitized() {
-        let c = Challenge::new("my \"realm\"\\é");
-        assert_eq!(c.realm(), "my _realm___");
-    }
-
-    #[test]
-    fn challenges_follow_rfc6750() {
-        let c = Challenge::new("api");
-        let missing = c.www_authenticate(&AuthError::missing()).unwrap();
-        assert_eq!(missing, "Bearer realm=\"api\"");
-        let expired = AuthError::new(AuthErrorKind::Expired, "token expired");
-        assert_eq!(
-            c.www_authenticate(&expired).unwrap(),
-            "Bearer realm=\"api\", error=\"invalid_token\", error_description=\"token expired\""
-        );
-        let unavailable = AuthError::new(AuthErrorKind::KeysUnavailable, "keys unavailable");
-        assert!(c.www_authenticate(&unavailable).is_none());
-        let response = c.response::<()>(unavailable, &HeaderMap::new());
-        assert_eq!(response.status(), 503);
-        assert_eq!(response.headers()[RETRY_AFTER], "5");
-        assert_eq!(response.headers()[CACHE_CONTROL], "no-store");
-    }
-
-    #[test]
-    fn insufficient_scope_names_the_scopes() {
-        let c = Challenge::with_metadata(
-            "api",
-            Some("https://api.example/.well-known/oauth-protected-resource"),
-        );
-        let err = AuthError::insufficient_scope(vec!["admin".into(), "orders:write".into()]);
-        assert_eq!(
-            c.www_authenticate(&err).unwrap(),
-            "Bearer realm=\"api\", resource_metadata=\"https://api.example/.well-known/oauth-protected-resource\", \
-             error=\"insufficient_scope\", error_description=\"insufficient scope\", scope=\"admin orders:write\""
-        );
-    }
-
-    #[test]
-    fn grpc_requests_get_grpc_statuses() {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            CONTENT_TYPE,
-            HeaderValue::from_static("application/grpc+proto"),
-        );
-        assert!(is_grpc(&headers));
-        let c = Challenge::new("api");
-        let response = c.response::<()>(AuthError::missing(), &headers);
-        assert_eq!(response.status(), 200);
-        assert_eq!(response.headers()["grpc-status"], "16");
-        assert_eq!(response.headers()["grpc-message"], "no token");
-        assert!(response.headers().get(WWW_AUTHENTICATE).is_none());
-        let denied = c.response::<()>(AuthError::insufficient_scope(vec!["a".into()]), &headers);
-        assert_eq!(denied.headers()["grpc-status"], "7");
-        let down = AuthError::new(AuthErrorKind::KeysUnavailable, "keys unavailable");
-        assert_eq!(
-            c.response::<()>(down, &headers).headers()["grpc-status"],
-            "14"
-        );
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/grpcx"));
-        assert!(!is_grpc(&headers));
-    }
-}
+pub use self::responder::{
+    DefaultResponseForAuthError, ProblemJson, Rejection, ResponseForAuthError,
+};
+pub(crate) use self::responder::{ErasedResponder, respond};

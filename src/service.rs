@@ -7,22 +7,29 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::{Request, Response};
+use http::{Method, Request, Response};
 use serde::de::DeserializeOwned;
 use tower_service::Service;
 
 use crate::claims::RegisteredClaims;
 use crate::error::AuthError;
+use crate::extract::Found;
+use crate::extract::TokenSource;
+use crate::extract::csrf::CsrfGuard;
 use crate::future::ResponseFuture;
 use crate::jwks::remote::keys_unavailable;
-use crate::layer::JwtAuthLayer;
-use crate::response::{Challenge, Rejection, ResponseForAuthError};
-use crate::token::Found;
+use crate::policy::{self, Policy};
+use crate::response::{
+    Challenge, DefaultResponseForAuthError, ErasedResponder, ResponseForAuthError, respond,
+};
+use crate::verify::Verifier;
 use crate::verify::{Pending, Verified};
 
 /// Left in the request extensions by every [`JwtAuth`] a request passes, so extractors can tell
 /// "no layer" (a server bug, 500) from "optional layer, no token" (anonymous).
+/// Read by the axum extractors only.
 #[derive(Debug, Clone)]
+#[cfg_attr(not(feature = "axum"), allow(dead_code))]
 pub(crate) struct AuthMarker {
     pub(crate) challenge: Arc<Challenge>,
     /// Whether the request carried a valid token (claims were inserted).
@@ -31,19 +38,82 @@ pub(crate) struct AuthMarker {
     pub(crate) claims_type: &'static str,
 }
 
-/// Middleware that authenticates requests with JWTs; built by [`JwtAuthLayer`].
+/// Middleware that authenticates requests with JWTs; built by [`JwtAuthLayer`](crate::JwtAuthLayer).
 ///
-/// See [`JwtAuthLayer`] for what it does.
-pub struct JwtAuth<S, C, R> {
+/// See [`JwtAuthLayer`](crate::JwtAuthLayer) for what it does.
+///
+/// # Example
+///
+/// ```
+/// use http::{Request, Response, StatusCode};
+/// use tower::{ServiceExt, service_fn};
+/// use tower_jwt_auth::{Algorithm, Issuer, JwtAuth, Verifier};
+/// use tower_layer::Layer;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let verifier = Verifier::builder()
+///     .issuer(Issuer::hmac("https://issuer.example", [7u8; 32]))
+///     .audience("api")
+///     .algorithms([Algorithm::HS256])
+///     .build()?;
+/// let inner = service_fn(|_req: Request<()>| async {
+///     Ok::<_, std::convert::Infallible>(Response::new(String::from("hello")))
+/// });
+/// let service: JwtAuth<_> = verifier.layer().layer(inner);
+/// let response = service.oneshot(Request::new(())).await?;
+/// assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+/// # Ok(())
+/// # }
+/// ```
+pub struct JwtAuth<S, C = RegisteredClaims, R = DefaultResponseForAuthError> {
     inner: S,
-    layer: JwtAuthLayer<C, R>,
+    verifier: Verifier<C>,
+    config: Arc<LayerConfig>,
+    policies: Arc<Vec<Policy<C>>>,
+    responder: R,
+}
+
+/// The layer's own settings (the verifier's are in [`Verifier`]).
+#[derive(Debug, Clone)]
+pub(crate) struct LayerConfig {
+    /// Where the token is read, in order (never empty).
+    pub(crate) sources: Vec<TokenSource>,
+    /// Whether `sources` still is the default (the first `token_source` call replaces it).
+    pub(crate) default_sources: bool,
+    pub(crate) optional: bool,
+    /// CORS preflights without a token reach the inner service.
+    pub(crate) cors_preflight: bool,
+    pub(crate) realm: String,
+    pub(crate) resource_metadata: Option<String>,
+    pub(crate) challenge: Arc<Challenge>,
+    /// The cross-origin guard for cookie tokens (`None` only by `insecure_disable_csrf_guard`).
+    pub(crate) csrf: Option<CsrfGuard>,
+}
+
+impl Default for LayerConfig {
+    fn default() -> Self {
+        Self {
+            sources: vec![TokenSource::bearer()],
+            default_sources: true,
+            optional: false,
+            cors_preflight: false,
+            realm: crate::response::DEFAULT_REALM.to_owned(),
+            resource_metadata: None,
+            challenge: Arc::new(Challenge::new(crate::response::DEFAULT_REALM)),
+            csrf: Some(CsrfGuard::default()),
+        }
+    }
 }
 
 impl<S: Clone, C, R: Clone> Clone for JwtAuth<S, C, R> {
     fn clone(&self) -> Self {
         Self {
             inner: self.inner.clone(),
-            layer: self.layer.clone(),
+            verifier: self.verifier.clone(),
+            config: Arc::clone(&self.config),
+            policies: Arc::clone(&self.policies),
+            responder: self.responder.clone(),
         }
     }
 }
@@ -52,14 +122,29 @@ impl<S: fmt::Debug, C, R: fmt::Debug> fmt::Debug for JwtAuth<S, C, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JwtAuth")
             .field("inner", &self.inner)
-            .field("layer", &self.layer)
+            .field("verifier", &self.verifier)
+            .field("config", &self.config)
+            .field("policies", &self.policies.len())
+            .field("responder", &self.responder)
             .finish()
     }
 }
 
 impl<S, C, R> JwtAuth<S, C, R> {
-    pub(crate) fn new(inner: S, layer: JwtAuthLayer<C, R>) -> Self {
-        Self { inner, layer }
+    pub(crate) fn new(
+        inner: S,
+        verifier: Verifier<C>,
+        config: Arc<LayerConfig>,
+        policies: Arc<Vec<Policy<C>>>,
+        responder: R,
+    ) -> Self {
+        Self {
+            inner,
+            verifier,
+            config,
+            policies,
+            responder,
+        }
     }
 
     define_inner_service_accessors!();
@@ -74,12 +159,16 @@ fn take_ready<S: Clone>(inner: &mut S) -> S {
 }
 
 /// Puts the layer's marker, and the claims of a verified token, into the request extensions.
-fn insert_claims<C, B>(
+/// A request let through without a token also gets the layer's responder, for the extractor.
+fn insert_claims<C, B, R, ResBody>(
     req: &mut Request<B>,
     challenge: &Arc<Challenge>,
     verified: Option<Verified<C>>,
+    responder: &R,
 ) where
     C: Send + Sync + 'static,
+    R: ResponseForAuthError<ResBody> + Send + 'static,
+    ResBody: 'static,
 {
     let extensions = req.extensions_mut();
     extensions.insert(AuthMarker {
@@ -87,13 +176,34 @@ fn insert_claims<C, B>(
         authenticated: verified.is_some(),
         claims_type: std::any::type_name::<C>(),
     });
-    if let Some(verified) = verified {
-        // When `C` is `RegisteredClaims`, both are the same extension: insert it once.
-        if TypeId::of::<C>() != TypeId::of::<RegisteredClaims>() {
-            extensions.insert(verified.registered);
+    match verified {
+        Some(verified) => {
+            // When `C` is `RegisteredClaims`, both are the same extension: insert it once.
+            if TypeId::of::<C>() != TypeId::of::<RegisteredClaims>() {
+                extensions.insert(verified.registered);
+            }
+            extensions.insert(verified.claims);
         }
-        extensions.insert(verified.claims);
+        None => {
+            extensions.insert(ErasedResponder::<ResBody>::new(
+                responder.clone(),
+                Arc::clone(challenge),
+            ));
+        }
     }
+}
+
+/// Whether a request is a CORS preflight: `OPTIONS` with `Access-Control-Request-Method`.
+fn is_cors_preflight<B>(req: &Request<B>) -> bool {
+    req.method() == Method::OPTIONS
+        && req
+            .headers()
+            .contains_key(http::header::ACCESS_CONTROL_REQUEST_METHOD)
+}
+
+/// Runs the layer's policies on a verified token.
+fn admit<C>(policies: &[Policy<C>], verified: Verified<C>) -> Result<Verified<C>, AuthError> {
+    policy::run(policies, &verified.claims, &verified.registered).map(|()| verified)
 }
 
 impl<S, C, R, ReqBody, ResBody> Service<Request<ReqBody>> for JwtAuth<S, C, R>
@@ -114,14 +224,15 @@ where
     }
 
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
-        let config = &*self.layer.config;
-        let verifier = &self.layer.verifier;
+        let config = &*self.config;
+        let verifier = &self.verifier;
+        let policies = &self.policies;
         let max_len = verifier.shared.max_token_len;
         let (outcome, waiting_token) = {
             let (source, found) = config
                 .sources
                 .iter()
-                .map(|source| (Some(source), source.extract(req.headers(), max_len)))
+                .map(|source| (Some(source), source.find(req.headers(), max_len)))
                 .find(|(_, found)| !matches!(found, Found::Nothing))
                 .unwrap_or((None, Found::Nothing));
             // A cookie is ambient authority: unsafe cross-origin requests don't get to use it.
@@ -140,18 +251,28 @@ where
                     Err(pending) => (Err(pending), Some(token.to_owned())),
                 },
                 (Found::Invalid(error), _) => (Err(Pending::Failed(error)), None),
-                (Found::Nothing, _) if config.optional => (Ok(None), None),
+                // Anonymous requests pass an optional layer, unless its policies need a token.
+                (Found::Nothing, _) if config.optional && policies.is_empty() => (Ok(None), None),
+                (Found::Nothing, _) if config.cors_preflight && is_cors_preflight(&req) => {
+                    (Ok(None), None)
+                }
                 (Found::Nothing, _) => (Err(Pending::Failed(AuthError::missing())), None),
             }
         };
-        // What is left to do: a verified token still has to pass the revocation store.
+        // What is left to do: a verified token still has to pass the revocation store, then
+        // the layer's policies.
         let next = match (outcome, waiting_token) {
             (Ok(Some(verified)), _) => match verifier.check_revocation(&verified) {
-                Ok(None) => Next::Call(Some(verified)),
+                Ok(None) => match admit(policies, verified) {
+                    Ok(verified) => Next::Call(Some(verified)),
+                    Err(error) => Next::Reject(error),
+                },
                 Ok(Some(answer)) => {
                     let verifier = verifier.clone();
+                    let policies = Arc::clone(policies);
                     Next::Wait(Box::pin(async move {
-                        verifier.await_revocation(answer).await.map(|()| verified)
+                        verifier.await_revocation(answer).await?;
+                        admit(&policies, verified)
                     }))
                 }
                 Err(error) => Next::Reject(error),
@@ -160,9 +281,10 @@ where
             // Keys are being fetched: verify again once they are here, then ask the store.
             (Err(pending), Some(token)) => {
                 let verifier = verifier.clone();
+                let policies = Arc::clone(policies);
                 Next::Wait(Box::pin(async move {
                     let verified = verifier.finish(&token, pending).await?;
-                    verifier.pass_revocation(verified).await
+                    admit(&policies, verifier.pass_revocation(verified).await?)
                 }))
             }
             (Err(Pending::Failed(error)), None) => Next::Reject(error),
@@ -173,31 +295,28 @@ where
         };
         match next {
             Next::Call(verified) => {
-                insert_claims(&mut req, &config.challenge, verified);
+                insert_claims(&mut req, &config.challenge, verified, &self.responder);
                 ResponseFuture::inner(self.inner.call(req))
             }
             Next::Reject(error) => {
-                let rejection = Rejection::new(&config.challenge, req.headers());
-                let response = self
-                    .layer
-                    .responder
-                    .response_for_auth_error(error, &rejection);
+                let headers = std::mem::take(req.headers_mut());
+                let response = respond(&mut self.responder, error, &config.challenge, headers);
                 ResponseFuture::rejected(response)
             }
             Next::Wait(work) => {
                 // The slow path: box the rest of the request.
                 let mut inner = take_ready(&mut self.inner);
-                let mut responder = self.layer.responder.clone();
+                let mut responder = self.responder.clone();
                 let challenge = Arc::clone(&config.challenge);
                 ResponseFuture::waiting(Box::pin(async move {
                     match work.await {
                         Ok(verified) => {
-                            insert_claims(&mut req, &challenge, Some(verified));
+                            insert_claims(&mut req, &challenge, Some(verified), &responder);
                             inner.call(req).await
                         }
                         Err(error) => {
-                            let rejection = Rejection::new(&challenge, req.headers());
-                            Ok(responder.response_for_auth_error(error, &rejection))
+                            let headers = std::mem::take(req.headers_mut());
+                            Ok(respond(&mut responder, error, &challenge, headers))
                         }
                     }
                 }))

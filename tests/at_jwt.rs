@@ -7,15 +7,16 @@ mod common;
 use common::*;
 use serde_json::{Value, json};
 use tower_jwt_auth::testing::{alg_name, now};
-use tower_jwt_auth::{Algorithm, Issuer, JwtAuthLayer, RegisteredClaims};
+use tower_jwt_auth::{Algorithm, Issuer, JwtAuthLayer, RegisteredClaims, Verifier};
 
 fn layer() -> JwtAuthLayer<RegisteredClaims> {
-    JwtAuthLayer::builder()
+    Verifier::builder()
         .issuer(Issuer::static_keys(ISS, key(Algorithm::RS256).jwks()))
         .audience(AUD)
         .rfc9068()
         .build()
         .unwrap()
+        .layer()
 }
 
 fn access_claims() -> Value {
@@ -94,7 +95,7 @@ async fn at_jwt_profile_requires_a_string_client_id() {
 
 #[tokio::test]
 async fn at_jwt_profile_needs_an_audience() {
-    let err = JwtAuthLayer::<RegisteredClaims>::builder()
+    let err = Verifier::builder()
         .issuer(Issuer::static_keys(ISS, key(Algorithm::RS256).jwks()))
         .insecure_skip_audience()
         .rfc9068()

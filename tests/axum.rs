@@ -13,7 +13,7 @@ use http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::json;
 use tower::ServiceExt;
-use tower_jwt_auth::{Algorithm, Claims, Issuer, JwtAuthLayer, RegisteredClaims};
+use tower_jwt_auth::{Algorithm, Claims, Issuer, JwtAuthLayer, RegisteredClaims, Verifier};
 
 #[derive(Debug, serde::Deserialize)]
 struct MyClaims {
@@ -21,11 +21,13 @@ struct MyClaims {
 }
 
 fn layer() -> JwtAuthLayer<MyClaims> {
-    JwtAuthLayer::builder()
+    let verifier = Verifier::builder()
+        .claims::<MyClaims>()
         .issuer(Issuer::static_keys(ISS, key(Algorithm::ES256).jwks()))
         .audience(AUD)
         .build()
-        .unwrap()
+        .unwrap();
+    JwtAuthLayer::new(verifier)
 }
 
 async fn me(Claims(c): Claims<MyClaims>) -> String {
@@ -128,11 +130,12 @@ async fn missing_layer_is_a_500_naming_the_layer_for_both_extractors() {
 
 #[tokio::test]
 async fn layer_of_another_claims_type_is_a_500() {
-    let other: JwtAuthLayer<RegisteredClaims> = JwtAuthLayer::builder()
+    let other: JwtAuthLayer<RegisteredClaims> = Verifier::builder()
         .issuer(Issuer::static_keys(ISS, key(Algorithm::ES256).jwks()))
         .audience(AUD)
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     let app = Router::new()
         .route("/me", get(me))
         .route("/maybe", get(maybe))

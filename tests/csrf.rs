@@ -6,16 +6,23 @@
 mod common;
 
 use common::*;
-use tower_jwt_auth::{
-    Algorithm, Issuer, JwtAuthBuilder, JwtAuthLayer, RegisteredClaims, TokenSource,
-};
+use tower_jwt_auth::csrf::CsrfGuard;
+use tower_jwt_auth::{Algorithm, ConfigError, Issuer, JwtAuthLayer, TokenSource, Verifier};
 
-fn builder() -> JwtAuthBuilder<RegisteredClaims> {
-    JwtAuthLayer::builder()
+fn verifier() -> Verifier {
+    Verifier::builder()
         .issuer(Issuer::static_keys(ISS, key(Algorithm::ES256).jwks()))
         .audience(AUD)
+        .build()
+        .unwrap()
+}
+
+/// Bearer first, then the `__Host-at` cookie; the default guard.
+fn auth() -> JwtAuthLayer {
+    verifier()
+        .layer()
         .token_source(TokenSource::bearer())
-        .token_source(TokenSource::cookie("__Host-at"))
+        .token_source(TokenSource::cookie("__Host-at").unwrap())
 }
 
 fn token() -> String {
@@ -38,7 +45,7 @@ fn post(headers: &[(&str, &str)], cookie: bool) -> http::Request<()> {
 
 #[tokio::test]
 async fn csrf_cross_site_post_with_a_cookie_token_is_refused() {
-    let layer = builder().build().unwrap();
+    let layer = auth();
     for headers in [
         vec![("sec-fetch-site", "cross-site")],
         vec![("sec-fetch-site", "same-site")],
@@ -57,7 +64,7 @@ async fn csrf_cross_site_post_with_a_cookie_token_is_refused() {
 
 #[tokio::test]
 async fn csrf_does_not_apply_to_bearer_tokens() {
-    let layer = builder().build().unwrap();
+    let layer = auth();
     let out = call(
         &layer,
         post(
@@ -74,7 +81,7 @@ async fn csrf_does_not_apply_to_bearer_tokens() {
 
 #[tokio::test]
 async fn csrf_same_origin_and_non_browser_posts_pass() {
-    let layer = builder().build().unwrap();
+    let layer = auth();
     for headers in [
         vec![("sec-fetch-site", "same-origin")],
         vec![("sec-fetch-site", "none")],
@@ -87,7 +94,7 @@ async fn csrf_same_origin_and_non_browser_posts_pass() {
 
 #[tokio::test]
 async fn csrf_safe_methods_pass_cross_site() {
-    let layer = builder().build().unwrap();
+    let layer = auth();
     let req = http::Request::get("/")
         .header("sec-fetch-site", "cross-site")
         .header("cookie", format!("__Host-at={}", token()))
@@ -98,34 +105,37 @@ async fn csrf_safe_methods_pass_cross_site() {
 
 #[tokio::test]
 async fn csrf_trusted_origins_pass() {
-    let layer = builder()
-        .trusted_origin("https://app.example.com")
-        .build()
-        .unwrap();
+    let layer = auth().csrf_guard(CsrfGuard::new(["https://app.example.com"]).unwrap());
     let headers = [
         ("sec-fetch-site", "cross-site"),
         ("origin", "https://app.example.com"),
     ];
     call(&layer, post(&headers, true)).await.assert_ok();
-    let err = builder()
-        .trusted_origin("https://app.example.com/path")
-        .build()
-        .unwrap_err();
-    assert!(err.to_string().contains("trusted_origin"), "{err}");
+    let err = CsrfGuard::new(["https://app.example.com/path"]).unwrap_err();
+    assert_eq!(
+        err,
+        ConfigError::InvalidOrigin {
+            origin: "https://app.example.com/path".to_owned()
+        }
+    );
+    assert!(
+        err.to_string().contains("https://app.example.com/path"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
 async fn csrf_guard_is_off_only_by_its_dangerous_name() {
-    let layer = builder().insecure_disable_csrf_guard().build().unwrap();
+    let layer = auth().insecure_disable_csrf_guard();
     call(&layer, post(&[("sec-fetch-site", "cross-site")], true))
         .await
         .assert_ok();
-    // Per-route layers made from another keep its guard.
-    let guarded = builder()
-        .build()
-        .unwrap()
-        .with_token_sources([TokenSource::cookie("__Host-at")])
-        .unwrap();
+    // Per-route layers made from another keep its guard: here one whose cookie source replaces
+    // the other's token sources (the default bearer header).
+    let base = verifier().layer();
+    let guarded = base
+        .clone()
+        .token_source(TokenSource::cookie("__Host-at").unwrap());
     call(&guarded, post(&[("sec-fetch-site", "cross-site")], true))
         .await
         .assert_rejected(403, None);
@@ -133,7 +143,7 @@ async fn csrf_guard_is_off_only_by_its_dangerous_name() {
 
 #[tokio::test]
 async fn csrf_refusal_comes_before_the_token_is_judged() {
-    let layer = builder().build().unwrap();
+    let layer = auth();
     let req = http::Request::post("/")
         .header("sec-fetch-site", "cross-site")
         .header("cookie", "__Host-at=a.b.c")

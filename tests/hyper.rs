@@ -12,7 +12,7 @@ use hyper::body::{Bytes, Incoming};
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use tower::Layer;
-use tower_jwt_auth::{Algorithm, Claims, Issuer, JwtAuthLayer, RegisteredClaims};
+use tower_jwt_auth::{Algorithm, Claims, Issuer, JwtAuthLayer, RegisteredClaims, Verifier};
 
 async fn me(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
     let sub = req
@@ -26,11 +26,12 @@ async fn me(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible>
 
 #[tokio::test]
 async fn hyper_service_fn_behind_the_layer() {
-    let auth = JwtAuthLayer::<RegisteredClaims>::builder()
+    let verifier = Verifier::builder()
         .issuer(Issuer::static_keys(ISS, key(Algorithm::EdDSA).jwks()))
         .audience(AUD)
         .build()
         .unwrap();
+    let auth = JwtAuthLayer::new(verifier);
     let service = auth.layer(tower::service_fn(me));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -20,7 +20,7 @@ async fn pyjwt_tokens_verify_through_a_served_jwks() {
     let verifier: Verifier<RegisteredClaims> = Verifier::builder()
         .issuer(Issuer::jwks_url("https://pyjwt.example", server.jwks_url()))
         .audience("api://orders")
-        .build_verifier()
+        .build()
         .unwrap();
     tokio::time::timeout(std::time::Duration::from_secs(5), verifier.ready())
         .await

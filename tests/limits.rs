@@ -11,7 +11,7 @@ mod common;
 use common::*;
 use serde_json::json;
 use tower_jwt_auth::testing::{TestKey, jwks};
-use tower_jwt_auth::{Algorithm, Issuer, JwtAuthLayer, RegisteredClaims, Verifier};
+use tower_jwt_auth::{Algorithm, Issuer, JwtAuthLayer, Verifier};
 
 #[tokio::test]
 async fn limit_key_count_loads_the_first_keys_and_reports_the_rest() {
@@ -19,11 +19,11 @@ async fn limit_key_count_loads_the_first_keys_and_reports_the_rest() {
         .map(|i| TestKey::generate(Algorithm::ES256).with_kid(format!("k{i}")))
         .collect();
     let set = jwks(&keys.iter().collect::<Vec<_>>());
-    let verifier = Verifier::<RegisteredClaims>::builder()
+    let verifier = Verifier::builder()
         .issuer(Issuer::static_keys(ISS, set.as_str()))
         .audience(AUD)
         .max_keys(3)
-        .build_verifier()
+        .build()
         .unwrap();
     let status = &verifier.status()[0];
     assert_eq!(status.keys, 3);
@@ -49,14 +49,14 @@ async fn limit_key_count_loads_the_first_keys_and_reports_the_rest() {
     let many: Vec<TestKey> = (0..101)
         .map(|i| TestKey::hmac(Algorithm::HS256, vec![i as u8; 32]).with_kid(format!("h{i}")))
         .collect();
-    let verifier = Verifier::<RegisteredClaims>::builder()
+    let verifier = Verifier::builder()
         .issuer(Issuer::static_keys(
             ISS,
             jwks(&many.iter().collect::<Vec<_>>()).as_str(),
         ))
         .audience(AUD)
         .algorithms([Algorithm::HS256])
-        .build_verifier()
+        .build()
         .unwrap();
     assert_eq!(verifier.status()[0].keys, 100);
 }
@@ -64,11 +64,12 @@ async fn limit_key_count_loads_the_first_keys_and_reports_the_rest() {
 #[tokio::test]
 async fn limit_kid_length_is_256_bytes_in_tokens_and_key_sets() {
     let key = key(Algorithm::ES256);
-    let layer = JwtAuthLayer::<RegisteredClaims>::builder()
+    let layer = Verifier::builder()
         .issuer(Issuer::static_keys(ISS, key.jwks()))
         .audience(AUD)
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     let with_kid = |kid: &str| key.sign(&json!({ "alg": "ES256", "kid": kid }), &good_claims());
     // 256 bytes is a kid like any other (unknown here); 257 is malformed.
     call(&layer, bearer(&with_kid(&"k".repeat(256))))
@@ -80,10 +81,10 @@ async fn limit_kid_length_is_256_bytes_in_tokens_and_key_sets() {
 
     let long = TestKey::generate(Algorithm::ES256).with_kid("k".repeat(257));
     let short = TestKey::generate(Algorithm::ES256).with_kid("short");
-    let verifier = Verifier::<RegisteredClaims>::builder()
+    let verifier = Verifier::builder()
         .issuer(Issuer::static_keys(ISS, jwks(&[&long, &short]).as_str()))
         .audience(AUD)
-        .build_verifier()
+        .build()
         .unwrap();
     let status = &verifier.status()[0];
     assert_eq!(status.keys, 1);
@@ -98,14 +99,15 @@ async fn limit_a_token_without_kid_is_tried_against_four_keys_at_most() {
     let keys: Vec<TestKey> = (0..5)
         .map(|_| TestKey::generate(Algorithm::ES256))
         .collect();
-    let layer = JwtAuthLayer::<RegisteredClaims>::builder()
+    let layer = Verifier::builder()
         .issuer(Issuer::static_keys(
             ISS,
             jwks(&keys.iter().collect::<Vec<_>>()).as_str(),
         ))
         .audience(AUD)
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     let no_kid = |key: &TestKey| key.sign(&json!({ "alg": "ES256" }), &good_claims());
     for key in &keys[..4] {
         call(&layer, bearer(&no_kid(key))).await.assert_ok();

@@ -25,7 +25,7 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 use tower_jwt_auth::clock::Clock;
 use tower_jwt_auth::testing::{JwksServer, ManualClock, TestKey};
-use tower_jwt_auth::{Algorithm, AuthErrorKind, Issuer, RegisteredClaims, Verifier};
+use tower_jwt_auth::{Algorithm, AuthErrorKind, Issuer, Refresh, RegisteredClaims, Verifier};
 
 const ALGS: [Algorithm; 4] = [
     Algorithm::ES256,
@@ -139,7 +139,7 @@ fn fresh(doc: &str, clock: &ManualClock) -> Option<Verifier<RegisteredClaims>> {
         .algorithms(ALGS)
         .clock(clock.clone())
         .disable_token_cache()
-        .build_verifier()
+        .build()
         .ok()
 }
 
@@ -169,17 +169,21 @@ async fn run(first: u16, events: &[Event]) -> Result<(), String> {
     let server = JwksServer::start(&[]).await;
     server.set_jwks_document(applied.clone());
     let cached = Verifier::builder()
-        .issuer(Issuer::jwks_url(ISS, server.jwks_url()))
+        .issuer(
+            Issuer::jwks_url(ISS, server.jwks_url()).refresh(
+                Refresh::default()
+                    .interval_bounds(Duration::from_millis(5), Duration::from_millis(5))
+                    .jitter(0.0)
+                    .kid_miss_cooldown(Duration::from_millis(1))
+                    .retry_backoff(Duration::from_millis(2), Duration::from_millis(5))
+                    .max_stale(Duration::from_secs(365 * 86400)),
+            ),
+        )
         .audience(AUD)
         .algorithms(ALGS)
         .clock(clock.clone())
         .token_cache_capacity(1000)
-        .refresh_interval_bounds(Duration::from_millis(5), Duration::from_millis(5))
-        .refresh_jitter(0.0)
-        .kid_miss_cooldown(Duration::from_millis(1))
-        .retry_backoff(Duration::from_millis(2), Duration::from_millis(5))
-        .max_stale(Duration::from_secs(365 * 86400))
-        .build_verifier()
+        .build()
         .unwrap();
     tokio::time::timeout(Duration::from_secs(5), cached.ready())
         .await

@@ -33,7 +33,7 @@ fn verifier() -> &'static Verifier<RegisteredClaims> {
             .issuer(Issuer::static_keys(ISS, key(Algorithm::ES256).jwks()))
             .audience(AUD)
             .disable_token_cache()
-            .build_verifier()
+            .build()
             .unwrap()
     })
 }
@@ -51,8 +51,8 @@ fn valid_token() -> &'static str {
 /// the inner service, and the status.
 fn through_layer(authorization: &[Vec<u8>], cookies: &[Vec<u8>]) -> (bool, u16) {
     let layer = JwtAuthLayer::new(verifier().clone())
-        .with_token_sources([TokenSource::bearer(), TokenSource::cookie("at")])
-        .unwrap();
+        .token_source(TokenSource::bearer())
+        .token_source(TokenSource::cookie("at").unwrap());
     let inner = tower::service_fn(|req: Request<()>| async move {
         let has = req.extensions().get::<Claims<RegisteredClaims>>().is_some();
         Ok::<_, std::convert::Infallible>(http::Response::new(has.to_string()))

@@ -12,13 +12,15 @@ use http::HeaderName;
 use serde_json::json;
 use tower_jwt_auth::clock::FixedClock;
 use tower_jwt_auth::testing::{TestKey, alg_name, now};
-use tower_jwt_auth::{Algorithm, Issuer, JwtAuthLayer, RegisteredClaims, TokenSource};
+use tower_jwt_auth::{
+    Algorithm, Issuer, JwtAuthLayer, RegisteredClaims, TokenSource, Verifier, VerifierBuilder,
+};
 
 const NO_TOKEN: Option<&str> = Some(r#"Bearer realm="api""#);
 
-fn builder(keys: &[&TestKey]) -> tower_jwt_auth::JwtAuthBuilder<RegisteredClaims> {
+fn builder(keys: &[&TestKey]) -> VerifierBuilder<RegisteredClaims> {
     let jwks = tower_jwt_auth::testing::jwks(keys);
-    JwtAuthLayer::builder()
+    Verifier::builder()
         .issuer(Issuer::static_keys(ISS, jwks))
         .audience(AUD)
 }
@@ -26,10 +28,11 @@ fn builder(keys: &[&TestKey]) -> tower_jwt_auth::JwtAuthBuilder<RegisteredClaims
 /// RS256 and ES256 keys (each with its JWK `alg`), bearer first, then the `at` cookie.
 fn layer() -> JwtAuthLayer<RegisteredClaims> {
     builder(&[&key(Algorithm::RS256), &key(Algorithm::ES256)])
-        .token_source(TokenSource::bearer())
-        .token_source(TokenSource::cookie("at"))
         .build()
         .unwrap()
+        .layer()
+        .token_source(TokenSource::bearer())
+        .token_source(TokenSource::cookie("at").unwrap())
 }
 
 fn rs256(claims: &serde_json::Value) -> String {
@@ -150,7 +153,8 @@ async fn oversized_token_gets_401_and_no_parse() {
     let limited = builder(&[&key(Algorithm::RS256)])
         .max_token_len(100)
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     call(&limited, bearer(&good_token()))
         .await
         .assert_invalid_token("token too large");
@@ -255,9 +259,10 @@ async fn a_bad_bearer_is_not_rescued_by_a_good_cookie() {
 #[tokio::test]
 async fn custom_header_source() {
     let layer = builder(&[&key(Algorithm::RS256)])
-        .token_source(TokenSource::header(HeaderName::from_static("x-auth-token")))
         .build()
-        .unwrap();
+        .unwrap()
+        .layer()
+        .token_source(TokenSource::header(HeaderName::from_static("x-auth-token")));
     let req = get().header("x-auth-token", good_token()).body(()).unwrap();
     call(&layer, req).await.assert_ok();
     let req = get()
@@ -275,18 +280,19 @@ const ALL_ASYMMETRIC: [Algorithm; 9] = tower_jwt_auth::testing::ASYMMETRIC_ALGOR
 async fn every_supported_algorithm_verifies_when_allowed() {
     for alg in ALL_ASYMMETRIC {
         let k = key(alg);
-        let layer = builder(&[&k]).build().unwrap();
+        let layer = builder(&[&k]).build().unwrap().layer();
         call(&layer, bearer(&k.token(&good_claims())))
             .await
             .assert_ok();
     }
     let k = key(Algorithm::HS256);
-    let layer = JwtAuthLayer::<RegisteredClaims>::builder()
+    let layer = Verifier::builder()
         .issuer(Issuer::hmac(ISS, k.secret().unwrap()))
         .audience(AUD)
         .algorithms([Algorithm::HS256])
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     call(&layer, bearer(&k.token(&good_claims())))
         .await
         .assert_ok();
@@ -306,12 +312,13 @@ async fn every_algorithm_is_refused_off_the_allow_list() {
             key(Algorithm::ES384)
         };
         let jwks = json!({ "keys": [jwk, other.public_jwk()] }).to_string();
-        let layer = JwtAuthLayer::<RegisteredClaims>::builder()
+        let layer = Verifier::builder()
             .issuer(Issuer::static_keys(ISS, jwks))
             .audience(AUD)
             .algorithms(ALL_ASYMMETRIC.into_iter().filter(|a| *a != alg))
             .build()
-            .unwrap();
+            .unwrap()
+            .layer();
         let out = call(&layer, bearer(&k.token(&good_claims()))).await;
         out.assert_invalid_token("algorithm not allowed");
         call(&layer, bearer(&other.token(&good_claims())))
@@ -322,7 +329,8 @@ async fn every_algorithm_is_refused_off_the_allow_list() {
     let layer = builder(&[&key(Algorithm::RS256)])
         .algorithms([Algorithm::RS256])
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     call(&layer, bearer(&k.token(&good_claims())))
         .await
         .assert_invalid_token("algorithm not allowed");
@@ -336,7 +344,8 @@ async fn a_key_with_its_own_alg_is_usable_only_with_that_alg() {
     let layer = builder(&[&k])
         .algorithms([Algorithm::RS256, Algorithm::PS256])
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     let ps = k.clone().with_alg(Algorithm::PS256).token(&good_claims());
     call(&layer, bearer(&ps))
         .await
@@ -349,18 +358,19 @@ async fn keys_without_alg_need_the_allow_list() {
     let mut jwk = k.bare_jwk();
     jwk["kid"] = json!(k.kid());
     let jwks = json!({ "keys": [jwk] }).to_string();
-    let err = JwtAuthLayer::<RegisteredClaims>::builder()
+    let err = Verifier::builder()
         .issuer(Issuer::static_keys(ISS, jwks.clone()))
         .audience(AUD)
         .build()
         .unwrap_err();
     assert!(err.to_string().contains("name its algorithm"), "{err}");
-    let layer = JwtAuthLayer::<RegisteredClaims>::builder()
+    let layer = Verifier::builder()
         .issuer(Issuer::static_keys(ISS, jwks))
         .audience(AUD)
         .algorithms([Algorithm::ES256])
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     call(&layer, bearer(&k.token(&good_claims())))
         .await
         .assert_ok();
@@ -387,11 +397,12 @@ async fn a_real_world_shaped_jwks_with_odd_members_still_verifies_the_good_keys(
         ed.public_jwk(),
     ]})
     .to_string();
-    let layer = JwtAuthLayer::<RegisteredClaims>::builder()
+    let layer = Verifier::builder()
         .issuer(Issuer::static_keys(ISS, jwks))
         .audience(AUD)
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     call(&layer, bearer(&rs.token(&good_claims())))
         .await
         .assert_ok();
@@ -446,7 +457,8 @@ async fn rs_to_hs_key_confusion_is_refused() {
     let layer = builder(&[&rs])
         .algorithms([Algorithm::RS256, Algorithm::HS256])
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     // HS256 "signed" with the public key (as PEM and as the JWK's modulus) as the secret.
     for secret in [
         pem.into_bytes(),
@@ -675,7 +687,8 @@ async fn leeway_is_sixty_seconds_by_default_and_uses_the_clock() {
     let layer = builder(&[&key(Algorithm::RS256)])
         .clock(FixedClock(base as f64))
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     let at = |exp: i64, nbf: i64| {
         rs256(&claims_with(
             json!({"exp": exp, "nbf": nbf, "iat": base - 3600}),
@@ -696,7 +709,8 @@ async fn leeway_is_sixty_seconds_by_default_and_uses_the_clock() {
         .clock(FixedClock(base as f64))
         .leeway(std::time::Duration::ZERO)
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     call(&strict, bearer(&at(base, base)))
         .await
         .assert_invalid_token("token expired");
@@ -758,7 +772,8 @@ async fn required_claims_are_enforced() {
     let layer = builder(&[&key(Algorithm::RS256)])
         .required_claims(["jti", "tenant"])
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     let out = call(&layer, bearer(&good_token())).await;
     out.assert_invalid_token("required claim missing");
     let token = rs256(&claims_with(json!({"jti": "1"})));
@@ -773,7 +788,8 @@ async fn required_claims_are_enforced() {
     let layer = builder(&[&key(Algorithm::RS256)])
         .required_claims(["nonce"])
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     call(&layer, bearer(&good_token()))
         .await
         .assert_invalid_token("required claim missing");
@@ -788,11 +804,13 @@ async fn claims_that_do_not_fit_the_type_are_refused() {
     struct Strict {
         tenant: String,
     }
-    let layer = JwtAuthLayer::<Strict>::builder()
+    let layer = Verifier::builder()
+        .claims::<Strict>()
         .issuer(Issuer::static_keys(ISS, key(Algorithm::RS256).jwks()))
         .audience(AUD)
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     call(&layer, bearer(&good_token()))
         .await
         .assert_invalid_token("claims do not have the expected shape");
@@ -869,7 +887,11 @@ async fn garbage_tokens_get_clear_4xx_and_no_panic() {
         let claims = format!(r#"{claims},"x":{deep}}}"#);
         k.sign_parts(r#"{"alg":"RS256","kid":"RS256"}"#, claims.as_bytes())
     };
-    let layer = builder(&[&k]).max_token_len(1024 * 1024).build().unwrap();
+    let layer = builder(&[&k])
+        .max_token_len(1024 * 1024)
+        .build()
+        .unwrap()
+        .layer();
     call(&layer, bearer(&nested(100_000)))
         .await
         .assert_invalid_token("claims nested too deeply");
@@ -882,13 +904,15 @@ async fn garbage_tokens_get_clear_4xx_and_no_panic() {
     struct WithX {
         x: serde_json::Value,
     }
-    let deep_ok = JwtAuthLayer::<WithX>::builder()
+    let deep_ok = Verifier::builder()
+        .claims::<WithX>()
         .issuer(Issuer::static_keys(ISS, k.jwks()))
         .audience(AUD)
         .max_token_len(1024 * 1024)
         .max_claims_depth(usize::MAX)
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     call(&deep_ok, bearer(&nested(100_000)))
         .await
         .assert_invalid_token("claims do not have the expected shape");
@@ -912,12 +936,13 @@ async fn too_many_authorization_headers_are_an_invalid_request() {
 async fn each_issuer_is_checked_with_its_own_keys_and_audience() {
     let a = key_with_kid(Algorithm::ES256, "a");
     let b = key_with_kid(Algorithm::ES256, "b");
-    let layer = JwtAuthLayer::<RegisteredClaims>::builder()
+    let layer = Verifier::builder()
         .issuer(Issuer::static_keys("https://a.example", a.jwks()))
         .issuer(Issuer::static_keys("https://b.example", b.jwks()).audience("api://b"))
         .audience(AUD)
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     let claims = |iss: &str, aud: &str| claims_with(json!({"iss": iss, "aud": aud}));
     call(&layer, bearer(&a.token(&claims("https://a.example", AUD))))
         .await
@@ -945,9 +970,10 @@ async fn each_issuer_is_checked_with_its_own_keys_and_audience() {
 #[tokio::test]
 async fn optional_mode_lets_anonymous_through_but_not_bad_tokens() {
     let layer = builder(&[&key(Algorithm::RS256)])
-        .optional()
         .build()
-        .unwrap();
+        .unwrap()
+        .layer()
+        .optional();
     let out = call(&layer, get().body(()).unwrap()).await;
     out.assert_ok();
     assert_eq!(out.body, "anonymous");
@@ -963,7 +989,7 @@ async fn optional_mode_lets_anonymous_through_but_not_bad_tokens() {
         .assert_invalid_token("token is not a compact JWS");
 
     // `.optional()` turns a required layer of the same verifier into an optional one.
-    let required = builder(&[&key(Algorithm::RS256)]).build().unwrap();
+    let required = builder(&[&key(Algorithm::RS256)]).build().unwrap().layer();
     call(&required, get().body(()).unwrap())
         .await
         .assert_rejected(401, NO_TOKEN);
@@ -984,11 +1010,12 @@ async fn an_unknown_kid_tries_kidless_keys_and_is_otherwise_unknown() {
     let mut legacy_jwk = legacy.public_jwk();
     legacy_jwk.as_object_mut().unwrap().remove("kid");
     let jwks = json!({ "keys": [named.public_jwk(), legacy_jwk] }).to_string();
-    let layer = JwtAuthLayer::<RegisteredClaims>::builder()
+    let layer = Verifier::builder()
         .issuer(Issuer::static_keys(ISS, jwks))
         .audience(AUD)
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     // Signed by the kid-less key, naming a kid the set doesn't index: the kid-less key verifies.
     let token = legacy.clone().with_kid("anything").token(&good_claims());
     call(&layer, bearer(&token)).await.assert_ok();
@@ -1034,7 +1061,8 @@ async fn a_clock_that_cannot_tell_the_time_fails_closed() {
         let layer = builder(&[&key(Algorithm::RS256)])
             .clock(FixedClock(now))
             .build()
-            .unwrap();
+            .unwrap()
+            .layer();
         let out = call(&layer, bearer(&good_token())).await;
         out.assert_rejected(503, None);
         assert_eq!(out.code(), Some("clock_unavailable"));
@@ -1043,14 +1071,12 @@ async fn a_clock_that_cannot_tell_the_time_fails_closed() {
 
 #[tokio::test]
 async fn custom_responder_replaces_the_default() {
-    let layer = layer().with_rejection_response(
-        |error: tower_jwt_auth::AuthError, rejection: &tower_jwt_auth::response::Rejection<'_>| {
-            let code = error.code();
-            let mut response = rejection.default_response::<String>(error);
-            *response.body_mut() = format!("{{\"error\":\"{code}\"}}");
-            response
-        },
-    );
+    let layer = layer().responder(|rejection: tower_jwt_auth::response::Rejection| {
+        let code = rejection.error().code();
+        let mut response = rejection.default_response::<String>();
+        *response.body_mut() = format!("{{\"error\":\"{code}\"}}");
+        response
+    });
     let calls = Arc::new(AtomicUsize::new(0));
     let counter = calls.clone();
     let inner = tower::service_fn(move |_req: http::Request<()>| {
@@ -1076,17 +1102,14 @@ async fn custom_responder_replaces_the_default() {
 async fn configuration_errors_come_from_build_not_panics() {
     use tower_jwt_auth::ConfigError;
     let k = key(Algorithm::RS256);
-    let no_aud = JwtAuthLayer::<RegisteredClaims>::builder()
+    let no_aud = Verifier::builder()
         .issuer(Issuer::static_keys(ISS, k.jwks()))
         .build()
         .unwrap_err();
     assert_eq!(no_aud, ConfigError::NoAudience);
-    let none = JwtAuthLayer::<RegisteredClaims>::builder()
-        .audience(AUD)
-        .build()
-        .unwrap_err();
+    let none = Verifier::builder().audience(AUD).build().unwrap_err();
     assert_eq!(none, ConfigError::NoIssuer);
-    let weak = JwtAuthLayer::<RegisteredClaims>::builder()
+    let weak = Verifier::builder()
         .issuer(Issuer::hmac(ISS, [1u8; 40]))
         .audience(AUD)
         .algorithms([Algorithm::HS256, Algorithm::HS384])
@@ -1100,36 +1123,30 @@ async fn configuration_errors_come_from_build_not_panics() {
             len: 40
         }
     );
-    let not_jwks = JwtAuthLayer::<RegisteredClaims>::builder()
+    let not_jwks = Verifier::builder()
         .issuer(Issuer::static_keys(ISS, "[]"))
         .audience(AUD)
         .build()
         .unwrap_err();
     assert!(matches!(not_jwks, ConfigError::InvalidKeySet { .. }));
     let cnf = builder(&[&k]).required_claims(["cnf"]).build().unwrap_err();
-    assert!(matches!(
-        cnf,
-        ConfigError::InvalidValue {
-            setting: "required_claims",
-            ..
-        }
-    ));
+    assert_eq!(cnf, ConfigError::CnfRequired);
     let twice = builder(&[&k])
         .required_claims(["tenant", "tenant", "jti", "jti"])
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     let token = rs256(&claims_with(json!({"tenant": "t", "jti": "1"})));
     call(&twice, bearer(&token)).await.assert_ok();
-    let bad_cookie = builder(&[&k])
-        .token_source(TokenSource::cookie("a b"))
-        .build()
-        .unwrap_err();
-    assert!(matches!(bad_cookie, ConfigError::InvalidValue { .. }));
-    let skip = JwtAuthLayer::<RegisteredClaims>::builder()
+    // A bad cookie name is refused by `TokenSource::cookie` itself, before any build.
+    let bad_cookie = TokenSource::cookie("a b").unwrap_err();
+    assert!(matches!(bad_cookie, ConfigError::InvalidCookieName { .. }));
+    let skip = Verifier::builder()
         .issuer(Issuer::static_keys(ISS, k.jwks()))
         .insecure_skip_audience()
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     call(&skip, bearer(&rs256(&claims_with(json!({"aud": null})))))
         .await
         .assert_ok();
@@ -1144,12 +1161,13 @@ async fn pem_keys_work_with_the_allow_list() {
         Algorithm::EdDSA,
     ] {
         let k = key(alg);
-        let layer = JwtAuthLayer::<RegisteredClaims>::builder()
+        let layer = Verifier::builder()
             .issuer(Issuer::pem(ISS, k.public_key_pem().unwrap()))
             .audience(AUD)
             .algorithms([alg])
             .build()
-            .unwrap_or_else(|e| panic!("{alg:?}: {e}"));
+            .unwrap_or_else(|e| panic!("{alg:?}: {e}"))
+            .layer();
         call(&layer, bearer(&k.token(&good_claims())))
             .await
             .assert_ok();

@@ -1,7 +1,7 @@
 //! Remote key sets against real JWKS servers on 127.0.0.1: rotation, early tokens, herds,
 //! floods, outages, start-up while the provider is down, bad documents, caching headers,
-//! the refresher's lifetime, and discovery. Durations are shrunk through the builder; token
-//! time and staleness go through a manual clock.
+//! the refresher's lifetime, and discovery. Durations are shrunk through each issuer's
+//! `Refresh` settings; token time and staleness go through a manual clock.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -12,16 +12,14 @@ use std::time::{Duration, Instant};
 use common::*;
 use serde_json::json;
 use tower_jwt_auth::clock::Clock;
-use tower_jwt_auth::jwks::Freshness;
 use tower_jwt_auth::testing::{Behavior, JwksServer, ManualClock, TestKey};
 use tower_jwt_auth::{
-    Algorithm, AuthErrorKind, Issuer, JwtAuthBuilder, RegisteredClaims, Verifier,
+    Algorithm, AuthErrorKind, Freshness, Issuer, Refresh, RegisteredClaims, Verifier,
 };
 
 /// Settings for tests: short waits, intervals and cooldowns.
-fn fast(builder: JwtAuthBuilder<RegisteredClaims>) -> JwtAuthBuilder<RegisteredClaims> {
-    builder
-        .audience(AUD)
+fn fast() -> Refresh {
+    Refresh::default()
         .key_wait(Duration::from_millis(1500))
         .kid_miss_cooldown(Duration::from_millis(400))
         .fetch_timeout(Duration::from_millis(500))
@@ -30,9 +28,10 @@ fn fast(builder: JwtAuthBuilder<RegisteredClaims>) -> JwtAuthBuilder<RegisteredC
 }
 
 async fn verifier_for(server: &JwksServer) -> Verifier<RegisteredClaims> {
-    let verifier = fast(Verifier::builder())
-        .issuer(Issuer::jwks_url(ISS, server.jwks_url()))
-        .build_verifier()
+    let verifier = Verifier::builder()
+        .issuer(Issuer::jwks_url(ISS, server.jwks_url()).refresh(fast()))
+        .audience(AUD)
+        .build()
         .unwrap();
     ready(&verifier).await;
     verifier
@@ -106,11 +105,16 @@ async fn rotation_right_after_a_scheduled_refresh_still_refetches() {
     let b = key_with_kid(Algorithm::ES256, "b");
     let server = JwksServer::start(&[&a]).await;
     server.set_cache_control(Some("max-age=0")); // refresh at the floor
-    let verifier = fast(Verifier::builder())
-        .issuer(Issuer::jwks_url(ISS, server.jwks_url()))
-        .refresh_interval_bounds(Duration::from_millis(200), Duration::from_secs(3600))
-        .refresh_jitter(0.0)
-        .build_verifier()
+    let verifier = Verifier::builder()
+        .issuer(
+            Issuer::jwks_url(ISS, server.jwks_url()).refresh(
+                fast()
+                    .interval_bounds(Duration::from_millis(200), Duration::from_secs(3600))
+                    .jitter(0.0),
+            ),
+        )
+        .audience(AUD)
+        .build()
         .unwrap();
     ready(&verifier).await;
     eventually("a scheduled refresh", || server.jwks_requests() >= 2).await;
@@ -226,15 +230,20 @@ async fn outage_serves_last_good_keys_until_max_stale_then_503() {
     let a = key_with_kid(Algorithm::ES256, "a");
     let server = JwksServer::start(&[&a]).await;
     let clock = ManualClock::new();
-    let verifier = fast(Verifier::builder())
-        .issuer(Issuer::jwks_url(ISS, server.jwks_url()))
+    let verifier = Verifier::builder()
+        .issuer(
+            Issuer::jwks_url(ISS, server.jwks_url()).refresh(
+                // Refreshes every 300 ms of real time, so failures start the backoff; staleness
+                // is measured on the manual clock, which the test moves by hours.
+                fast()
+                    .interval(Duration::from_millis(300))
+                    .interval_bounds(Duration::from_millis(100), Duration::from_secs(3600))
+                    .max_stale(Duration::from_secs(3600)),
+            ),
+        )
+        .audience(AUD)
         .clock(clock.clone())
-        // Refreshes every 300 ms of real time, so failures start the backoff; staleness is
-        // measured on the manual clock, which the test moves by hours.
-        .refresh_interval(Duration::from_millis(300))
-        .refresh_interval_bounds(Duration::from_millis(100), Duration::from_secs(3600))
-        .max_stale(Duration::from_secs(3600))
-        .build_verifier()
+        .build()
         .unwrap();
     ready(&verifier).await;
     server.set_behavior(Behavior::Down);
@@ -286,11 +295,15 @@ async fn outage_answers_503_with_retry_after_through_the_layer() {
     let a = key_with_kid(Algorithm::ES256, "a");
     let server = JwksServer::start(&[&a]).await;
     server.set_behavior(Behavior::Down);
-    let layer = fast(tower_jwt_auth::JwtAuthLayer::builder())
-        .issuer(Issuer::jwks_url(ISS, server.jwks_url()))
-        .key_wait(Duration::from_millis(200))
+    let layer = Verifier::builder()
+        .issuer(
+            Issuer::jwks_url(ISS, server.jwks_url())
+                .refresh(fast().key_wait(Duration::from_millis(200))),
+        )
+        .audience(AUD)
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     let out = call(&layer, bearer(&token(&a))).await;
     out.assert_rejected(503, None);
     assert_eq!(out.headers["retry-after"], "5");
@@ -302,12 +315,15 @@ async fn start_up_with_the_provider_down_recovers_within_seconds() {
     let a = key_with_kid(Algorithm::RS256, "a");
     let server = JwksServer::start(&[&a]).await;
     server.set_behavior(Behavior::Down);
-    let layer = tower_jwt_auth::JwtAuthLayer::<RegisteredClaims>::builder()
-        .issuer(Issuer::jwks_url(ISS, server.jwks_url()))
+    let layer = Verifier::builder()
+        .issuer(
+            Issuer::jwks_url(ISS, server.jwks_url())
+                .refresh(Refresh::default().key_wait(Duration::from_millis(300))),
+        )
         .audience(AUD)
-        .key_wait(Duration::from_millis(300))
         .build()
-        .expect("build does not fail because the provider is down");
+        .expect("build does not fail because the provider is down")
+        .layer();
     let out = call(&layer, bearer(&token(&a))).await;
     out.assert_rejected(503, None);
     assert_eq!(
@@ -393,11 +409,16 @@ async fn etag_and_cache_control_are_honoured() {
     let a = key_with_kid(Algorithm::ES256, "a");
     let server = JwksServer::start(&[&a]).await;
     server.set_cache_control(Some("public, max-age=1"));
-    let verifier = fast(Verifier::builder())
-        .issuer(Issuer::jwks_url(ISS, server.jwks_url()))
-        .refresh_interval_bounds(Duration::from_millis(300), Duration::from_millis(600))
-        .refresh_jitter(0.0)
-        .build_verifier()
+    let verifier = Verifier::builder()
+        .issuer(
+            Issuer::jwks_url(ISS, server.jwks_url()).refresh(
+                fast()
+                    .interval_bounds(Duration::from_millis(300), Duration::from_millis(600))
+                    .jitter(0.0),
+            ),
+        )
+        .audience(AUD)
+        .build()
         .unwrap();
     ready(&verifier).await;
     // max-age=1 s is clamped to the 600 ms ceiling: about 3 more fetches in 2 s, not 1 or 7.
@@ -426,10 +447,11 @@ async fn refresher_lives_as_long_as_a_handle_and_no_longer() {
     let a = key_with_kid(Algorithm::ES256, "a");
     let server = JwksServer::start(&[&a]).await;
     server.set_cache_control(Some("max-age=0"));
-    let verifier = fast(Verifier::builder())
-        .issuer(Issuer::jwks_url(ISS, server.jwks_url()))
-        .refresh_interval_bounds(Duration::from_millis(100), Duration::from_secs(1))
-        .build_verifier()
+    let refresh = fast().interval_bounds(Duration::from_millis(100), Duration::from_secs(1));
+    let verifier = Verifier::builder()
+        .issuer(Issuer::jwks_url(ISS, server.jwks_url()).refresh(refresh))
+        .audience(AUD)
+        .build()
         .unwrap();
     ready(&verifier).await;
     let layer = verifier.layer();
@@ -462,9 +484,10 @@ async fn discovery_with_and_without_a_trailing_slash() {
         format!("{}/tenant", server.base_url()),
     ] {
         server.set_discovery_issuer(Some(&iss));
-        let verifier = fast(Verifier::builder())
-            .issuer(Issuer::discover(iss.clone()))
-            .build_verifier()
+        let verifier = Verifier::builder()
+            .issuer(Issuer::discover(iss.clone()).refresh(fast()))
+            .audience(AUD)
+            .build()
             .unwrap();
         ready(&verifier).await;
         let token = a.token(&claims_with(json!({"iss": iss})));
@@ -478,10 +501,13 @@ async fn discovery_issuer_mismatch_is_a_clear_error() {
     let a = key_with_kid(Algorithm::ES256, "a");
     let server = JwksServer::start(&[&a]).await;
     server.set_discovery_issuer(Some("https://evil.example"));
-    let verifier = fast(Verifier::builder())
-        .issuer(Issuer::discover(server.base_url()))
-        .key_wait(Duration::from_millis(200))
-        .build_verifier()
+    let verifier = Verifier::builder()
+        .issuer(
+            Issuer::discover(server.base_url())
+                .refresh(fast().key_wait(Duration::from_millis(200))),
+        )
+        .audience(AUD)
+        .build()
         .unwrap();
     eventually("the mismatch is reported", || {
         verifier.status()[0]
@@ -504,23 +530,29 @@ async fn discovery_issuer_mismatch_is_a_clear_error() {
 
 #[tokio::test]
 async fn plain_http_to_a_remote_host_is_refused_at_build() {
-    let err = fast(Verifier::builder())
-        .issuer(Issuer::jwks_url(ISS, "http://idp.example/jwks.json"))
-        .build_verifier()
+    let err = Verifier::builder()
+        .issuer(Issuer::jwks_url(ISS, "http://idp.example/jwks.json").refresh(fast()))
+        .audience(AUD)
+        .build()
         .unwrap_err();
     assert!(err.to_string().contains("insecure_allow_http"), "{err}");
-    fast(Verifier::builder())
-        .issuer(Issuer::jwks_url(ISS, "http://idp.example/jwks.json").insecure_allow_http())
-        .build_verifier()
+    Verifier::builder()
+        .issuer(
+            Issuer::jwks_url(ISS, "http://idp.example/jwks.json")
+                .insecure_allow_http()
+                .refresh(fast()),
+        )
+        .audience(AUD)
+        .build()
         .unwrap();
 }
 
 #[test]
 fn remote_keys_need_a_runtime() {
-    let err = Verifier::<RegisteredClaims>::builder()
+    let err = Verifier::builder()
         .issuer(Issuer::jwks_url(ISS, "https://idp.example/jwks.json"))
         .audience(AUD)
-        .build_verifier()
+        .build()
         .unwrap_err();
     assert_eq!(err, tower_jwt_auth::ConfigError::NoRuntime);
 }
@@ -534,9 +566,14 @@ async fn multi_tenant_discovery_accepts_allowed_tenants_only() {
     let server = JwksServer::start(&[&a]).await;
     let base = server.base_url();
     server.set_discovery_issuer(Some(&format!("{base}/{{tenantid}}/v2.0")));
-    let verifier = fast(Verifier::builder())
-        .issuer(Issuer::discover(format!("{base}/organizations/v2.0")).tenants([TENANT_A]))
-        .build_verifier()
+    let verifier = Verifier::builder()
+        .issuer(
+            Issuer::discover(format!("{base}/organizations/v2.0"))
+                .tenants([TENANT_A])
+                .refresh(fast()),
+        )
+        .audience(AUD)
+        .build()
         .unwrap();
     ready(&verifier).await;
     let from = |tenant: &str, tid: &str| {
@@ -568,10 +605,13 @@ async fn multi_tenant_document_without_tenants_is_a_clear_error() {
     let server = JwksServer::start(&[&a]).await;
     let base = server.base_url();
     server.set_discovery_issuer(Some(&format!("{base}/{{tenantid}}/v2.0")));
-    let verifier = fast(Verifier::builder())
-        .issuer(Issuer::discover(format!("{base}/common/v2.0")))
-        .key_wait(Duration::from_millis(200))
-        .build_verifier()
+    let verifier = Verifier::builder()
+        .issuer(
+            Issuer::discover(format!("{base}/common/v2.0"))
+                .refresh(fast().key_wait(Duration::from_millis(200))),
+        )
+        .audience(AUD)
+        .build()
         .unwrap();
     eventually("the multi-tenant error", || {
         verifier.status()[0]
@@ -587,12 +627,13 @@ async fn multi_tenant_document_without_tenants_is_a_clear_error() {
     );
 
     // A template given directly needs tenants at build.
-    let err = fast(Verifier::builder())
-        .issuer(Issuer::jwks_url(
-            format!("{base}/{{tenantid}}/v2.0"),
-            server.jwks_url(),
-        ))
-        .build_verifier()
+    let err = Verifier::builder()
+        .issuer(
+            Issuer::jwks_url(format!("{base}/{{tenantid}}/v2.0"), server.jwks_url())
+                .refresh(fast()),
+        )
+        .audience(AUD)
+        .build()
         .unwrap_err();
     assert!(err.to_string().contains("tenants"), "{err}");
 }
@@ -606,13 +647,15 @@ async fn redirects_that_leave_the_origin_are_refused_whatever_the_client() {
     // The crate's own client stops at a cross-origin redirect; a user's client that follows
     // every redirect is caught by the final-URL check.
     for client in [None, Some(reqwest::Client::new())] {
-        let mut builder = fast(Verifier::builder())
-            .issuer(Issuer::jwks_url(ISS, server.jwks_url()))
-            .key_wait(Duration::from_millis(300));
+        let mut refresh = fast().key_wait(Duration::from_millis(300));
         if let Some(client) = client.clone() {
-            builder = builder.http_client(client);
+            refresh = refresh.http_client(client);
         }
-        let verifier = builder.build_verifier().unwrap();
+        let verifier = Verifier::builder()
+            .issuer(Issuer::jwks_url(ISS, server.jwks_url()).refresh(refresh))
+            .audience(AUD)
+            .build()
+            .unwrap();
         eventually("the redirect is refused", || {
             verifier.status()[0].last_error.is_some()
         })
@@ -635,10 +678,12 @@ async fn layer_slow_path_reaches_the_inner_service_or_rejects_fully() {
     let a = key_with_kid(Algorithm::ES256, "a");
     let b = key_with_kid(Algorithm::ES256, "b");
     let server = JwksServer::start(&[&a]).await;
-    let layer = fast(tower_jwt_auth::JwtAuthLayer::builder())
-        .issuer(Issuer::jwks_url(ISS, server.jwks_url()))
+    let layer = Verifier::builder()
+        .issuer(Issuer::jwks_url(ISS, server.jwks_url()).refresh(fast()))
+        .audience(AUD)
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     tokio::time::timeout(Duration::from_secs(5), layer.verifier().ready())
         .await
         .unwrap();

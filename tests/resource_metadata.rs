@@ -9,7 +9,7 @@ use axum::routing::get;
 use common::*;
 use serde_json::{Value, json};
 use tower_jwt_auth::metadata::ProtectedResourceMetadata;
-use tower_jwt_auth::{Algorithm, Claims, Issuer, JwtAuthLayer, RegisteredClaims, TokenSource};
+use tower_jwt_auth::{Algorithm, Claims, Issuer, RegisteredClaims, TokenSource, Verifier};
 
 async fn serve(app: Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -26,14 +26,15 @@ async fn resource_metadata_document_and_challenge_over_http() {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let resource = format!("{base}{resource_path}");
         let metadata_url = ProtectedResourceMetadata::url_for(&resource).unwrap();
-        let auth = JwtAuthLayer::<RegisteredClaims>::builder()
+        let auth = Verifier::builder()
             .issuer(Issuer::static_keys(ISS, key(Algorithm::ES256).jwks()))
             .audience(AUD)
-            .token_source(TokenSource::bearer())
-            .token_source(TokenSource::cookie("__Host-at"))
-            .resource_metadata(metadata_url.clone())
             .build()
-            .unwrap();
+            .unwrap()
+            .layer()
+            .token_source(TokenSource::bearer())
+            .token_source(TokenSource::cookie("__Host-at").unwrap())
+            .resource_metadata(metadata_url.clone());
         let metadata = auth
             .protected_resource_metadata(&resource)
             .unwrap()
@@ -93,11 +94,12 @@ async fn resource_metadata_document_and_challenge_over_http() {
 
 #[tokio::test]
 async fn resource_metadata_without_cookie_sources_names_the_header_only() {
-    let auth = JwtAuthLayer::<RegisteredClaims>::builder()
+    let auth = Verifier::builder()
         .issuer(Issuer::static_keys(ISS, key(Algorithm::ES256).jwks()))
         .audience(AUD)
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     let metadata = auth
         .protected_resource_metadata("https://api.example.com")
         .unwrap();

@@ -13,11 +13,11 @@ use serde_json::json;
 use tower_jwt_auth::revocation::{Check, MemoryRevocation, Revocation, RevocationStatus};
 use tower_jwt_auth::testing::{JwksServer, now};
 use tower_jwt_auth::{
-    Algorithm, AuthErrorKind, Issuer, JwtAuthBuilder, JwtAuthLayer, RegisteredClaims,
+    Algorithm, AuthErrorKind, Issuer, RegisteredClaims, Verifier, VerifierBuilder,
 };
 
-fn builder() -> JwtAuthBuilder<RegisteredClaims> {
-    JwtAuthBuilder::new()
+fn builder() -> VerifierBuilder {
+    Verifier::builder()
         .issuer(Issuer::static_keys(ISS, key(Algorithm::ES256).jwks()))
         .audience(AUD)
 }
@@ -34,7 +34,8 @@ async fn revocation_by_jti_refuses_the_next_request_even_from_the_token_cache() 
         .token_cache_capacity(100)
         .revocation(store.clone())
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     let revoked = token(json!({ "jti": "t-1" }));
     let other = token(json!({ "jti": "t-2" }));
     call(&layer, bearer(&revoked)).await.assert_ok();
@@ -56,7 +57,7 @@ async fn revocation_by_jti_refuses_the_next_request_even_from_the_token_cache() 
 #[tokio::test]
 async fn revocation_by_subject_refuses_tokens_issued_at_or_before_the_time() {
     let store = MemoryRevocation::new();
-    let layer = builder().revocation(store.clone()).build().unwrap();
+    let layer = builder().revocation(store.clone()).build().unwrap().layer();
     let t = now();
     let older = token(json!({ "sub": "alice", "iat": t - 10 }));
     let same_second = token(json!({ "sub": "alice", "iat": t }));
@@ -89,7 +90,7 @@ async fn revocation_applies_to_verifier_verify_too() {
     let verifier = builder()
         .token_cache_capacity(100)
         .revocation(store.clone())
-        .build_verifier()
+        .build()
         .unwrap();
     let t = token(json!({ "jti": "t-3" }));
     let claims = verifier.verify(&t).await.unwrap();
@@ -136,12 +137,16 @@ impl Revocation for SlowStore {
 #[tokio::test]
 async fn revocation_store_answers_asynchronously() {
     let fast_no = SlowStore::new(Duration::from_millis(5), RevocationStatus::NotRevoked);
-    let layer = builder().revocation(fast_no.clone()).build().unwrap();
+    let layer = builder()
+        .revocation(fast_no.clone())
+        .build()
+        .unwrap()
+        .layer();
     call(&layer, bearer(&token(json!({})))).await.assert_ok();
     assert_eq!(fast_no.checks.load(Ordering::SeqCst), 1);
 
     let fast_yes = SlowStore::new(Duration::from_millis(5), RevocationStatus::Revoked);
-    let layer = builder().revocation(fast_yes).build().unwrap();
+    let layer = builder().revocation(fast_yes).build().unwrap().layer();
     call(&layer, bearer(&token(json!({}))))
         .await
         .assert_invalid_token("token revoked");
@@ -154,7 +159,8 @@ async fn revocation_store_too_slow_fails_closed_within_the_deadline() {
         .revocation(hanging.clone())
         .revocation_deadline(Duration::from_millis(100))
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     let started = Instant::now();
     let outcome = call(&layer, bearer(&token(json!({})))).await;
     let waited = started.elapsed();
@@ -176,7 +182,11 @@ async fn revocation_store_too_slow_fails_closed_within_the_deadline() {
 #[tokio::test]
 async fn revocation_store_unknown_fails_closed_by_default_and_passes_when_open() {
     let unknown = SlowStore::new(Duration::ZERO, RevocationStatus::Unknown);
-    let closed = builder().revocation(unknown.clone()).build().unwrap();
+    let closed = builder()
+        .revocation(unknown.clone())
+        .build()
+        .unwrap()
+        .layer();
     let outcome = call(&closed, bearer(&token(json!({})))).await;
     outcome.assert_rejected(503, None);
     assert_eq!(outcome.code(), Some("revocation_unavailable"));
@@ -185,7 +195,8 @@ async fn revocation_store_unknown_fails_closed_by_default_and_passes_when_open()
         .revocation(unknown)
         .revocation_fail_open()
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     call(&open, bearer(&token(json!({})))).await.assert_ok();
 
     let hanging = SlowStore::new(Duration::from_secs(3600), RevocationStatus::Revoked);
@@ -194,7 +205,8 @@ async fn revocation_store_unknown_fails_closed_by_default_and_passes_when_open()
         .revocation_deadline(Duration::from_millis(50))
         .revocation_fail_open()
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     call(&open, bearer(&token(json!({})))).await.assert_ok();
 }
 
@@ -204,12 +216,13 @@ async fn revocation_is_checked_after_keys_are_fetched_and_fail_open_never_passes
     let key = key_with_kid(Algorithm::ES256, "remote");
     let server = JwksServer::start(&[&key]).await;
     let store = MemoryRevocation::new();
-    let layer = JwtAuthLayer::<RegisteredClaims>::builder()
+    let layer = Verifier::builder()
         .issuer(Issuer::jwks_url(ISS, server.jwks_url()))
         .audience(AUD)
         .revocation(store.clone())
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     let t = key.token(&claims_with(json!({ "jti": "t-remote" })));
     store.revoke_jti(ISS, "t-remote", now() + 300).unwrap();
     call(&layer, bearer(&t))
@@ -224,7 +237,8 @@ async fn revocation_is_checked_after_keys_are_fetched_and_fail_open_never_passes
         .revocation(SlowStore::new(Duration::ZERO, RevocationStatus::Revoked))
         .revocation_fail_open()
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     call(&open, bearer(&token(json!({}))))
         .await
         .assert_invalid_token("token revoked");
@@ -243,7 +257,7 @@ async fn revocation_deadline_of_zero_is_a_configuration_error() {
 #[tokio::test]
 async fn revocation_of_a_grpc_call_answers_unauthenticated() {
     let store = MemoryRevocation::new();
-    let layer = builder().revocation(store.clone()).build().unwrap();
+    let layer = builder().revocation(store.clone()).build().unwrap().layer();
     let t = token(json!({ "jti": "t-9" }));
     store.revoke_jti(ISS, "t-9", now() + 300).unwrap();
     let request = get()
@@ -260,7 +274,8 @@ async fn revocation_of_a_grpc_call_answers_unauthenticated() {
     let down = builder()
         .revocation(SlowStore::new(Duration::ZERO, RevocationStatus::Unknown))
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     let request = get()
         .header("authorization", format!("Bearer {t}"))
         .header("content-type", "application/grpc")
@@ -285,13 +300,14 @@ async fn a_full_memory_store_refuses_new_revocations_and_forgets_none() {
     );
     // An existing entry is still updated when full.
     assert_eq!(store.revoke_jti(ISS, "t-0", exp + 60), Ok(true));
-    let layer = JwtAuthLayer::<RegisteredClaims>::builder()
+    let layer = Verifier::builder()
         .issuer(Issuer::static_keys(ISS, key(Algorithm::ES256).jwks()))
         .audience(AUD)
         .clock(clock.clone())
         .revocation(store.clone())
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     for i in 0..50 {
         let t = key(Algorithm::ES256)
             .token(&claims_with(json!({ "jti": format!("t-{i}"), "exp": exp })));

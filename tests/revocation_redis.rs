@@ -15,9 +15,10 @@ use common::examples::start_example;
 use common::*;
 use serde_json::json;
 use tower_jwt_auth::revocation::RedisRevocation;
-use tower_jwt_auth::revocation::redis;
 use tower_jwt_auth::testing::now;
-use tower_jwt_auth::{Algorithm, Issuer, JwtAuthBuilder, JwtAuthLayer, RegisteredClaims};
+use tower_jwt_auth::{
+    Algorithm, Issuer, JwtAuthLayer, RegisteredClaims, Verifier, VerifierBuilder,
+};
 
 fn redis_url() -> String {
     std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
@@ -51,8 +52,8 @@ async fn raw_set(url: &str, key: &str, value: &str) {
         .unwrap();
 }
 
-fn layer_with(store: RedisRevocation) -> JwtAuthBuilder<RegisteredClaims> {
-    JwtAuthLayer::builder()
+fn layer_with(store: RedisRevocation) -> VerifierBuilder {
+    Verifier::builder()
         .issuer(Issuer::static_keys(ISS, key(Algorithm::ES256).jwks()))
         .audience(AUD)
         .revocation(store)
@@ -83,7 +84,7 @@ async fn eventually(
 async fn revocation_redis_jti_through_the_helper_and_through_a_raw_set() {
     let url = redis_url();
     let store = RedisRevocation::new(&url).unwrap();
-    let layer = layer_with(store.clone()).build().unwrap();
+    let layer = layer_with(store.clone()).build().unwrap().layer();
 
     let (jti_a, jti_b) = (unique("a"), unique("b"));
     let a = token(json!({ "jti": jti_a }));
@@ -93,7 +94,7 @@ async fn revocation_redis_jti_through_the_helper_and_through_a_raw_set() {
 
     // The helper also clears this replica's local "not revoked" answers: refused at once.
     store
-        .revoke_jti(ISS, &jti_a, Duration::from_secs(600))
+        .revoke_jti(ISS, &jti_a, now() + 600)
         .await
         .unwrap();
     call(&layer, bearer(&a))
@@ -114,7 +115,7 @@ async fn revocation_redis_subject_refuses_older_tokens_and_passes_newer_ones() {
     let store = RedisRevocation::new(&url)
         .unwrap()
         .not_revoked_ttl(Duration::ZERO);
-    let layer = layer_with(store.clone()).build().unwrap();
+    let layer = layer_with(store.clone()).build().unwrap().layer();
     let (alice, bob) = (unique("alice"), unique("bob"));
     let t = now();
     let older = token(json!({ "sub": alice, "iat": t - 100 }));
@@ -187,7 +188,8 @@ async fn revocation_redis_that_never_answers_is_cut_off_by_the_deadline() {
     });
     let layer = layer_with(RedisRevocation::new(&format!("redis://{address}")).unwrap())
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     let t = token(json!({ "jti": unique("silent") }));
     for _ in 0..3 {
         let started = Instant::now();
@@ -215,6 +217,7 @@ async fn revocation_redis_is_shared_by_two_replicas() {
         )
         .build()
         .unwrap()
+        .layer()
     };
     let (one, two) = (replica(), replica());
     let jti = unique("shared");
@@ -224,7 +227,7 @@ async fn revocation_redis_is_shared_by_two_replicas() {
 
     let writer = RedisRevocation::new(&url).unwrap();
     writer
-        .revoke_jti(ISS, &jti, Duration::from_secs(600))
+        .revoke_jti(ISS, &jti, now() + 600)
         .await
         .unwrap();
     for replica in [&one, &two] {
@@ -302,8 +305,12 @@ async fn revocation_redis_down_fails_closed_or_open_and_recovers_without_restart
             .unwrap()
             .not_revoked_ttl(Duration::ZERO)
     };
-    let closed = layer_with(store()).build().unwrap();
-    let open = layer_with(store()).revocation_fail_open().build().unwrap();
+    let closed = layer_with(store()).build().unwrap().layer();
+    let open = layer_with(store())
+        .revocation_fail_open()
+        .build()
+        .unwrap()
+        .layer();
     let t = token(json!({ "jti": unique("outage") }));
     call(&closed, bearer(&t)).await.assert_ok();
     call(&open, bearer(&t)).await.assert_ok();
@@ -338,7 +345,8 @@ async fn revocation_redis_starts_while_redis_is_down() {
             .not_revoked_ttl(Duration::ZERO),
     )
     .build()
-    .unwrap();
+    .unwrap()
+    .layer();
     let t = token(json!({ "jti": unique("early") }));
     let outcome = call(&layer, bearer(&t)).await;
     outcome.assert_rejected(503, None);
@@ -466,18 +474,20 @@ async fn revocation_redis_writes_never_weaken_a_revocation() {
     let store = RedisRevocation::new(&url).unwrap();
     let long = Duration::from_secs(600);
     let short = Duration::from_secs(2);
+    // Tokens expiring in 600 s and in -290 s: revocations for 900 s and for 10 s.
+    let (long_exp, short_exp) = (now() + 600, now() - 290);
 
     // jti: a shorter TTL later never shortens the key's life.
     let jti = unique("mono-jti");
-    store.revoke_jti(ISS, &jti, long).await.unwrap();
-    store.revoke_jti(ISS, &jti, short).await.unwrap();
+    store.revoke_jti(ISS, &jti, long_exp).await.unwrap();
+    store.revoke_jti(ISS, &jti, short_exp).await.unwrap();
     let (pttl, value) = pttl_and_value(&url, &store.jti_key(ISS, &jti)).await;
     assert!(pttl > 500_000, "TTL shortened to {pttl} ms");
     assert_eq!(value.as_deref(), Some("1"));
     // ...and a longer one extends it.
     let jti = unique("mono-jti-grow");
-    store.revoke_jti(ISS, &jti, short).await.unwrap();
-    store.revoke_jti(ISS, &jti, long).await.unwrap();
+    store.revoke_jti(ISS, &jti, short_exp).await.unwrap();
+    store.revoke_jti(ISS, &jti, long_exp).await.unwrap();
     assert!(pttl_and_value(&url, &store.jti_key(ISS, &jti)).await.0 > 500_000);
 
     // subject: an earlier cutoff or a shorter TTL later keeps the stronger revocation.
@@ -517,12 +527,13 @@ async fn revocation_redis_remembers_a_revoked_answer() {
     let open = layer_with(store.clone())
         .revocation_fail_open()
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     let jti = unique("remembered");
     let revoked = token(json!({ "jti": jti }));
     let other = token(json!({ "jti": unique("other") }));
     store
-        .revoke_jti(ISS, &jti, Duration::from_secs(600))
+        .revoke_jti(ISS, &jti, now() + 600)
         .await
         .unwrap();
     call(&open, bearer(&revoked))
@@ -594,10 +605,14 @@ async fn run_writes(url: &str, writes: &[Write]) -> Result<(), String> {
         let now = ms();
         match *write {
             Write::Jti { jti, ttl } => {
-                store
-                    .revoke_jti(ISS, &jti.to_string(), secs(ttl))
-                    .await
-                    .unwrap();
+                // A token whose `exp` plus the 300 s margin is `ttl` from now.
+                let exp = tower_jwt_auth::testing::now() + i64::from(ttl) - 300;
+                assert!(
+                    store
+                        .revoke_jti(ISS, &jti.to_string(), exp)
+                        .await
+                        .unwrap()
+                );
                 let end = jtis.entry(jti).or_insert(0);
                 *end = (*end).max(now + i64::from(ttl) * 1000);
             }

@@ -1,4 +1,4 @@
-//! Scope requirements and claims predicates behind the authentication layer: status, challenge,
+//! Scope requirements and claims predicates on the authentication layer: status, challenge,
 //! `Cache-Control`, and that the inner service never ran.
 #![allow(clippy::unwrap_used)]
 
@@ -11,9 +11,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use common::*;
 use http::{Request, Response};
 use serde_json::json;
-use tower::{ServiceBuilder, ServiceExt, service_fn};
-use tower_jwt_auth::policy::{RequireClaims, RequireScope, Verdict};
-use tower_jwt_auth::{Algorithm, AuthError, Issuer, JwtAuthLayer, RegisteredClaims};
+use tower::{ServiceExt, service_fn};
+use tower_jwt_auth::{
+    Algorithm, AuthError, Issuer, JwtAuthLayer, RegisteredClaims, Verdict, Verifier,
+};
 
 #[derive(Debug, serde::Deserialize)]
 struct AppClaims {
@@ -24,11 +25,13 @@ struct AppClaims {
 }
 
 fn auth<C>() -> JwtAuthLayer<C> {
-    JwtAuthLayer::builder()
+    Verifier::builder()
+        .claims::<C>()
         .issuer(Issuer::static_keys(ISS, key(Algorithm::ES256).jwks()))
         .audience(AUD)
         .build()
         .unwrap()
+        .layer()
 }
 
 struct Answer {
@@ -54,8 +57,8 @@ impl Answer {
     }
 }
 
-/// `layers` around a counting inner service; one request.
-async fn run<L>(layers: L, request: Request<()>) -> Answer
+/// `layer` around a counting inner service; one request.
+async fn run<L>(layer: L, request: Request<()>) -> Answer
 where
     L: tower::Layer<tower::util::BoxCloneSyncService<Request<()>, Response<String>, Infallible>>,
     L::Service: tower::Service<Request<()>, Response = Response<String>, Error = Infallible>,
@@ -66,7 +69,7 @@ where
         counter.fetch_add(1, Ordering::SeqCst);
         async { Ok::<_, Infallible>(Response::new("ok".to_owned())) }
     }));
-    let response = layers.layer(inner).oneshot(request).await.unwrap();
+    let response = layer.layer(inner).oneshot(request).await.unwrap();
     Answer {
         status: response.status().as_u16(),
         error: response.extensions().get::<AuthError>().cloned(),
@@ -81,10 +84,8 @@ fn token(claims: serde_json::Value) -> String {
 
 #[tokio::test]
 async fn scope_missing_gets_403_insufficient_scope_naming_it() {
-    let layers = ServiceBuilder::new()
-        .layer(auth::<RegisteredClaims>())
-        .layer(RequireScope::all(["admin", "orders:write"]));
-    let answer = run(layers, bearer(&token(json!({"scope": "orders:write"})))).await;
+    let layer = auth::<RegisteredClaims>().require_scopes(["admin", "orders:write"]);
+    let answer = run(layer, bearer(&token(json!({"scope": "orders:write"})))).await;
     answer.rejected(
         403,
         Some(r#"Bearer realm="api", error="insufficient_scope", error_description="insufficient scope", scope="admin orders:write""#),
@@ -99,17 +100,13 @@ async fn scope_present_passes_from_scope_or_scp() {
         json!({"scp": ["admin"]}),
         json!({"scp": "x admin"}),
     ] {
-        let layers = ServiceBuilder::new()
-            .layer(auth::<RegisteredClaims>())
-            .layer(RequireScope::all(["admin"]));
-        let answer = run(layers, bearer(&token(claims))).await;
+        let layer = auth::<RegisteredClaims>().require_scopes(["admin"]);
+        let answer = run(layer, bearer(&token(claims))).await;
         assert_eq!((answer.status, answer.calls), (200, 1));
     }
-    let layers = ServiceBuilder::new()
-        .layer(auth::<RegisteredClaims>())
-        .layer(RequireScope::any(["a", "admin"]));
+    let layer = auth::<RegisteredClaims>().require_any_scope(["a", "admin"]);
     assert_eq!(
-        run(layers, bearer(&token(json!({"scope": "admin"}))))
+        run(layer, bearer(&token(json!({"scope": "admin"}))))
             .await
             .status,
         200
@@ -118,24 +115,25 @@ async fn scope_present_passes_from_scope_or_scp() {
 
 #[tokio::test]
 async fn scope_on_an_optional_route_without_a_token_gets_401() {
-    let layers = ServiceBuilder::new()
-        .layer(auth::<RegisteredClaims>().optional())
-        .layer(RequireScope::all(["admin"]));
-    run(layers, get().body(()).unwrap())
+    let layer = auth::<RegisteredClaims>()
+        .optional()
+        .require_scopes(["admin"]);
+    run(layer, get().body(()).unwrap())
         .await
         .rejected(401, Some(r#"Bearer realm="api""#));
 }
 
 #[tokio::test]
 async fn scope_predicate_refusing_a_refresh_token_gets_401_invalid_token() {
-    let policy = RequireClaims::new(|c: &AppClaims| match c.token_use.as_deref() {
+    let layer = auth::<AppClaims>().check(|c: &AppClaims| match c.token_use.as_deref() {
         Some("access") => Verdict::Accept,
         _ => Verdict::NotAccepted("not an access token"),
     });
-    let layers = ServiceBuilder::new()
-        .layer(auth::<AppClaims>())
-        .layer(policy.clone());
-    let answer = run(layers, bearer(&token(json!({"token_use": "refresh"})))).await;
+    let answer = run(
+        layer.clone(),
+        bearer(&token(json!({"token_use": "refresh"}))),
+    )
+    .await;
     answer.rejected(
         401,
         Some(
@@ -143,11 +141,8 @@ async fn scope_predicate_refusing_a_refresh_token_gets_401_invalid_token() {
         ),
     );
     assert_eq!(answer.error.unwrap().code(), "not_accepted");
-    let layers = ServiceBuilder::new()
-        .layer(auth::<AppClaims>())
-        .layer(policy);
     assert_eq!(
-        run(layers, bearer(&token(json!({"token_use": "access"}))))
+        run(layer, bearer(&token(json!({"token_use": "access"}))))
             .await
             .calls,
         1
@@ -156,17 +151,14 @@ async fn scope_predicate_refusing_a_refresh_token_gets_401_invalid_token() {
 
 #[tokio::test]
 async fn scope_predicate_forbidding_gets_403_with_scope_only_when_named() {
-    let policy = RequireClaims::new(|c: &AppClaims| match c.role.as_deref() {
+    let layer = auth::<AppClaims>().check(|c: &AppClaims| match c.role.as_deref() {
         Some("admin") => Verdict::Accept,
         Some("auditor") => Verdict::Forbidden {
             scopes: vec!["audit".into()],
         },
         _ => Verdict::Forbidden { scopes: Vec::new() },
     });
-    let layers = ServiceBuilder::new()
-        .layer(auth::<AppClaims>())
-        .layer(policy.clone());
-    run(layers, bearer(&token(json!({"role": "guest"}))))
+    run(layer.clone(), bearer(&token(json!({"role": "guest"}))))
         .await
         .rejected(
             403,
@@ -174,10 +166,7 @@ async fn scope_predicate_forbidding_gets_403_with_scope_only_when_named() {
                 r#"Bearer realm="api", error="insufficient_scope", error_description="forbidden""#,
             ),
         );
-    let layers = ServiceBuilder::new()
-        .layer(auth::<AppClaims>())
-        .layer(policy);
-    run(layers, bearer(&token(json!({"role": "auditor"}))))
+    run(layer, bearer(&token(json!({"role": "auditor"}))))
         .await
         .rejected(
             403,
@@ -186,26 +175,14 @@ async fn scope_predicate_forbidding_gets_403_with_scope_only_when_named() {
 }
 
 #[tokio::test]
-async fn scope_policy_without_an_auth_layer_is_a_500() {
-    let answer = run(
-        RequireScope::all(["admin"]),
-        bearer(&token(json!({"scope": "admin"}))),
-    )
-    .await;
-    assert_eq!((answer.status, answer.calls), (500, 0));
-}
-
-#[tokio::test]
 async fn scope_failure_on_a_grpc_call_is_permission_denied() {
-    let layers = ServiceBuilder::new()
-        .layer(auth::<RegisteredClaims>())
-        .layer(RequireScope::all(["admin"]));
+    let layer = auth::<RegisteredClaims>().require_scopes(["admin"]);
     let request = get()
         .header("authorization", format!("Bearer {}", token(json!({}))))
         .header("content-type", "application/grpc")
         .body(())
         .unwrap();
-    let answer = run(layers, request).await;
+    let answer = run(layer, request).await;
     assert_eq!(answer.status, 200);
     assert_eq!(answer.headers["grpc-status"], "7");
     assert_eq!(answer.calls, 0);

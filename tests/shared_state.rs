@@ -12,29 +12,28 @@ use std::time::{Duration, Instant};
 use common::*;
 use serde_json::{Value, json};
 use tower_jwt_auth::testing::{JwksServer, TestKey};
-use tower_jwt_auth::{
-    Algorithm, AuthErrorKind, Issuer, JwtAuthBuilder, RegisteredClaims, Verifier,
-};
+use tower_jwt_auth::{Algorithm, AuthErrorKind, Issuer, Refresh, RegisteredClaims, Verifier};
 
-/// Short waits; a refresh every 50 ms; the token cache on whatever the environment says.
-fn fast(builder: JwtAuthBuilder<RegisteredClaims>) -> JwtAuthBuilder<RegisteredClaims> {
-    builder
-        .audience(AUD)
+/// Short waits; a refresh every 50 ms. (The remote verifiers here also set a token cache of
+/// 1000 tokens.)
+fn fast() -> Refresh {
+    Refresh::default()
         .key_wait(Duration::from_millis(1500))
         .kid_miss_cooldown(Duration::from_millis(100))
         .fetch_timeout(Duration::from_millis(500))
         .retry_backoff(Duration::from_millis(20), Duration::from_millis(100))
         .initial_retry_max(Duration::from_millis(100))
-        .refresh_interval_bounds(Duration::from_millis(50), Duration::from_millis(50))
-        .refresh_jitter(0.0)
-        .token_cache_capacity(1000)
+        .interval_bounds(Duration::from_millis(50), Duration::from_millis(50))
+        .jitter(0.0)
 }
 
 async fn remote_verifier(server: &JwksServer) -> Verifier<RegisteredClaims> {
     server.set_etag(false);
-    let verifier = fast(Verifier::builder())
-        .issuer(Issuer::jwks_url(ISS, server.jwks_url()))
-        .build_verifier()
+    let verifier = Verifier::builder()
+        .issuer(Issuer::jwks_url(ISS, server.jwks_url()).refresh(fast()))
+        .audience(AUD)
+        .token_cache_capacity(1000)
+        .build()
         .unwrap();
     tokio::time::timeout(Duration::from_secs(5), verifier.ready())
         .await
@@ -153,7 +152,7 @@ fn static_verifier(
         .issuer(Issuer::static_keys(ISS, jwks))
         .audience(AUD)
         .algorithms(algs.iter().copied())
-        .build_verifier()
+        .build()
 }
 
 #[tokio::test]
@@ -179,10 +178,12 @@ async fn an_enc_key_sharing_the_kid_of_the_signing_key_is_ignored() {
     // The same through a provider.
     let server = JwksServer::start(&[]).await;
     server.set_jwks_document(json!({ "keys": [enc_jwk, sig.public_jwk()] }).to_string());
-    let verifier = fast(Verifier::builder())
+    let verifier = Verifier::builder()
+        .audience(AUD)
+        .token_cache_capacity(1000)
         .algorithms([Algorithm::RS256])
-        .issuer(Issuer::jwks_url(ISS, server.jwks_url()))
-        .build_verifier()
+        .issuer(Issuer::jwks_url(ISS, server.jwks_url()).refresh(fast()))
+        .build()
         .unwrap();
     assert_eq!(verdict(&verifier, &token(&sig)).await, Ok(()));
 }
@@ -246,11 +247,17 @@ async fn a_literal_tenantid_issuer_never_matches() {
         Verifier::builder()
             .issuer(Issuer::static_keys(template, a.jwks()).tenants([TENANT]))
             .audience(AUD)
-            .build_verifier()
+            .build()
             .unwrap(),
-        fast(Verifier::builder())
-            .issuer(Issuer::jwks_url(template, server.jwks_url()).insecure_any_tenant())
-            .build_verifier()
+        Verifier::builder()
+            .issuer(
+                Issuer::jwks_url(template, server.jwks_url())
+                    .insecure_any_tenant()
+                    .refresh(fast()),
+            )
+            .audience(AUD)
+            .token_cache_capacity(1000)
+            .build()
             .unwrap(),
     ];
     for verifier in &verifiers {
@@ -276,9 +283,11 @@ async fn a_literal_tenantid_issuer_never_matches() {
 async fn the_crate_client_sends_a_user_agent() {
     let a = key_with_kid(Algorithm::ES256, "a");
     let server = JwksServer::start(&[&a]).await;
-    let verifier = fast(Verifier::builder())
-        .issuer(Issuer::discover(server.base_url()))
-        .build_verifier()
+    let verifier = Verifier::builder()
+        .issuer(Issuer::discover(server.base_url()).refresh(fast()))
+        .audience(AUD)
+        .token_cache_capacity(1000)
+        .build()
         .unwrap();
     assert_eq!(verdict(&verifier, &from_base(&a, &server)).await, Ok(()));
     let agents = server.user_agents();
@@ -321,11 +330,16 @@ async fn moving_provider(
     let b = key_with_kid(Algorithm::ES256, "b");
     let provider = JwksServer::start(&[&a]).await;
     let new_home = JwksServer::start(&[&b]).await;
-    let mut builder = fast(Verifier::builder()).issuer(Issuer::discover(provider.base_url()));
+    let mut refresh = fast();
     if let Some(interval) = discovery_refresh {
-        builder = builder.discovery_refresh_interval(interval);
+        refresh = refresh.discovery_interval(interval);
     }
-    let verifier = builder.build_verifier().unwrap();
+    let verifier = Verifier::builder()
+        .issuer(Issuer::discover(provider.base_url()).refresh(refresh))
+        .audience(AUD)
+        .token_cache_capacity(1000)
+        .build()
+        .unwrap();
     let (ta, tb) = (from_base(&a, &provider), from_base(&b, &provider));
     assert_eq!(verdict(&verifier, &ta).await, Ok(()));
     (ta, tb, provider, new_home, verifier)
@@ -392,15 +406,19 @@ async fn provider_numbers_that_overflow_do_not_stop_the_refresher() {
     let server = JwksServer::start(&[&a]).await;
     server.set_cache_control(Some("max-age=18446744073709551615"));
     for max in [Duration::from_secs(3600), Duration::MAX] {
-        let verifier = fast(Verifier::builder())
-            .issuer(Issuer::jwks_url(ISS, server.jwks_url()))
-            .refresh_interval_bounds(Duration::from_millis(50), max)
-            .build_verifier()
+        let verifier = Verifier::builder()
+            .issuer(
+                Issuer::jwks_url(ISS, server.jwks_url())
+                    .refresh(fast().interval_bounds(Duration::from_millis(50), max)),
+            )
+            .audience(AUD)
+            .token_cache_capacity(1000)
+            .build()
             .unwrap();
         assert_eq!(verdict(&verifier, &token(&a)).await, Ok(()));
         assert_eq!(
             verifier.status()[0].freshness,
-            tower_jwt_auth::jwks::Freshness::Fresh
+            tower_jwt_auth::Freshness::Fresh
         );
     }
     // Past u64 seconds: not a number this crate reads, so the default interval applies.
@@ -419,10 +437,10 @@ async fn provider_numbers_that_overflow_do_not_stop_the_refresher() {
 #[tokio::test]
 async fn tenants_need_a_template() {
     let a = key_with_kid(Algorithm::ES256, "a");
-    let refused = Verifier::<RegisteredClaims>::builder()
+    let refused = Verifier::builder()
         .issuer(Issuer::static_keys(ISS, a.jwks()).tenants([TENANT]))
         .audience(AUD)
-        .build_verifier()
+        .build()
         .unwrap_err();
     assert!(
         refused.to_string().contains("`{tenantid}` issuer"),
@@ -431,10 +449,15 @@ async fn tenants_need_a_template() {
 
     // Discovery of a single-tenant document with tenants configured: a clear error.
     let server = JwksServer::start(&[&a]).await;
-    let verifier = fast(Verifier::builder())
-        .issuer(Issuer::discover(server.base_url()).tenants([TENANT]))
-        .key_wait(Duration::from_millis(200))
-        .build_verifier()
+    let verifier = Verifier::builder()
+        .issuer(
+            Issuer::discover(server.base_url())
+                .tenants([TENANT])
+                .refresh(fast().key_wait(Duration::from_millis(200))),
+        )
+        .audience(AUD)
+        .token_cache_capacity(1000)
+        .build()
         .unwrap();
     let start = Instant::now();
     while verifier.status()[0].last_error.is_none() {
@@ -451,10 +474,15 @@ async fn a_cached_tenant_token_ends_when_discovery_changes_the_template() {
     let server = JwksServer::start(&[&a]).await;
     let base = server.base_url();
     server.set_discovery_issuer(Some(&format!("{base}/{{tenantid}}/v2.0")));
-    let verifier = fast(Verifier::builder())
-        .issuer(Issuer::discover(format!("{base}/organizations/v2.0")).tenants([TENANT]))
-        .discovery_refresh_interval(Duration::from_millis(100))
-        .build_verifier()
+    let verifier = Verifier::builder()
+        .issuer(
+            Issuer::discover(format!("{base}/organizations/v2.0"))
+                .tenants([TENANT])
+                .refresh(fast().discovery_interval(Duration::from_millis(100))),
+        )
+        .audience(AUD)
+        .token_cache_capacity(1000)
+        .build()
         .unwrap();
     let t = a.token(&claims_with(
         json!({ "iss": format!("{base}/{TENANT}/v2.0"), "tid": TENANT }),
@@ -481,10 +509,15 @@ async fn a_tenant_token_before_the_first_load_gets_503_not_401() {
     let server = JwksServer::start(&[&a]).await;
     let base = server.base_url();
     server.set_behavior(tower_jwt_auth::testing::Behavior::Down); // discovery never answers
-    let verifier = fast(Verifier::builder())
-        .issuer(Issuer::discover(format!("{base}/organizations/v2.0")).tenants([TENANT]))
-        .key_wait(Duration::from_millis(200))
-        .build_verifier()
+    let verifier = Verifier::builder()
+        .issuer(
+            Issuer::discover(format!("{base}/organizations/v2.0"))
+                .tenants([TENANT])
+                .refresh(fast().key_wait(Duration::from_millis(200))),
+        )
+        .audience(AUD)
+        .token_cache_capacity(1000)
+        .build()
         .unwrap();
     let t = a.token(&claims_with(
         json!({ "iss": format!("{base}/{TENANT}/v2.0"), "tid": TENANT }),

@@ -9,7 +9,7 @@ use std::time::Duration;
 use common::*;
 use serde_json::json;
 use tower_jwt_auth::testing::{Behavior, JwksServer, ManualClock, now};
-use tower_jwt_auth::{Algorithm, AuthErrorKind, Issuer, RegisteredClaims, Verifier};
+use tower_jwt_auth::{Algorithm, AuthErrorKind, Issuer, Refresh, RegisteredClaims, Verifier};
 
 fn verifier(cache: bool, clock: Option<ManualClock>) -> Verifier<RegisteredClaims> {
     let mut builder = Verifier::builder()
@@ -24,7 +24,7 @@ fn verifier(cache: bool, clock: Option<ManualClock>) -> Verifier<RegisteredClaim
     if let Some(clock) = clock {
         builder = builder.clock(clock);
     }
-    builder.build_verifier().unwrap()
+    builder.build().unwrap()
 }
 
 #[tokio::test]
@@ -75,10 +75,12 @@ async fn token_cache_stops_serving_tokens_of_a_removed_key() {
     let b = key_with_kid(Algorithm::RS256, "b");
     let server = JwksServer::start(&[&a, &b]).await;
     let v: Verifier<RegisteredClaims> = Verifier::builder()
-        .issuer(Issuer::jwks_url(ISS, server.jwks_url()))
+        .issuer(
+            Issuer::jwks_url(ISS, server.jwks_url())
+                .refresh(Refresh::default().kid_miss_cooldown(Duration::from_millis(1))),
+        )
         .audience(AUD)
-        .kid_miss_cooldown(Duration::from_millis(1))
-        .build_verifier()
+        .build()
         .unwrap();
     tokio::time::timeout(Duration::from_secs(5), v.ready())
         .await
@@ -108,7 +110,7 @@ async fn token_cache_answers_503_past_max_stale() {
         .issuer(Issuer::jwks_url(ISS, server.jwks_url()))
         .audience(AUD)
         .clock(clock.clone())
-        .build_verifier()
+        .build()
         .unwrap();
     tokio::time::timeout(Duration::from_secs(5), v.ready())
         .await

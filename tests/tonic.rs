@@ -14,19 +14,19 @@ use tonic::transport::server::TcpIncoming;
 use tonic::{Code, Request};
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
-use tower_jwt_auth::policy::RequireScope;
 use tower_jwt_auth::testing::{Behavior, JwksServer, TestKey, now};
-use tower_jwt_auth::{Algorithm, Issuer, JwtAuthLayer, RegisteredClaims};
+use tower_jwt_auth::{Algorithm, Issuer, Refresh, Verifier};
 
-/// A health service behind the layer and a `health.read` scope requirement; counts the calls
+/// A health service behind the layer, which requires a `health.read` scope; counts the calls
 /// that got through.
 async fn start(issuer: Issuer) -> (String, Arc<AtomicUsize>) {
-    let auth = JwtAuthLayer::<RegisteredClaims>::builder()
+    let auth = Verifier::builder()
         .issuer(issuer)
         .audience(AUD)
-        .key_wait(Duration::from_millis(200))
         .build()
-        .unwrap();
+        .unwrap()
+        .layer()
+        .require_scopes(["health.read"]);
     let (reporter, health) = tonic_health::server::health_reporter();
     reporter
         .set_service_status("", tonic_health::ServingStatus::Serving)
@@ -45,7 +45,6 @@ async fn start(issuer: Issuer) -> (String, Arc<AtomicUsize>) {
     tokio::spawn(async move {
         tonic::transport::Server::builder()
             .layer(auth)
-            .layer(RequireScope::all(["health.read"]))
             .layer(count)
             .add_service(health)
             .serve_with_incoming(TcpIncoming::from(listener))
@@ -120,7 +119,9 @@ async fn tonic_unavailable_keys_are_unavailable() {
     let a = key_with_kid(Algorithm::ES256, "a");
     let server = JwksServer::start(&[&a]).await;
     server.set_behavior(Behavior::Down);
-    let (url, reached) = start(Issuer::jwks_url(ISS, server.jwks_url())).await;
+    let issuer = Issuer::jwks_url(ISS, server.jwks_url())
+        .refresh(Refresh::default().key_wait(Duration::from_millis(200)));
+    let (url, reached) = start(issuer).await;
     let token = a.token(&claims_with(json!({"scope": "health.read"})));
     let status = check(&url, Some(&token)).await.unwrap_err();
     assert_eq!(status.code(), Code::Unavailable);

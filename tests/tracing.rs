@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::*;
 use tower_jwt_auth::testing::{Behavior, JwksServer};
-use tower_jwt_auth::{Algorithm, Issuer, RegisteredClaims, Verifier};
+use tower_jwt_auth::{Algorithm, Issuer, Refresh, RegisteredClaims, Verifier};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Level, Metadata, Subscriber};
@@ -52,10 +52,12 @@ async fn refresh_failures_and_key_changes_are_traced() {
     let b = key_with_kid(Algorithm::ES256, "b");
     let server = JwksServer::start(&[&a]).await;
     let verifier: Verifier<RegisteredClaims> = Verifier::builder()
-        .issuer(Issuer::jwks_url(ISS, server.jwks_url()))
+        .issuer(
+            Issuer::jwks_url(ISS, server.jwks_url())
+                .refresh(Refresh::default().kid_miss_cooldown(Duration::from_millis(50))),
+        )
         .audience(AUD)
-        .kid_miss_cooldown(Duration::from_millis(50))
-        .build_verifier()
+        .build()
         .unwrap();
     tokio::time::timeout(Duration::from_secs(5), verifier.ready())
         .await
@@ -92,13 +94,14 @@ async fn refresh_failures_and_key_changes_are_traced() {
 
     // Rejected tokens and a fail-open revocation leave events, never token content.
     let down = Unknown;
-    let layer = tower_jwt_auth::JwtAuthLayer::<RegisteredClaims>::builder()
+    let layer = Verifier::builder()
         .issuer(Issuer::static_keys(ISS, a.jwks()))
         .audience(AUD)
         .revocation(down)
         .revocation_fail_open()
         .build()
-        .unwrap();
+        .unwrap()
+        .layer();
     let accepted = a.token(&claims_with(
         serde_json::json!({ "sub": "secret-subject-1" }),
     ));

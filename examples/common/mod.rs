@@ -21,7 +21,9 @@ use axum::Router;
 use axum::routing::get;
 use serde_json::json;
 use tower_jwt_auth::testing::{TestKey, now};
-use tower_jwt_auth::{Algorithm, Issuer, JwtAuthBuilder, JwtAuthLayer, TokenSource};
+use tower_jwt_auth::{
+    Algorithm, ConfigError, Issuer, JwtAuthLayer, TokenSource, Verifier, VerifierBuilder,
+};
 
 /// An example's settings.
 pub struct Settings {
@@ -216,15 +218,13 @@ pub fn configured_issuer(settings: &Settings) -> Option<Issuer> {
     }
 }
 
-/// A layer builder with the settings applied: audience, algorithms, the bearer header then the
-/// cookie, and the RFC 9068 profile when asked for.
-pub fn builder<C>(settings: &Settings, issuer: Issuer) -> JwtAuthBuilder<C> {
-    let mut builder = JwtAuthLayer::<C>::builder()
+/// A verifier builder with the settings applied: audience, algorithms, the revocation store
+/// and its failure policy, and the RFC 9068 profile when asked for.
+pub fn verifier<C>(settings: &Settings, issuer: Issuer) -> VerifierBuilder<C> {
+    let mut builder = VerifierBuilder::<C>::new()
         .issuer(issuer)
         .audience(settings.audience.clone())
-        .algorithms(settings.algorithms.clone())
-        .token_source(TokenSource::bearer())
-        .token_source(TokenSource::cookie(settings.cookie.clone()));
+        .algorithms(settings.algorithms.clone());
     #[cfg(feature = "redis")]
     if let Some(store) = &settings.revocation {
         builder = builder.revocation(store.clone());
@@ -237,4 +237,26 @@ pub fn builder<C>(settings: &Settings, issuer: Issuer) -> JwtAuthBuilder<C> {
     } else {
         builder
     }
+}
+
+/// The layer around `verifier` reading the bearer header, then the cookie named by the settings.
+///
+/// # Errors
+///
+/// A cookie name that is not one.
+pub fn layer<C>(
+    settings: &Settings,
+    verifier: Verifier<C>,
+) -> Result<JwtAuthLayer<C>, ConfigError> {
+    Ok(JwtAuthLayer::new(verifier)
+        .token_source(TokenSource::bearer())
+        .token_source(TokenSource::cookie(settings.cookie.clone())?))
+}
+
+/// The settings' verifier and layer, or the end of `program` (exit code 2) saying why not.
+pub fn auth<C>(settings: &Settings, issuer: Issuer, program: &str) -> JwtAuthLayer<C> {
+    verifier::<C>(settings, issuer)
+        .build()
+        .and_then(|verifier| layer(settings, verifier))
+        .unwrap_or_else(|e| bad_setting(program, e))
 }

@@ -10,7 +10,7 @@ use http::{HeaderName, HeaderValue, Request, Response};
 use libfuzzer_sys::fuzz_target;
 use tower::{Layer, ServiceExt, service_fn};
 use tower_jwt_auth::testing::TestKey;
-use tower_jwt_auth::{Algorithm, Issuer, JwtAuthLayer, RegisteredClaims, TokenSource};
+use tower_jwt_auth::{Algorithm, Issuer, JwtAuthLayer, RegisteredClaims, TokenSource, Verifier};
 
 struct Fixture {
     runtime: tokio::runtime::Runtime,
@@ -21,15 +21,16 @@ fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
         let key = TestKey::hmac(Algorithm::HS256, *b"fuzzing-secret-fuzzing-secret-32");
-        let layer = JwtAuthLayer::builder()
+        let verifier = Verifier::builder()
             .issuer(Issuer::static_keys("https://issuer.example", key.jwks()))
             .audience("api")
             .algorithms([Algorithm::HS256])
-            .token_source(TokenSource::bearer())
-            .token_source(TokenSource::cookie("access_token"))
-            .token_source(TokenSource::header(HeaderName::from_static("x-token")))
             .build()
-            .expect("layer");
+            .expect("verifier");
+        let layer = JwtAuthLayer::new(verifier)
+            .token_source(TokenSource::bearer())
+            .token_source(TokenSource::cookie("access_token").expect("cookie name"))
+            .token_source(TokenSource::header(HeaderName::from_static("x-token")));
         Fixture {
             runtime: tokio::runtime::Builder::new_current_thread()
                 .enable_all()

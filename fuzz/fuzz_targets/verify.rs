@@ -33,7 +33,7 @@ fn fixture() -> &'static Fixture {
             .audience("api")
             .algorithms([Algorithm::HS256, Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA])
             .disable_token_cache()
-            .build_verifier()
+            .build()
             .expect("verifier");
         Fixture {
             runtime: tokio::runtime::Builder::new_current_thread()

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use tower_jwt_auth::testing::TestKey;
-use tower_jwt_auth::{Algorithm, Issuer, JwtAuthBuilder, RegisteredClaims, Verifier};
+use tower_jwt_auth::{Algorithm, Issuer, VerifierBuilder, RegisteredClaims, Verifier};
 
 struct Fixture {
     runtime: tokio::runtime::Runtime,
@@ -16,8 +16,8 @@ struct Fixture {
     strict: Verifier<serde_json::Value>,
 }
 
-fn builder<C>(key: &TestKey) -> JwtAuthBuilder<C> {
-    Verifier::builder()
+fn builder<C>(key: &TestKey) -> VerifierBuilder<C> {
+    VerifierBuilder::new()
         .issuer(Issuer::static_keys("https://issuer.example", key.jwks()))
         .audience("api")
         .algorithms([Algorithm::HS256])
@@ -33,11 +33,11 @@ fn fixture() -> &'static Fixture {
                 .enable_all()
                 .build()
                 .expect("runtime"),
-            plain: builder(&key).build_verifier().expect("verifier"),
+            plain: builder(&key).build().expect("verifier"),
             strict: builder(&key)
                 .rfc9068()
                 .required_claims(["tenant"])
-                .build_verifier()
+                .build()
                 .expect("verifier"),
             key,
         }

@@ -6,7 +6,7 @@ use reqwest::Url;
 use serde::Deserialize;
 
 use super::fetch::{self, FetchError, Fetched};
-use crate::issuer::TENANT_PLACEHOLDER;
+use crate::jwks::TENANT_PLACEHOLDER;
 
 /// Largest discovery document read.
 const MAX_DISCOVERY_BYTES: usize = 64 * 1024;

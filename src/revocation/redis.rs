@@ -9,8 +9,10 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Client, RedisError, RedisResult, Value};
 
 use super::{Check, Revocation, RevocationStatus, WarnLimiter, subject_covers};
+use self::local::{not_revoked_cache, revoked_cache, revoked_ttl};
+use self::wire::{REVOKE_JTI, REVOKE_SUBJECT, millis, subject_answer};
 use crate::claims::RegisteredClaims;
-use crate::clock::Clock;
+use crate::clock::{Clock, SystemClock};
 use crate::digest::DigestHash;
 use crate::digest::digest;
 
@@ -33,45 +35,6 @@ pub const DEFAULT_REVOKED_CAPACITY: u64 = 100_000;
 /// How long a local "revoked" answer outlives the token's `exp` (covers the verifier's leeway),
 /// and how long it lasts for a token without `exp`.
 const REVOKED_MARGIN: Duration = Duration::from_secs(300);
-
-/// `revoke_jti`: the key's time to live only grows. A missing key gets `1`; an existing one
-/// (whatever another writer put there) keeps its value, and one without a time to live keeps
-/// none. KEYS[1] the key, ARGV[1] the time to live in milliseconds.
-const REVOKE_JTI: &str = r"
-local ttl = tonumber(ARGV[1])
-local left = redis.call('PTTL', KEYS[1])
-if left == -2 then
-  redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
-elseif left >= 0 and left < ttl then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-end
-return 1
-";
-
-/// `revoke_subject`: the revocation time and the time to live only grow. A value that is not a
-/// number, or a key of another type, already revokes every token of the subject and is kept;
-/// "a number" is exactly what [`revoked_at`] reads (digits, an optional sign and fraction, ASCII
-/// white space around). KEYS[1] the key, ARGV[1] the NumericDate, ARGV[2] the time to live in
-/// milliseconds. (`KEEPTTL` needs Redis 6.0 or later.)
-const REVOKE_SUBJECT: &str = r"
-local at = tonumber(ARGV[1])
-local ttl = tonumber(ARGV[2])
-local left = redis.call('PTTL', KEYS[1])
-if left == -2 then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 1
-end
-if redis.call('TYPE', KEYS[1]).ok == 'string' then
-  local old = redis.call('GET', KEYS[1])
-  if string.match(old, '^[ \t\n\r\f]*[+-]?%d+%.?%d*[ \t\n\r\f]*$') and tonumber(old) < at then
-    redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
-  end
-end
-if left >= 0 and left < ttl then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end
-return 1
-";
 
 /// Default connect and response timeout of the Redis connection: 250 ms.
 pub const DEFAULT_IO_TIMEOUT: Duration = Duration::from_millis(250);
@@ -123,16 +86,17 @@ pub const DEFAULT_IO_TIMEOUT: Duration = Duration::from_millis(250);
 ///
 /// ```no_run
 /// use tower_jwt_auth::revocation::RedisRevocation;
-/// use tower_jwt_auth::{Issuer, JwtAuthLayer};
+/// use tower_jwt_auth::{Issuer, Verifier};
 ///
-/// # #[derive(serde::Deserialize)] struct MyClaims {}
-/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let revocation = RedisRevocation::new("redis://127.0.0.1:6379")?;
-/// let layer: JwtAuthLayer<MyClaims> = JwtAuthLayer::builder()
+/// let verifier = Verifier::builder()
 ///     .issuer(Issuer::jwks_url("https://issuer.example", "https://issuer.example/jwks.json"))
 ///     .audience("api://orders")
 ///     .revocation(revocation)
 ///     .build()?;
+/// let layer = verifier.layer();
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -252,22 +216,43 @@ impl RedisRevocation {
         format!("{}sub:{iss}:{sub}", self.inner.prefix)
     }
 
-    /// Revokes token `jti` of issuer `iss`: `<prefix>jti:<iss>:<jti>` set to `1` with a time to
-    /// live of `ttl` (at least the token's remaining lifetime plus the verifier's leeway).
+    /// Revokes the token `jti` of issuer `iss`, whose `exp` is `exp` (a NumericDate), as
+    /// [`MemoryRevocation::revoke_jti`](super::MemoryRevocation::revoke_jti) does:
+    /// `<prefix>jti:<iss>:<jti>` set to `1` until `exp` plus [`EXP_MARGIN`](super::EXP_MARGIN)
+    /// (a time to live from this machine's clock). `Ok(false)`, writing nothing, for a token
+    /// past `exp` plus the margin.
     ///
     /// Atomic on the server (one Lua script) and never weakening: an existing key keeps its
-    /// value and gets the longer of its time to live and `ttl` (a key without one keeps none).
+    /// value and gets the longer of its time to live and this one (a key without one keeps none).
     ///
     /// # Errors
     ///
     /// Redis could not be reached or refused the command.
-    pub async fn revoke_jti(&self, iss: &str, jti: &str, ttl: Duration) -> RedisResult<()> {
+    pub async fn revoke_jti(&self, iss: &str, jti: &str, exp: i64) -> RedisResult<bool> {
+        #[allow(clippy::cast_precision_loss)] // NumericDates are far below 2^52 s
+        let left = exp as f64 + super::EXP_MARGIN.as_secs_f64() - SystemClock.now_unix_secs();
+        let Some(ttl) = Duration::try_from_secs_f64(left).ok().filter(|t| !t.is_zero()) else {
+            return Ok(false);
+        };
         let mut cmd = redis::cmd("EVAL");
         cmd.arg(REVOKE_JTI)
             .arg(1)
             .arg(self.jti_key(iss, jti))
             .arg(millis(ttl));
-        self.write(cmd).await
+        self.write(cmd).await.map(|()| true)
+    }
+
+    /// Revokes a verified token by its `iss`, `jti` and `exp`, as
+    /// [`revoke_jti`](Self::revoke_jti); `Ok(false)` for a token without them.
+    ///
+    /// # Errors
+    ///
+    /// Redis could not be reached or refused the command.
+    pub async fn revoke_token(&self, claims: &RegisteredClaims) -> RedisResult<bool> {
+        let (Some(iss), Some(jti), Some(exp)) = (&claims.iss, &claims.jti, claims.exp) else {
+            return Ok(false);
+        };
+        self.revoke_jti(iss, jti, exp).await
     }
 
     /// Revokes every token of subject `sub` of issuer `iss` with `iat` at or before
@@ -328,87 +313,6 @@ impl Inner {
             ConnectionManager::new_lazy_with_config(self.client.clone(), config)
         })
     }
-}
-
-fn not_revoked_cache(ttl: Duration) -> Option<moka::sync::Cache<[u8; 32], (), DigestHash>> {
-    (!ttl.is_zero()).then(|| {
-        moka::sync::Cache::builder()
-            .max_capacity(DEFAULT_NOT_REVOKED_CAPACITY)
-            .time_to_live(ttl)
-            .build_with_hasher(DigestHash::default())
-    })
-}
-
-/// What Redis said about a token's subject key.
-/// A time to live in milliseconds, from 1 to 2^53 (about 285,000 years: exact in Lua's numbers).
-fn millis(ttl: Duration) -> u64 {
-    u64::try_from(ttl.as_millis())
-        .unwrap_or(u64::MAX)
-        .clamp(1, 1 << 53)
-}
-
-/// Entries live for their own duration: until the token's `exp` plus the margin.
-struct OwnTtl;
-
-impl moka::Expiry<[u8; 32], Duration> for OwnTtl {
-    fn expire_after_create(
-        &self,
-        _: &[u8; 32],
-        ttl: &Duration,
-        _: std::time::Instant,
-    ) -> Option<Duration> {
-        Some(*ttl)
-    }
-}
-
-fn revoked_cache() -> moka::sync::Cache<[u8; 32], Duration, DigestHash> {
-    moka::sync::Cache::builder()
-        .max_capacity(DEFAULT_REVOKED_CAPACITY)
-        .expire_after(OwnTtl)
-        .build_with_hasher(DigestHash::default())
-}
-
-/// How long a "revoked" answer about a token expiring at `exp` is remembered.
-fn revoked_ttl(exp: Option<i64>) -> Duration {
-    let now = crate::clock::SystemClock.now_unix_secs();
-    #[allow(clippy::cast_precision_loss)] // NumericDates are far below 2^53.
-    let left = exp.map_or(0.0, |exp| exp as f64 - now);
-    Duration::try_from_secs_f64(left.max(0.0))
-        .unwrap_or(Duration::ZERO)
-        .saturating_add(REVOKED_MARGIN)
-}
-
-fn subject_answer(value: &Value, iat: Option<i64>) -> bool {
-    match value {
-        Value::Nil => false,
-        Value::BulkString(bytes) => match std::str::from_utf8(bytes).ok().and_then(revoked_at) {
-            Some(at) => subject_covers(at, iat),
-            // Not a time: the writer meant "revoked"; refuse every token of the subject.
-            None => true,
-        },
-        Value::Int(at) => subject_covers(*at, iat),
-        // Anything else under the key (another type: WRONGTYPE) was written to revoke.
-        _ => true,
-    }
-}
-
-/// Reads a subject revocation value: a NumericDate, integer or not.
-/// The NumericDate in a subject key's value: ASCII digits with an optional sign and fraction,
-/// white space around (the grammar the write script uses too). Anything else (`1e9`, `inf`,
-/// `0x10`, words) is not a time, and so revokes every token of the subject.
-fn revoked_at(value: &str) -> Option<i64> {
-    let value = value.trim_matches([' ', '\t', '\n', '\r', '\x0c']);
-    let unsigned = value.strip_prefix(['+', '-']).unwrap_or(value);
-    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty() || !digits(whole) || !digits(fraction) {
-        return None;
-    }
-    value.parse::<i64>().ok().or_else(|| {
-        let float = value.parse::<f64>().ok().filter(|f| f.is_finite())?;
-        #[allow(clippy::cast_possible_truncation)] // Saturating, and NumericDates are small.
-        Some(float.floor() as i64)
-    })
 }
 
 impl Revocation for RedisRevocation {
@@ -486,44 +390,7 @@ impl Revocation for RedisRevocation {
     }
 }
 
+mod local;
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_follow_the_documented_layout() {
-        let store = RedisRevocation::new("redis://127.0.0.1:6379").expect("url");
-        assert_eq!(
-            store.jti_key("https://issuer.example", "t-1"),
-            "jwt:revoked:jti:https://issuer.example:t-1"
-        );
-        assert_eq!(
-            store.subject_key("https://issuer.example", "alice"),
-            "jwt:revoked:sub:https://issuer.example:alice"
-        );
-        let store = store.prefix("app1:");
-        assert_eq!(store.jti_key("i", "j"), "app1:jti:i:j");
-    }
-
-    #[test]
-    fn subject_values_are_numeric_dates() {
-        assert_eq!(revoked_at("1767225600"), Some(1_767_225_600));
-        assert_eq!(revoked_at(" 1767225600.9 "), Some(1_767_225_600));
-        assert_eq!(revoked_at("yes"), None);
-        assert_eq!(revoked_at("NaN"), None);
-        assert_eq!(revoked_at("+5"), Some(5));
-        assert_eq!(revoked_at("-5.5"), Some(-6));
-        for not_a_time in ["1e9", "inf", "-inf", "0x10", ".5", "\u{b}5", "5 5", ""] {
-            assert_eq!(revoked_at(not_a_time), None, "{not_a_time:?}");
-        }
-    }
-
-    #[test]
-    fn questions_differ_when_any_part_differs() {
-        let base = digest(&[Some("i"), Some("j"), Some("s")], Some(1));
-        assert_ne!(base, digest(&[Some("i"), Some("js"), None], Some(1)));
-        assert_ne!(base, digest(&[Some("i"), Some("j"), Some("s")], Some(2)));
-        assert_ne!(base, digest(&[Some("i"), Some("j"), Some("s")], None));
-        assert_ne!(base, digest(&[Some("ij"), None, Some("s")], Some(1)));
-    }
-}
+mod tests;
+mod wire;

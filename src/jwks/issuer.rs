@@ -2,9 +2,11 @@
 
 use std::fmt;
 
+use super::Refresh;
+
 /// A trusted token issuer: its exact `iss` value and where its verification keys come from.
 ///
-/// Add one or more to a builder with [`JwtAuthBuilder::issuer`](crate::JwtAuthBuilder::issuer).
+/// Add one or more to a builder with [`VerifierBuilder::issuer`](crate::VerifierBuilder::issuer).
 /// A token is checked only against the keys of the issuer its `iss` names, byte for byte.
 ///
 /// # Example
@@ -15,7 +17,7 @@ use std::fmt;
 /// let jwks = r#"{"keys":[{"kty":"OKP","crv":"Ed25519","alg":"EdDSA","kid":"k1",
 ///     "x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#;
 /// let issuer = Issuer::static_keys("https://login.example.com/", jwks)
-///     .audience("api://orders"); // overrides the layer-wide audience for this issuer
+///     .audience("api://orders"); // overrides the verifier-wide audience for this issuer
 /// # let _ = issuer;
 /// ```
 #[derive(Clone)]
@@ -25,6 +27,7 @@ pub struct Issuer {
     pub(crate) audience: Option<Vec<String>>,
     pub(crate) allow_http: bool,
     pub(crate) tenants: Tenants,
+    pub(crate) refresh: Option<Refresh>,
 }
 
 /// Which tenants a multi-tenant issuer accepts.
@@ -68,6 +71,7 @@ impl fmt::Debug for Issuer {
             .field("audience", &self.audience)
             .field("allow_http", &self.allow_http)
             .field("tenants", &self.tenants)
+            .field("refresh", &self.refresh)
             .finish()
     }
 }
@@ -80,11 +84,12 @@ impl Issuer {
             audience: None,
             allow_http: false,
             tenants: Tenants::Unset,
+            refresh: None,
         }
     }
 
     /// An issuer whose keys are the JWKS at `url`, fetched in the background and refreshed
-    /// (see [`jwks`](crate::jwks) for the refresh model and its defaults).
+    /// (see [`Refresh`] for the refresh model and its defaults).
     ///
     /// The URL must be `https`, or `http` to a loopback host (`127.0.0.0/8`, `[::1]`,
     /// `localhost`), unless [`insecure_allow_http`](Self::insecure_allow_http) is called.
@@ -92,18 +97,19 @@ impl Issuer {
     ///
     /// # Example
     ///
-    /// ```no_run
-    /// use tower_jwt_auth::{Issuer, JwtAuthLayer, RegisteredClaims};
+    /// ```
+    /// use tower_jwt_auth::{Issuer, Verifier};
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), tower_jwt_auth::ConfigError> {
-    /// let auth = JwtAuthLayer::<RegisteredClaims>::builder()
+    /// let verifier = Verifier::builder()
     ///     .issuer(Issuer::jwks_url(
     ///         "https://login.example.com/",
     ///         "https://login.example.com/.well-known/jwks.json",
     ///     ))
     ///     .audience("api://orders")
     ///     .build()?; // spawns the refresher: needs a tokio runtime
+    /// assert_eq!(verifier.status()[0].iss, "https://login.example.com/");
     /// # Ok(())
     /// # }
     /// ```
@@ -171,14 +177,14 @@ impl Issuer {
     /// RSA under 2048 bits, private members, malformed members) is skipped, and the others work.
     /// `oct` keys are accepted here, since the set comes from the application itself. A key with
     /// an `alg` member is usable only with that algorithm; a key without one only with the
-    /// algorithms named in [`algorithms`](crate::JwtAuthBuilder::algorithms).
+    /// algorithms named in [`algorithms`](crate::VerifierBuilder::algorithms).
     pub fn static_keys(iss: impl Into<String>, jwks: impl Into<String>) -> Self {
         Self::new(iss, KeySource::Jwks(jwks.into()))
     }
 
     /// An issuer that signs with a shared HMAC secret (HS256/HS384/HS512).
     ///
-    /// Name the algorithm in [`algorithms`](crate::JwtAuthBuilder::algorithms). `build()` refuses
+    /// Name the algorithm in [`algorithms`](crate::VerifierBuilder::algorithms). `build()` refuses
     /// a secret shorter than the hash of an allowed HS* algorithm: 32, 48 or 64 bytes
     /// (RFC 7518 §3.2).
     pub fn hmac(iss: impl Into<String>, secret: impl AsRef<[u8]>) -> Self {
@@ -189,12 +195,21 @@ impl Issuer {
     /// `-----BEGIN RSA PUBLIC KEY-----`): RSA (2048 bits or more), EC P-256/P-384 or Ed25519.
     ///
     /// The key has no `alg` of its own: name its algorithms in
-    /// [`algorithms`](crate::JwtAuthBuilder::algorithms).
+    /// [`algorithms`](crate::VerifierBuilder::algorithms).
     pub fn pem(iss: impl Into<String>, pem: impl AsRef<[u8]>) -> Self {
         Self::new(iss, KeySource::Pem(pem.as_ref().to_vec()))
     }
 
-    /// Accepts these audiences for this issuer's tokens instead of the layer-wide ones.
+    /// How this issuer's remote key set is fetched and refreshed (see [`Refresh`]). Only for
+    /// [`jwks_url`](Self::jwks_url) and [`discover`](Self::discover) issuers: `build()` refuses
+    /// it on keys given in the configuration.
+    #[must_use]
+    pub fn refresh(mut self, refresh: Refresh) -> Self {
+        self.refresh = Some(refresh);
+        self
+    }
+
+    /// Accepts these audiences for this issuer's tokens instead of the verifier-wide ones.
     ///
     /// Call it several times to accept several audiences.
     #[must_use]

@@ -16,7 +16,7 @@ use std::fmt;
 use http::header::{AUTHORIZATION, COOKIE};
 use http::{HeaderMap, HeaderName};
 
-use crate::error::{AuthError, AuthErrorKind};
+use crate::error::{AuthError, AuthErrorKind, ConfigError};
 
 /// The most values one token source reads from a request (`Authorization`, `Cookie`, or the
 /// configured header); more is a 400 `invalid_request`.
@@ -32,10 +32,11 @@ pub(crate) const MAX_HEADER_VALUES: usize = 32;
 ///
 /// let sources = [
 ///     TokenSource::bearer(),                                  // Authorization: Bearer <token>
-///     TokenSource::cookie("__Host-access_token"),             // Cookie: __Host-access_token=<token>
+///     TokenSource::cookie("__Host-access_token")?,            // Cookie: __Host-access_token=<token>
 ///     TokenSource::header(HeaderName::from_static("x-auth")), // X-Auth: <token>
 /// ];
-/// # let _ = sources;
+/// assert_eq!(sources.len(), 3);
+/// # Ok::<_, tower_jwt_auth::ConfigError>(())
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct TokenSource(Kind);
@@ -90,16 +91,40 @@ impl TokenSource {
     /// An empty cookie value counts as no token. A cookie is ambient authority (RFC 6750 §5.3),
     /// so for a token taken from it, unsafe methods pass the cross-origin guard first:
     /// `Sec-Fetch-Site: same-origin` or `none` passes, an `Origin` equal to the request's host or
-    /// a [trusted origin](crate::JwtAuthBuilder::trusted_origin) passes, a request with neither
+    /// an origin the layer's [guard](crate::JwtAuthLayer::csrf_guard) trusts passes, a request with neither
     /// header passes (not a browser), and anything else gets 403 with code `csrf`.
     ///
     /// Set the cookie `HttpOnly; Secure; SameSite=Strict` (or `Lax`) with `Path=/`, and name it
     /// with the `__Host-` prefix (`__Host-access_token`): browsers accept such a cookie only from
     /// a secure origin and without `Domain`, so a sibling subdomain can't plant a second cookie
     /// of the same name (which this crate would answer with 400).
-    #[must_use]
-    pub fn cookie(name: impl Into<String>) -> Self {
-        Self(Kind::Cookie(name.into()))
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::InvalidCookieName`] for a name outside the RFC 6265 token grammar.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::{ConfigError, TokenSource};
+    ///
+    /// assert!(TokenSource::cookie("__Host-access_token").is_ok());
+    /// assert!(matches!(
+    ///     TokenSource::cookie("a=b"),
+    ///     Err(ConfigError::InvalidCookieName { .. }),
+    /// ));
+    /// ```
+    pub fn cookie(name: impl Into<String>) -> Result<Self, ConfigError> {
+        let name = name.into();
+        let valid = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
+        if valid {
+            Ok(Self(Kind::Cookie(name)))
+        } else {
+            Err(ConfigError::InvalidCookieName { name })
+        }
     }
 
     /// A header whose whole value is the token (no scheme), e.g. `X-Auth-Token: <token>`.
@@ -116,7 +141,38 @@ impl TokenSource {
         }
     }
 
-    pub(crate) fn extract<'a>(&self, headers: &'a HeaderMap, max_len: usize) -> Found<'a> {
+    /// The token this source finds in `headers`, under the default size limit (16 KiB): the
+    /// same reading the layer does, for code that handles tokens outside a layer (a WebSocket
+    /// upgrade, a login handler that reads the current session).
+    ///
+    /// # Errors
+    ///
+    /// The [`AuthError`] the layer would answer with: two different tokens (400
+    /// `invalid_request`), an empty or malformed value, or one over the limit (401
+    /// `invalid_token`).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use http::HeaderMap;
+    /// use tower_jwt_auth::TokenSource;
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("cookie", "theme=dark; at=eyJ.eyJ.sig".parse()?);
+    /// let source = TokenSource::cookie("at")?;
+    /// assert_eq!(source.extract(&headers)?, Some("eyJ.eyJ.sig"));
+    /// assert_eq!(TokenSource::bearer().extract(&headers)?, None);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn extract<'a>(&self, headers: &'a HeaderMap) -> Result<Option<&'a str>, AuthError> {
+        match self.find(headers, crate::verify::jws::DEFAULT_MAX_TOKEN_LEN) {
+            Found::Nothing => Ok(None),
+            Found::Token(token) => Ok(Some(token)),
+            Found::Invalid(error) => Err(error),
+        }
+    }
+
+    pub(crate) fn find<'a>(&self, headers: &'a HeaderMap, max_len: usize) -> Found<'a> {
         let name = match &self.0 {
             Kind::Bearer => &AUTHORIZATION,
             Kind::Cookie(_) => &COOKIE,
@@ -277,164 +333,4 @@ fn is_b64token_char(b: u8) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use http::HeaderValue;
-
-    fn headers(pairs: &[(&str, &[u8])]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (name, value) in pairs {
-            map.append(
-                HeaderName::from_bytes(name.as_bytes()).unwrap(),
-                HeaderValue::from_bytes(value).unwrap(),
-            );
-        }
-        map
-    }
-
-    fn bearer(pairs: &[(&str, &[u8])]) -> Result<Option<String>, AuthErrorKind> {
-        match TokenSource::bearer().extract(&headers(pairs), 16 * 1024) {
-            Found::Nothing => Ok(None),
-            Found::Token(t) => Ok(Some(t.to_owned())),
-            Found::Invalid(e) => Err(e.kind()),
-        }
-    }
-
-    fn cookie(pairs: &[(&str, &[u8])]) -> Result<Option<String>, AuthErrorKind> {
-        match TokenSource::cookie("at").extract(&headers(pairs), 16 * 1024) {
-            Found::Nothing => Ok(None),
-            Found::Token(t) => Ok(Some(t.to_owned())),
-            Found::Invalid(e) => Err(e.kind()),
-        }
-    }
-
-    #[test]
-    fn bearer_scheme_is_case_insensitive_with_one_or_more_spaces() {
-        for v in [
-            "Bearer a.b.c",
-            "bearer a.b.c",
-            "BEARER   a.b.c",
-            "Bearer a.b.c  ",
-        ] {
-            assert_eq!(
-                bearer(&[("authorization", v.as_bytes())]),
-                Ok(Some("a.b.c".into())),
-                "{v}"
-            );
-        }
-    }
-
-    #[test]
-    fn other_schemes_are_no_token() {
-        for v in [
-            "Basic dXNlcjpwYXNz",
-            "DPoP a.b.c",
-            "a.b.c",
-            "Bearera.b.c",
-            "Token Bearer a.b.c",
-        ] {
-            assert_eq!(bearer(&[("authorization", v.as_bytes())]), Ok(None), "{v}");
-        }
-        assert_eq!(bearer(&[]), Ok(None));
-    }
-
-    #[test]
-    fn empty_or_malformed_bearer_is_invalid_token() {
-        for v in [
-            &b"Bearer"[..],
-            b"Bearer    ",
-            b"Bearer a b",
-            b"Bearer a\"b",
-            b"Bearer \xc3\xa9",
-            b"Bearer =",
-        ] {
-            assert_eq!(
-                bearer(&[("authorization", v)]),
-                Err(AuthErrorKind::Malformed),
-                "{v:?}"
-            );
-        }
-        assert_eq!(
-            bearer(&[("authorization", b"Bearer abc==")]),
-            Ok(Some("abc==".into()))
-        );
-    }
-
-    #[test]
-    fn two_different_bearer_tokens_conflict_but_duplicates_are_fine() {
-        let a = &[
-            ("authorization", &b"Bearer a.b.c"[..]),
-            ("authorization", b"Bearer x.y.z"),
-        ];
-        assert_eq!(bearer(a), Err(AuthErrorKind::InvalidRequest));
-        let same = &[
-            ("authorization", &b"Bearer a.b.c"[..]),
-            ("authorization", b"bearer  a.b.c"),
-        ];
-        assert_eq!(bearer(same), Ok(Some("a.b.c".into())));
-        let mixed = &[
-            ("authorization", &b"Basic Zm9v"[..]),
-            ("authorization", b"Bearer a.b.c"),
-        ];
-        assert_eq!(bearer(mixed), Ok(Some("a.b.c".into())));
-    }
-
-    #[test]
-    fn too_many_header_values_are_an_invalid_request() {
-        let many: Vec<(&str, &[u8])> = (0..33)
-            .map(|_| ("authorization", &b"Bearer a.b.c"[..]))
-            .collect();
-        assert_eq!(bearer(&many), Err(AuthErrorKind::InvalidRequest));
-        assert_eq!(bearer(&many[..32]), Ok(Some("a.b.c".into())));
-        let cookies: Vec<(&str, &[u8])> = (0..40).map(|_| ("cookie", &b"x=1"[..])).collect();
-        assert_eq!(cookie(&cookies), Err(AuthErrorKind::InvalidRequest));
-    }
-
-    #[test]
-    fn oversized_token_is_refused() {
-        let big = format!("Bearer {}", "a".repeat(20_000));
-        assert_eq!(
-            bearer(&[("authorization", big.as_bytes())]),
-            Err(AuthErrorKind::TooLarge)
-        );
-    }
-
-    #[test]
-    fn cookies_are_read_from_every_cookie_header() {
-        assert_eq!(
-            cookie(&[("cookie", b"x=1; at=a.b.c; y=2")]),
-            Ok(Some("a.b.c".into()))
-        );
-        assert_eq!(
-            cookie(&[("cookie", b"x=1"), ("cookie", b"at=a.b.c")]),
-            Ok(Some("a.b.c".into()))
-        );
-        assert_eq!(
-            cookie(&[("cookie", b"at=\"a.b.c\"")]),
-            Ok(Some("a.b.c".into()))
-        );
-        assert_eq!(cookie(&[("cookie", b"xat=a.b.c; at_=1")]), Ok(None));
-        assert_eq!(cookie(&[("cookie", b"at=")]), Ok(None));
-        assert_eq!(
-            cookie(&[("cookie", b"at=a.b.c"), ("cookie", b"at=x.y.z")]),
-            Err(AuthErrorKind::InvalidRequest)
-        );
-        assert_eq!(
-            cookie(&[("cookie", b"at=a.b.c; at=a.b.c")]),
-            Ok(Some("a.b.c".into()))
-        );
-        assert_eq!(
-            cookie(&[("cookie", b"at=a%20b")]),
-            Err(AuthErrorKind::Malformed)
-        );
-    }
-
-    #[test]
-    fn custom_header_holds_the_bare_token() {
-        let src = TokenSource::header(HeaderName::from_static("x-auth"));
-        let map = headers(&[("x-auth", b" a.b.c ")]);
-        assert!(matches!(src.extract(&map, 100), Found::Token("a.b.c")));
-        let map = headers(&[("x-auth", b"Bearer a.b.c")]);
-        assert!(matches!(src.extract(&map, 100), Found::Invalid(_)));
-    }
-}
+mod tests;

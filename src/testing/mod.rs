@@ -1,0 +1,138 @@
+//! Test kit (feature `testing`): key pairs, a token minter and JWKS documents.
+//!
+//! Keys are generated with aws-lc-rs, and tokens are signed with it directly, so the kit also
+//! mints the tokens a careful verifier must refuse: any header (`alg: none`, `crit`, `jku`, …),
+//! any payload, any signature.
+//!
+//! # Example
+//!
+//! ```
+//! use tower_jwt_auth::Algorithm;
+//! use tower_jwt_auth::testing::{TestKey, now};
+//!
+//! let key = TestKey::generate(Algorithm::EdDSA).with_kid("k1");
+//! let token = key.token(&serde_json::json!({ "sub": "alice", "exp": now() + 60 }));
+//! assert_eq!(token.split('.').count(), 3);
+//! assert!(key.jwks().contains("\"kid\":\"k1\""));
+//! ```
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use aws_lc_rs::digest;
+use jsonwebtoken::Algorithm;
+use serde_json::json;
+
+/// The current time as a `NumericDate` (whole seconds since the epoch).
+#[must_use]
+pub fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// A clock tests move by hand (shared by its clones), starting at the current time.
+///
+/// # Example
+///
+/// ```
+/// use std::time::Duration;
+/// use tower_jwt_auth::clock::Clock;
+/// use tower_jwt_auth::testing::ManualClock;
+///
+/// let clock = ManualClock::at(1_700_000_000.0);
+/// clock.advance(Duration::from_millis(1500));
+/// assert_eq!(clock.now_unix_secs(), 1_700_000_001.5);
+/// ```
+#[derive(Debug, Clone)]
+pub struct ManualClock(Arc<std::sync::atomic::AtomicU64>);
+
+impl ManualClock {
+    /// A clock at the current time.
+    #[must_use]
+    pub fn new() -> Self {
+        #[allow(clippy::cast_precision_loss)]
+        Self::at(now() as f64)
+    }
+
+    /// A clock at `secs` seconds since the epoch.
+    #[must_use]
+    pub fn at(secs: f64) -> Self {
+        Self(Arc::new(std::sync::atomic::AtomicU64::new(secs.to_bits())))
+    }
+
+    /// Moves the clock forward.
+    pub fn advance(&self, by: std::time::Duration) {
+        self.set(crate::clock::Clock::now_unix_secs(self) + by.as_secs_f64());
+    }
+
+    /// Sets the clock to `secs` seconds since the epoch (backwards too).
+    pub fn set(&self, secs: f64) {
+        self.0
+            .store(secs.to_bits(), std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Default for ManualClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl crate::clock::Clock for ManualClock {
+    fn now_unix_secs(&self) -> f64 {
+        f64::from_bits(self.0.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}
+
+/// A JWKS document (`{"keys": [...]}`) of these keys' public JWKs.
+#[must_use]
+pub fn jwks(keys: &[&TestKey]) -> String {
+    json!({ "keys": keys.iter().map(|k| k.public_jwk()).collect::<Vec<_>>() }).to_string()
+}
+
+/// Every signature algorithm this crate verifies: HS256/384/512, then the asymmetric ones.
+pub const ALGORITHMS: [Algorithm; 12] = crate::keys::AlgSet::ALL;
+
+/// Every asymmetric signature algorithm this crate verifies.
+pub const ASYMMETRIC_ALGORITHMS: [Algorithm; 9] = {
+    let mut asymmetric = [Algorithm::ES256; 9];
+    let mut i = 0;
+    while i < asymmetric.len() {
+        asymmetric[i] = ALGORITHMS[i + 3];
+        i += 1;
+    }
+    asymmetric
+};
+
+/// The registered name of an algorithm (`"RS256"`, `"EdDSA"`, …).
+#[must_use]
+pub fn alg_name(alg: Algorithm) -> &'static str {
+    match alg {
+        Algorithm::HS256 => "HS256",
+        Algorithm::HS384 => "HS384",
+        Algorithm::HS512 => "HS512",
+        Algorithm::ES256 => "ES256",
+        Algorithm::ES384 => "ES384",
+        Algorithm::RS256 => "RS256",
+        Algorithm::RS384 => "RS384",
+        Algorithm::RS512 => "RS512",
+        Algorithm::PS256 => "PS256",
+        Algorithm::PS384 => "PS384",
+        Algorithm::PS512 => "PS512",
+        Algorithm::EdDSA => "EdDSA",
+        _ => "unknown",
+    }
+}
+
+/// SHA-256 of `data` (for tests that need a thumbprint or a digest).
+#[must_use]
+pub fn sha256(data: &[u8]) -> Vec<u8> {
+    digest::digest(&digest::SHA256, data).as_ref().to_vec()
+}
+
+mod key;
+mod server;
+
+pub use self::key::TestKey;
+pub use self::server::{Behavior, JwksServer};

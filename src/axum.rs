@@ -41,6 +41,30 @@ use crate::response::ErasedResponder;
 use crate::service::AuthMarker;
 
 /// Why `Claims<C>` or `Option<Claims<C>>` could not be extracted.
+///
+/// # Example
+///
+/// ```
+/// use axum::{Router, body::Body, routing::get};
+/// use http::Request;
+/// use tower::ServiceExt;
+/// use tower_jwt_auth::{Claims, RegisteredClaims};
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let verifier = tower_jwt_auth::Verifier::builder().issuer(tower_jwt_auth::Issuer::hmac("https://issuer.example", [7u8; 32])).audience("api").algorithms([tower_jwt_auth::Algorithm::HS256]).build()?;
+///
+/// async fn me(Claims(c): Claims<RegisteredClaims>) -> String {
+///     c.sub.clone().unwrap_or_default()
+/// }
+/// let app = Router::new().route("/me", get(me));
+/// let no_layer = app.clone().oneshot(Request::get("/me").body(Body::empty())?).await?;
+/// assert_eq!(no_layer.status(), 500); // MissingLayer
+/// let optional = app.layer(verifier.layer().optional());
+/// let anonymous = optional.oneshot(Request::get("/me").body(Body::empty())?).await?;
+/// assert_eq!(anonymous.status(), 401); // Unauthenticated
+/// assert_eq!(anonymous.headers()["www-authenticate"], r#"Bearer realm="api""#);
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ClaimsRejection {
@@ -61,7 +85,23 @@ pub enum ClaimsRejection {
 }
 
 impl ClaimsRejection {
-    /// The HTTP status of the rejection.
+    /// The HTTP status of the rejection: 500 for a missing layer or another claims type, the
+    /// layer's answer (401) for an anonymous request.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use axum::extract::FromRequestParts;
+    /// use tower_jwt_auth::{Claims, RegisteredClaims};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    ///
+    /// // No `JwtAuthLayer` ran for this request.
+    /// let (mut parts, ()) = http::Request::new(()).into_parts();
+    /// let rejection = Claims::<RegisteredClaims>::from_request_parts(&mut parts, &()).await.unwrap_err();
+    /// assert_eq!(rejection.status(), 500);
+    /// # }
+    /// ```
     #[must_use]
     pub fn status(&self) -> StatusCode {
         match self {
@@ -73,6 +113,21 @@ impl ClaimsRejection {
     }
 
     /// The text of the response body.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use axum::extract::FromRequestParts;
+    /// use tower_jwt_auth::{Claims, RegisteredClaims};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    ///
+    /// // No `JwtAuthLayer` ran for this request.
+    /// let (mut parts, ()) = http::Request::new(()).into_parts();
+    /// let rejection = Claims::<RegisteredClaims>::from_request_parts(&mut parts, &()).await.unwrap_err();
+    /// assert!(rejection.body_text().contains("no `JwtAuthLayer` ran for this route"));
+    /// # }
+    /// ```
     #[must_use]
     pub fn body_text(&self) -> String {
         self.to_string()

@@ -6,7 +6,7 @@ use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer};
 
 use crate::de::{Loose, StrOrList};
 
@@ -20,13 +20,20 @@ use crate::de::{Loose, StrOrList};
 ///
 /// ```
 /// use std::sync::Arc;
-/// use tower_jwt_auth::Claims;
+/// use tower_jwt_auth::{Claims, Verifier};
 ///
 /// #[derive(Debug, serde::Deserialize)]
 /// struct MyClaims { sub: String }
 ///
-/// let Claims(c) = Claims(Arc::new(MyClaims { sub: "alice".into() }));
-/// assert_eq!(c.sub, "alice");
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let token = tower_jwt_auth::testing::TestKey::hmac(tower_jwt_auth::Algorithm::HS256, [7u8; 32]).token(&serde_json::json!({"iss": "https://issuer.example", "aud": "api", "sub": "alice", "exp": tower_jwt_auth::testing::now() + 60}));
+/// # let verifier: Verifier<MyClaims> = Verifier::builder().claims::<MyClaims>().issuer(tower_jwt_auth::Issuer::hmac("https://issuer.example", [7u8; 32])).audience("api").algorithms([tower_jwt_auth::Algorithm::HS256]).build()?;
+/// let claims: Claims<MyClaims> = verifier.verify(&token).await?;
+/// assert_eq!(claims.sub, "alice"); // through `Deref`
+/// let copy = claims.clone();
+/// assert!(Arc::ptr_eq(&claims.0, &copy.0)); // one allocation, shared
+/// # Ok(()) }
 /// ```
 pub struct Claims<C>(pub Arc<C>);
 
@@ -51,33 +58,21 @@ impl<C: fmt::Debug> fmt::Debug for Claims<C> {
 
 /// A token's scopes, from `scope` (RFC 8693 §4.2, space-separated) and `scp` (a string or an
 /// array of strings, as Microsoft Entra and Okta send it), merged into one set.
+///
+/// ```
+/// use tower_jwt_auth::RegisteredClaims;
+///
+/// let claims: RegisteredClaims = serde_json::from_value(serde_json::json!({
+///     "scope": "orders:read orders:write", "scp": ["admin", "orders:read"],
+/// }))?;
+/// let scopes: Vec<&str> = claims.scopes.iter().collect();
+/// assert_eq!(scopes, ["admin", "orders:read", "orders:write"]);
+/// # Ok::<_, serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scopes(BTreeSet<String>);
 
 impl Scopes {
-    /// Whether the token carries `scope`.
-    #[must_use]
-    pub fn contains(&self, scope: &str) -> bool {
-        self.0.contains(scope)
-    }
-
-    /// The scopes, in lexical order.
-    pub fn iter(&self) -> impl Iterator<Item = &str> {
-        self.0.iter().map(String::as_str)
-    }
-
-    /// The number of scopes.
-    #[must_use]
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Whether the token carries no scope.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     fn add_spaced(&mut self, value: &str) {
         self.0.extend(
             value
@@ -95,6 +90,19 @@ impl Scopes {
 /// your own claims type by deserializing twice.
 ///
 /// Times are `NumericDate`s (seconds since the epoch), rounded down.
+///
+/// ```
+/// use tower_jwt_auth::RegisteredClaims;
+///
+/// let claims: RegisteredClaims = serde_json::from_value(serde_json::json!({
+///     "iss": "https://issuer.example", "aud": "api", "exp": 1_800_000_000.9, "scp": "read",
+/// }))?;
+/// assert_eq!(claims.aud, ["api"]);
+/// assert_eq!(claims.exp, Some(1_800_000_000));
+/// assert!(claims.scopes.contains("read"));
+/// assert!(serde_json::from_value::<RegisteredClaims>(serde_json::json!({"exp": "soon"})).is_err());
+/// # Ok::<_, serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RegisteredClaims {
@@ -146,138 +154,6 @@ pub(crate) const MAX_REQUIRED_CLAIMS: usize = 64;
 /// Reads a claim set in one pass; a duplicate of any member it reads is an error.
 pub(crate) struct ClaimsSeed<'a> {
     pub(crate) required: &'a [String],
-}
-
-enum Field {
-    Iss,
-    Sub,
-    Aud,
-    Exp,
-    Nbf,
-    Iat,
-    Jti,
-    Scope,
-    Scp,
-    Cnf,
-    Tid,
-    ClientId,
-    /// `nonce`, `at_hash`, `c_hash`; also a required claim (its index) when configured as one.
-    IdTokenOnly(Option<usize>),
-    Required(usize),
-    Other,
-}
-
-struct FieldSeed<'a>(&'a [String]);
-
-impl<'de> DeserializeSeed<'de> for FieldSeed<'_> {
-    type Value = Field;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Field, D::Error> {
-        d.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for FieldSeed<'_> {
-    type Value = Field;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a member name")
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Field, E> {
-        Ok(match v {
-            "iss" => Field::Iss,
-            "sub" => Field::Sub,
-            "aud" => Field::Aud,
-            "exp" => Field::Exp,
-            "nbf" => Field::Nbf,
-            "iat" => Field::Iat,
-            "jti" => Field::Jti,
-            "scope" => Field::Scope,
-            "scp" => Field::Scp,
-            "cnf" => Field::Cnf,
-            "tid" => Field::Tid,
-            "client_id" => Field::ClientId,
-            "nonce" | "at_hash" | "c_hash" => {
-                Field::IdTokenOnly(self.0.iter().position(|r| r == v))
-            }
-            other => match self.0.iter().position(|r| r == other) {
-                Some(i) => Field::Required(i),
-                None => Field::Other,
-            },
-        })
-    }
-}
-
-fn set_once<'de, A: MapAccess<'de>, T: de::Deserialize<'de>>(
-    slot: &mut Option<T>,
-    name: &'static str,
-    map: &mut A,
-) -> Result<(), A::Error> {
-    if slot.is_some() {
-        return Err(de::Error::duplicate_field(name));
-    }
-    *slot = Some(map.next_value()?);
-    Ok(())
-}
-
-impl<'de> DeserializeSeed<'de> for ClaimsSeed<'_> {
-    type Value = RawClaims;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<RawClaims, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ClaimsSeed<'_> {
-    type Value = RawClaims;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawClaims, A::Error> {
-        let mut out = RawClaims::default();
-        while let Some(field) = map.next_key_seed(FieldSeed(self.required))? {
-            match field {
-                Field::Iss => set_once(&mut out.iss, "iss", &mut map)?,
-                Field::Sub => set_once(&mut out.sub, "sub", &mut map)?,
-                Field::Aud => set_once(&mut out.aud, "aud", &mut map)?,
-                Field::Exp => set_once(&mut out.exp, "exp", &mut map)?,
-                Field::Nbf => set_once(&mut out.nbf, "nbf", &mut map)?,
-                Field::Iat => set_once(&mut out.iat, "iat", &mut map)?,
-                Field::Jti => set_once(&mut out.jti, "jti", &mut map)?,
-                Field::Scope => set_once(&mut out.scope, "scope", &mut map)?,
-                Field::Scp => set_once(&mut out.scp, "scp", &mut map)?,
-                Field::Tid => set_once(&mut out.tid, "tid", &mut map)?,
-                Field::ClientId => set_once(&mut out.client_id, "client_id", &mut map)?,
-                Field::IdTokenOnly(required) => {
-                    map.next_value::<IgnoredAny>()?;
-                    if let Some(i) = required {
-                        let bit = 1u64 << i;
-                        if out.required_found & bit != 0 {
-                            return Err(de::Error::custom("duplicate required claim"));
-                        }
-                        out.required_found |= bit;
-                    }
-                    out.id_token_member = true;
-                }
-                Field::Cnf => {
-                    if out.cnf {
-                        return Err(de::Error::duplicate_field("cnf"));
-                    }
-                    map.next_value::<IgnoredAny>()?;
-                    out.cnf = true;
-                }
-                Field::Required(i) => {
-                    let bit = 1u64 << i;
-                    if out.required_found & bit != 0 {
-                        return Err(de::Error::custom("duplicate required claim"));
-                    }
-                    map.next_value::<IgnoredAny>()?;
-                    out.required_found |= bit;
-                }
-                Field::Other => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(out)
-    }
 }
 
 #[allow(clippy::cast_possible_truncation)]
@@ -389,5 +265,7 @@ impl<'de> de::Deserialize<'de> for RegisteredClaims {
     }
 }
 
+mod scopes;
+mod seed;
 #[cfg(test)]
 mod tests;

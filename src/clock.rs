@@ -28,6 +28,28 @@ use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A source of the current time, as seconds since the Unix epoch (a JWT `NumericDate`).
+///
+/// The verifier checks `exp` and `nbf` against the clock it was given
+/// ([`VerifierBuilder::clock`](crate::VerifierBuilder::clock)):
+///
+/// ```
+/// use tower_jwt_auth::clock::FixedClock;
+/// # use tower_jwt_auth::{Algorithm, Issuer, Verifier};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let key = tower_jwt_auth::testing::TestKey::hmac(Algorithm::HS256, [7u8; 32]);
+/// # let builder = || Verifier::builder().issuer(Issuer::hmac("https://issuer.example", [7u8; 32])).audience("api").algorithms([Algorithm::HS256]);
+/// // A token that expired in 2001.
+/// let token = key.token(&serde_json::json!({
+///     "iss": "https://issuer.example", "aud": "api", "exp": 1_000_000_000,
+/// }));
+/// let in_2001 = builder().clock(FixedClock(999_999_000.0)).build()?;
+/// assert!(in_2001.verify(&token).await.is_ok());
+/// let today = builder().build()?;
+/// assert_eq!(today.verify(&token).await.unwrap_err().code(), "expired");
+/// # Ok(()) }
+/// ```
 pub trait Clock: fmt::Debug + Send + Sync + 'static {
     /// The current time in seconds since 1970-01-01T00:00:00Z UTC.
     fn now_unix_secs(&self) -> f64;
@@ -53,7 +75,16 @@ impl<T: Clock + ?Sized> Clock for std::sync::Arc<T> {
     }
 }
 
-/// The system's wall clock.
+/// The system's wall clock: the verifier's default.
+///
+/// ```
+/// use std::time::{SystemTime, UNIX_EPOCH};
+/// use tower_jwt_auth::clock::{Clock, SystemClock};
+///
+/// let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs_f64();
+/// assert!((SystemClock.now_unix_secs() - now).abs() < 5.0);
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 

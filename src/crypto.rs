@@ -3,6 +3,11 @@
 /// The signature backend this build verifies with: `"aws-lc-rs"` or `"rust-crypto"`.
 ///
 /// With both features on, aws-lc-rs is used.
+///
+/// ```
+/// let expected = if cfg!(feature = "aws-lc-rs") { "aws-lc-rs" } else { "rust-crypto" };
+/// assert_eq!(tower_jwt_auth::crypto_backend(), expected);
+/// ```
 #[must_use]
 pub const fn crypto_backend() -> &'static str {
     #[cfg(feature = "aws-lc-rs")]

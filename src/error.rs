@@ -21,7 +21,8 @@ use http::StatusCode;
 /// fn log_rejection(err: &AuthError) -> String {
 ///     format!("{} ({}) -> {}", err.code(), err, err.status())
 /// }
-/// # let _ = log_rejection;
+/// let err = AuthError::new(AuthErrorKind::Forbidden, "tenant suspended");
+/// assert_eq!(log_rejection(&err), "forbidden (tenant suspended) -> 403 Forbidden");
 /// ```
 #[derive(Clone)]
 pub struct AuthError {
@@ -40,6 +41,21 @@ struct Inner {
 /// The reason behind an [`AuthError`].
 ///
 /// This enum may grow additional variants, so matching on it needs a wildcard arm.
+///
+/// ```
+/// use tower_jwt_auth::{Algorithm, AuthErrorKind, JwsVerifier};
+///
+/// # let key = tower_jwt_auth::testing::TestKey::hmac(Algorithm::HS256, [7u8; 32]);
+/// # let verifier = JwsVerifier::from_jwks(&key.jwks(), [Algorithm::HS256])?;
+/// let err = verifier.verify("not.a.token").unwrap_err();
+/// let try_again_later = match err.kind() {
+///     AuthErrorKind::KeysUnavailable | AuthErrorKind::RevocationUnavailable => true,
+///     _ => false,
+/// };
+/// assert_eq!(err.kind(), AuthErrorKind::Malformed);
+/// assert!(!try_again_later);
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AuthErrorKind {
@@ -91,94 +107,6 @@ pub enum AuthErrorKind {
     Revoked,
     /// The revocation store could not answer in time, and the policy is to fail closed (503).
     RevocationUnavailable,
-}
-
-impl AuthErrorKind {
-    /// The stable, machine-readable code for this reason (`"expired"`, `"bad_signature"`, …).
-    #[must_use]
-    pub const fn code(self) -> &'static str {
-        match self {
-            Self::Missing => "missing",
-            Self::InvalidRequest => "invalid_request",
-            Self::Malformed => "malformed",
-            Self::TooLarge => "too_large",
-            Self::AlgNotAllowed => "alg_not_allowed",
-            Self::UnsupportedHeader => "unsupported_header",
-            Self::WrongType => "wrong_type",
-            Self::UnknownKey => "unknown_key",
-            Self::BadSignature => "bad_signature",
-            Self::Expired => "expired",
-            Self::NotYetValid => "not_yet_valid",
-            Self::WrongIssuer => "wrong_issuer",
-            Self::WrongAudience => "wrong_audience",
-            Self::InvalidClaim => "invalid_claim",
-            Self::SenderConstrained => "sender_constrained",
-            Self::KeysUnavailable => "keys_unavailable",
-            Self::ClockUnavailable => "clock_unavailable",
-            Self::InsufficientScope => "insufficient_scope",
-            Self::Forbidden => "forbidden",
-            Self::NotAccepted => "not_accepted",
-            Self::Csrf => "csrf",
-            Self::Revoked => "revoked",
-            Self::RevocationUnavailable => "revocation_unavailable",
-        }
-    }
-
-    /// Whether the answer carries a `WWW-Authenticate` challenge (not for the CSRF guard: the
-    /// token itself is fine; nor for 503s).
-    #[must_use]
-    pub const fn challenges(self) -> bool {
-        !matches!(
-            self,
-            Self::Csrf
-                | Self::KeysUnavailable
-                | Self::ClockUnavailable
-                | Self::RevocationUnavailable
-        )
-    }
-
-    /// The HTTP status this reason answers with.
-    #[must_use]
-    pub const fn status(self) -> StatusCode {
-        match self {
-            Self::Missing
-            | Self::Malformed
-            | Self::TooLarge
-            | Self::AlgNotAllowed
-            | Self::UnsupportedHeader
-            | Self::WrongType
-            | Self::UnknownKey
-            | Self::BadSignature
-            | Self::Expired
-            | Self::NotYetValid
-            | Self::WrongIssuer
-            | Self::WrongAudience
-            | Self::InvalidClaim
-            | Self::SenderConstrained
-            | Self::NotAccepted
-            | Self::Revoked => StatusCode::UNAUTHORIZED,
-            Self::InsufficientScope | Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
-            Self::InvalidRequest => StatusCode::BAD_REQUEST,
-            Self::KeysUnavailable | Self::ClockUnavailable | Self::RevocationUnavailable => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
-        }
-    }
-
-    /// The RFC 6750 §3.1 `error` code, or `None` where the challenge carries none.
-    #[must_use]
-    pub const fn rfc6750_error(self) -> Option<&'static str> {
-        match self {
-            Self::Missing
-            | Self::KeysUnavailable
-            | Self::ClockUnavailable
-            | Self::RevocationUnavailable
-            | Self::Csrf => None,
-            Self::InvalidRequest => Some("invalid_request"),
-            Self::InsufficientScope | Self::Forbidden => Some("insufficient_scope"),
-            _ => Some("invalid_token"),
-        }
-    }
 }
 
 impl AuthError {
@@ -240,24 +168,77 @@ impl AuthError {
     }
 
     /// The reason for the rejection.
+    ///
+    /// ```
+    /// use tower_jwt_auth::AuthErrorKind;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let key = tower_jwt_auth::testing::TestKey::hmac(tower_jwt_auth::Algorithm::HS256, [7u8; 32]);
+    /// # let expired = key.token(&serde_json::json!({"iss": "https://issuer.example", "aud": "api", "exp": 1_000_000_000}));
+    /// # let verifier = tower_jwt_auth::Verifier::builder().issuer(tower_jwt_auth::Issuer::hmac("https://issuer.example", [7u8; 32])).audience("api").algorithms([tower_jwt_auth::Algorithm::HS256]).build()?;
+    /// let err = verifier.verify(&expired).await.unwrap_err();
+    /// assert_eq!(err.kind(), AuthErrorKind::Expired);
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn kind(&self) -> AuthErrorKind {
         self.inner.kind
     }
 
     /// The stable, machine-readable code (see [`AuthErrorKind::code`]).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let key = tower_jwt_auth::testing::TestKey::hmac(tower_jwt_auth::Algorithm::HS256, [7u8; 32]);
+    /// # let expired = key.token(&serde_json::json!({"iss": "https://issuer.example", "aud": "api", "exp": 1_000_000_000}));
+    /// # let verifier = tower_jwt_auth::Verifier::builder().issuer(tower_jwt_auth::Issuer::hmac("https://issuer.example", [7u8; 32])).audience("api").algorithms([tower_jwt_auth::Algorithm::HS256]).build()?;
+    /// assert_eq!(verifier.verify(&expired).await.unwrap_err().code(), "expired");
+    /// assert_eq!(verifier.verify("not a token").await.unwrap_err().code(), "malformed");
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn code(&self) -> &'static str {
         self.inner.kind.code()
     }
 
     /// The HTTP status this error answers with.
+    ///
+    /// ```
+    /// use http::StatusCode;
+    /// use tower_jwt_auth::AuthError;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let key = tower_jwt_auth::testing::TestKey::hmac(tower_jwt_auth::Algorithm::HS256, [7u8; 32]);
+    /// # let expired = key.token(&serde_json::json!({"iss": "https://issuer.example", "aud": "api", "exp": 1_000_000_000}));
+    /// # let verifier = tower_jwt_auth::Verifier::builder().issuer(tower_jwt_auth::Issuer::hmac("https://issuer.example", [7u8; 32])).audience("api").algorithms([tower_jwt_auth::Algorithm::HS256]).build()?;
+    /// assert_eq!(verifier.verify(&expired).await.unwrap_err().status(), StatusCode::UNAUTHORIZED);
+    /// let err = AuthError::insufficient_scope(vec!["orders:write".into()]);
+    /// assert_eq!(err.status(), StatusCode::FORBIDDEN);
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn status(&self) -> StatusCode {
         self.inner.kind.status()
     }
 
     /// The scopes a 403 asks for, if any.
+    ///
+    /// ```
+    /// use tower_jwt_auth::AuthError;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let key = tower_jwt_auth::testing::TestKey::hmac(tower_jwt_auth::Algorithm::HS256, [7u8; 32]);
+    /// # let expired = key.token(&serde_json::json!({"iss": "https://issuer.example", "aud": "api", "exp": 1_000_000_000}));
+    /// # let verifier = tower_jwt_auth::Verifier::builder().issuer(tower_jwt_auth::Issuer::hmac("https://issuer.example", [7u8; 32])).audience("api").algorithms([tower_jwt_auth::Algorithm::HS256]).build()?;
+    /// let err = AuthError::insufficient_scope(vec!["orders:read".into(), "orders:write".into()]);
+    /// assert_eq!(err.scopes().map(<[String]>::len), Some(2));
+    /// assert_eq!(verifier.verify(&expired).await.unwrap_err().scopes(), None);
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn scopes(&self) -> Option<&[String]> {
         self.inner.scopes.as_deref()
@@ -266,6 +247,19 @@ impl AuthError {
     /// A short description, safe to send to the client (RFC 6750 `error_description`).
     ///
     /// It is one of a fixed set of phrases and never contains token content or key material.
+    /// [`Display`](fmt::Display) writes the same phrase.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let key = tower_jwt_auth::testing::TestKey::hmac(tower_jwt_auth::Algorithm::HS256, [7u8; 32]);
+    /// # let expired = key.token(&serde_json::json!({"iss": "https://issuer.example", "aud": "api", "exp": 1_000_000_000}));
+    /// # let verifier = tower_jwt_auth::Verifier::builder().issuer(tower_jwt_auth::Issuer::hmac("https://issuer.example", [7u8; 32])).audience("api").algorithms([tower_jwt_auth::Algorithm::HS256]).build()?;
+    /// let err = verifier.verify(&expired).await.unwrap_err();
+    /// assert_eq!(err.description(), "token expired");
+    /// assert_eq!(err.to_string(), err.description());
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn description(&self) -> &'static str {
         self.inner.description
@@ -332,6 +326,7 @@ impl fmt::Display for JsonError {
 impl StdError for JsonError {}
 
 mod config;
+mod kind;
 #[cfg(test)]
 mod tests;
 

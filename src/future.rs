@@ -14,6 +14,23 @@ pin_project! {
     /// Response future for [`JwtAuth`](crate::JwtAuth): the inner service's future, or a
     /// ready rejection, with no allocation, when the token's key is at hand; a boxed future
     /// only while keys are being fetched.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower::{Layer, Service, ServiceExt};
+    /// use tower_jwt_auth::future::ResponseFuture;
+    /// # use http::{Request, Response};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let verifier = tower_jwt_auth::Verifier::builder().issuer(tower_jwt_auth::Issuer::hmac("https://issuer.example", [7u8; 32])).audience("api").algorithms([tower_jwt_auth::Algorithm::HS256]).build()?;
+    /// # let ok = tower::service_fn(|_: Request<()>| async { Ok::<_, std::convert::Infallible>(Response::new(String::new())) });
+    ///
+    /// let mut service = verifier.layer().layer(ok);
+    /// let future: ResponseFuture<_, _, _> = service.ready().await?.call(Request::new(()));
+    /// assert_eq!(future.await?.status(), 401);
+    /// # Ok(()) }
+    /// ```
     pub struct ResponseFuture<F, B, E> {
         #[pin]
         kind: Kind<F, B, E>,

@@ -6,14 +6,13 @@ use std::sync::Arc;
 use tower_layer::Layer;
 
 use crate::claims::RegisteredClaims;
-use crate::error::ConfigError;
 use crate::extract::TokenSource;
-use crate::metadata::ProtectedResourceMetadata;
 use crate::policy::Policy;
-use crate::response::{Challenge, DefaultResponseForAuthError};
+use crate::response::DefaultResponseForAuthError;
 use crate::service::{JwtAuth, LayerConfig};
 use crate::verify::Verifier;
 
+mod challenge;
 mod cross_origin;
 mod policies;
 
@@ -107,15 +106,22 @@ impl<C> JwtAuthLayer<C> {
     ///
     /// ```
     /// use tower_jwt_auth::{Algorithm, Issuer, JwtAuthLayer, Verifier};
+    /// # use http::{Request, Response};
+    /// # use tower::{Layer, ServiceExt, service_fn};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let ok = service_fn(|_: Request<()>| async { Ok::<_, std::convert::Infallible>(Response::new(String::new())) });
     ///
     /// let verifier = Verifier::builder()
     ///     .issuer(Issuer::hmac("https://issuer.example", [7u8; 32]))
     ///     .audience("api")
     ///     .algorithms([Algorithm::HS256])
     ///     .build()?;
-    /// let auth = JwtAuthLayer::new(verifier.clone());
-    /// assert_eq!(auth.verifier().status().len(), verifier.status().len());
-    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
+    /// let service = JwtAuthLayer::new(verifier).layer(ok);
+    /// let response = service.oneshot(Request::new(())).await?;
+    /// assert_eq!(response.status(), 401);
+    /// assert_eq!(response.headers()["www-authenticate"], r#"Bearer realm="api""#);
+    /// # Ok(()) }
     /// ```
     pub fn new(verifier: Verifier<C>) -> Self {
         Self {
@@ -129,22 +135,26 @@ impl<C> JwtAuthLayer<C> {
 
 impl<C> Verifier<C> {
     /// A layer around this verifier with the default request-side settings: the same as
-    /// [`JwtAuthLayer::new(verifier.clone())`](JwtAuthLayer::new).
+    /// [`JwtAuthLayer::new(verifier.clone())`](JwtAuthLayer::new). Layers from one verifier
+    /// share its keys and its verified-token cache.
     ///
     /// # Example
     ///
     /// ```
-    /// use tower_jwt_auth::{Algorithm, Issuer, JwtAuthLayer, Verifier};
-    ///
-    /// let verifier = Verifier::builder()
-    ///     .issuer(Issuer::hmac("https://issuer.example", [7u8; 32]))
-    ///     .audience("api")
-    ///     .algorithms([Algorithm::HS256])
-    ///     .build()?;
+    /// # use http::{Request, Response};
+    /// # use tower::{Layer, ServiceExt, service_fn};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let verifier = tower_jwt_auth::Verifier::builder().issuer(tower_jwt_auth::Issuer::hmac("https://issuer.example", [7u8; 32])).audience("api").algorithms([tower_jwt_auth::Algorithm::HS256]).build()?;
+    /// # let token = tower_jwt_auth::testing::TestKey::hmac(tower_jwt_auth::Algorithm::HS256, [7u8; 32]).token(&serde_json::json!({"iss": "https://issuer.example", "aud": "api", "scope": "orders:read", "exp": tower_jwt_auth::testing::now() + 60}));
+    /// # let ok = service_fn(|_: Request<()>| async { Ok::<_, std::convert::Infallible>(Response::new(String::new())) });
+    /// # let req = || Request::get("/").header("authorization", format!("Bearer {token}")).body(()).unwrap();
     /// let public = verifier.layer().optional();
     /// let admin = verifier.layer().require_scopes(["admin"]);
-    /// # let _ = (public, admin);
-    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
+    /// // `req()` carries a valid token with the scope `orders:read`.
+    /// assert_eq!(public.layer(ok.clone()).oneshot(req()).await?.status(), 200);
+    /// assert_eq!(admin.layer(ok).oneshot(req()).await?.status(), 403);
+    /// # Ok(()) }
     /// ```
     pub fn layer(&self) -> JwtAuthLayer<C> {
         JwtAuthLayer::new(self.clone())
@@ -182,17 +192,20 @@ impl<C, R> JwtAuthLayer<C, R> {
     /// # Example
     ///
     /// ```
-    /// # use tower_jwt_auth::{Algorithm, Issuer, Verifier};
     /// use tower_jwt_auth::TokenSource;
-    /// # let verifier = Verifier::builder()
-    /// #     .issuer(Issuer::hmac("https://issuer.example", [7u8; 32]))
-    /// #     .audience("api").algorithms([Algorithm::HS256]).build()?;
-    /// let auth = verifier
-    ///     .layer()
-    ///     .token_source(TokenSource::bearer())
-    ///     .token_source(TokenSource::cookie("__Host-access_token")?);
-    /// assert_eq!(auth.token_sources().len(), 2);
-    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
+    /// # use http::{Request, Response};
+    /// # use tower::{Layer, ServiceExt, service_fn};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let verifier = tower_jwt_auth::Verifier::builder().issuer(tower_jwt_auth::Issuer::hmac("https://issuer.example", [7u8; 32])).audience("api").algorithms([tower_jwt_auth::Algorithm::HS256]).build()?;
+    /// # let token = tower_jwt_auth::testing::TestKey::hmac(tower_jwt_auth::Algorithm::HS256, [7u8; 32]).token(&serde_json::json!({"iss": "https://issuer.example", "aud": "api", "exp": tower_jwt_auth::testing::now() + 60}));
+    /// # let ok = service_fn(|_: Request<()>| async { Ok::<_, std::convert::Infallible>(Response::new(String::new())) });
+    /// let auth = verifier.layer().token_source(TokenSource::cookie("at")?);
+    /// let by_cookie = Request::get("/").header("cookie", format!("at={token}")).body(())?;
+    /// assert_eq!(auth.layer(ok.clone()).oneshot(by_cookie).await?.status(), 200);
+    /// let by_header = Request::get("/").header("authorization", format!("Bearer {token}")).body(())?;
+    /// assert_eq!(auth.layer(ok).oneshot(by_header).await?.status(), 401); // not read any more
+    /// # Ok(()) }
     /// ```
     pub fn token_source(self, source: TokenSource) -> Self {
         self.with_config(|c| {
@@ -205,6 +218,17 @@ impl<C, R> JwtAuthLayer<C, R> {
     }
 
     /// The token sources, in the order they are tried.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::TokenSource;
+    /// # let verifier = tower_jwt_auth::Verifier::builder().issuer(tower_jwt_auth::Issuer::hmac("https://issuer.example", [7u8; 32])).audience("api").algorithms([tower_jwt_auth::Algorithm::HS256]).build()?;
+    /// assert_eq!(verifier.layer().token_sources(), [TokenSource::bearer()]);
+    /// let auth = verifier.layer().token_source(TokenSource::cookie("at")?);
+    /// assert_eq!(auth.token_sources(), [TokenSource::cookie("at")?]);
+    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
+    /// ```
     #[must_use]
     pub fn token_sources(&self) -> &[TokenSource] {
         &self.config.sources
@@ -218,123 +242,36 @@ impl<C, R> JwtAuthLayer<C, R> {
     /// # Example
     ///
     /// ```
-    /// # use tower_jwt_auth::{Algorithm, Issuer, Verifier};
-    /// # let verifier = Verifier::builder()
-    /// #     .issuer(Issuer::hmac("https://issuer.example", [7u8; 32]))
-    /// #     .audience("api").algorithms([Algorithm::HS256]).build()?;
-    /// let auth = verifier.layer().optional();
-    /// assert!(auth.is_optional());
-    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
+    /// # use http::{Request, Response};
+    /// # use tower::{Layer, ServiceExt, service_fn};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let verifier = tower_jwt_auth::Verifier::builder().issuer(tower_jwt_auth::Issuer::hmac("https://issuer.example", [7u8; 32])).audience("api").algorithms([tower_jwt_auth::Algorithm::HS256]).build()?;
+    /// # let ok = service_fn(|_: Request<()>| async { Ok::<_, std::convert::Infallible>(Response::new(String::new())) });
+    /// let service = verifier.layer().optional().layer(ok);
+    /// assert_eq!(service.clone().oneshot(Request::new(())).await?.status(), 200);
+    /// let bad = Request::get("/").header("authorization", "Bearer not-a-jwt").body(())?;
+    /// assert_eq!(service.oneshot(bad).await?.status(), 401);
+    /// # Ok(()) }
     /// ```
     pub fn optional(self) -> Self {
         self.with_config(|c| c.optional = true)
     }
 
-    /// Whether requests without a token pass (see [`optional`](Self::optional)).
+    /// Whether requests without a token pass (see [`optional`](Self::optional)). Defaults to
+    /// `false`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let verifier = tower_jwt_auth::Verifier::builder().issuer(tower_jwt_auth::Issuer::hmac("https://issuer.example", [7u8; 32])).audience("api").algorithms([tower_jwt_auth::Algorithm::HS256]).build()?;
+    /// assert!(!verifier.layer().is_optional());
+    /// assert!(verifier.layer().optional().is_optional());
+    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
+    /// ```
     #[must_use]
     pub fn is_optional(&self) -> bool {
         self.config.optional
-    }
-
-    /// The `realm` of the `WWW-Authenticate` challenge (reduced to the RFC 6750 character set).
-    /// Defaults to `"api"`.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # use tower_jwt_auth::{Algorithm, Issuer, Verifier};
-    /// # let verifier = Verifier::builder()
-    /// #     .issuer(Issuer::hmac("https://issuer.example", [7u8; 32]))
-    /// #     .audience("api").algorithms([Algorithm::HS256]).build()?;
-    /// let auth = verifier.layer().realm("orders");
-    /// assert_eq!(auth.challenge().realm(), "orders");
-    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
-    /// ```
-    pub fn realm(self, realm: impl Into<String>) -> Self {
-        self.with_config(|c| {
-            c.realm = realm.into();
-            c.challenge = Arc::new(Challenge::with_metadata(
-                &c.realm,
-                c.resource_metadata.as_deref(),
-            ));
-        })
-    }
-
-    /// Adds `resource_metadata="<url>"` to every `WWW-Authenticate` challenge
-    /// ([RFC 9728 §5.1](https://www.rfc-editor.org/rfc/rfc9728#section-5.1)): where OAuth clients
-    /// (MCP clients among them) find how to get a token for this resource. Serve the document
-    /// with [`ProtectedResourceMetadata`] (see
-    /// [`protected_resource_metadata`](Self::protected_resource_metadata)).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # use tower_jwt_auth::{Algorithm, Issuer, Verifier};
-    /// # let verifier = Verifier::builder()
-    /// #     .issuer(Issuer::hmac("https://issuer.example", [7u8; 32]))
-    /// #     .audience("api").algorithms([Algorithm::HS256]).build()?;
-    /// let url = "https://api.example/.well-known/oauth-protected-resource";
-    /// let auth = verifier.layer().resource_metadata(url);
-    /// assert_eq!(auth.challenge().resource_metadata(), Some(url));
-    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
-    /// ```
-    pub fn resource_metadata(self, url: impl Into<String>) -> Self {
-        self.with_config(|c| {
-            c.resource_metadata = Some(url.into());
-            c.challenge = Arc::new(Challenge::with_metadata(
-                &c.realm,
-                c.resource_metadata.as_deref(),
-            ));
-        })
-    }
-
-    /// The challenge this layer's rejections carry.
-    #[must_use]
-    pub fn challenge(&self) -> &Challenge {
-        &self.config.challenge
-    }
-
-    /// An RFC 9728 metadata document for `resource`, filled from this layer: the verifier's
-    /// issuers as `authorization_servers`, and `header` (plus `cookie` when a cookie source is
-    /// configured) as `bearer_methods_supported`.
-    ///
-    /// # Errors
-    ///
-    /// [`ConfigError::InvalidResource`] when `resource` is not a URL without query or fragment.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # use tower_jwt_auth::{Algorithm, Issuer, Verifier};
-    /// # let verifier = Verifier::builder()
-    /// #     .issuer(Issuer::hmac("https://issuer.example", [7u8; 32]))
-    /// #     .audience("api").algorithms([Algorithm::HS256]).build()?;
-    /// let metadata = verifier.layer().protected_resource_metadata("https://api.example")?;
-    /// assert_eq!(metadata.document()["authorization_servers"][0], "https://issuer.example");
-    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
-    /// ```
-    pub fn protected_resource_metadata(
-        &self,
-        resource: impl Into<String>,
-    ) -> Result<ProtectedResourceMetadata, ConfigError> {
-        let servers: Vec<String> = self
-            .verifier
-            .status()
-            .into_iter()
-            .map(|status| status.iss)
-            .collect();
-        let mut methods = vec!["header"];
-        if self
-            .config
-            .sources
-            .iter()
-            .any(|s| s.cookie_name().is_some())
-        {
-            methods.push("cookie");
-        }
-        Ok(ProtectedResourceMetadata::new(resource)?
-            .authorization_servers(servers)
-            .bearer_methods_supported(methods))
     }
 }
 

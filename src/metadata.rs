@@ -42,7 +42,26 @@ use crate::error::ConfigError;
 const WELL_KNOWN: &str = "/.well-known/oauth-protected-resource";
 
 /// The protected resource metadata document, and the tower service that serves it (`GET`/`HEAD`,
-/// JSON, `Cache-Control: public, max-age=3600`).
+/// JSON, `Cache-Control: public, max-age=3600`; other methods get 405).
+///
+/// # Example
+///
+/// ```
+/// use http::Request;
+/// use tower::ServiceExt;
+/// use tower_jwt_auth::metadata::ProtectedResourceMetadata;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+///
+/// let metadata = ProtectedResourceMetadata::new("https://api.example.com")?
+///     .authorization_servers(["https://login.example.com"]);
+/// let response = metadata.clone().oneshot(Request::get(metadata.path()).body(())?).await?;
+/// assert_eq!(response.headers()["cache-control"], "public, max-age=3600");
+/// assert!(response.body().contains(r#""authorization_servers":["https://login.example.com"]"#));
+/// let post = metadata.oneshot(Request::post("/").body(())?).await?;
+/// assert_eq!(post.status(), 405);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct ProtectedResourceMetadata {
@@ -61,11 +80,23 @@ fn invalid(reason: String) -> ConfigError {
 
 impl ProtectedResourceMetadata {
     /// The document for `resource` (the resource identifier: an `https` URL without query or
-    /// fragment, RFC 9728 §1.2), with no authorization server, scope or bearer method yet.
+    /// fragment, RFC 9728 §1.2), with no authorization server or scope yet, and `header` as
+    /// the only bearer method.
     ///
     /// # Errors
     ///
     /// [`ConfigError`] when `resource` is not such a URL.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::metadata::ProtectedResourceMetadata;
+    ///
+    /// let document = ProtectedResourceMetadata::new("https://api.example.com/orders")?.document();
+    /// assert_eq!(document["bearer_methods_supported"], serde_json::json!(["header"]));
+    /// assert!(ProtectedResourceMetadata::new("https://api.example.com/?tenant=1").is_err());
+    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
+    /// ```
     pub fn new(resource: impl Into<String>) -> Result<Self, ConfigError> {
         let resource = resource.into();
         let path = Self::path_for(&resource)?;
@@ -98,6 +129,16 @@ impl ProtectedResourceMetadata {
     /// # Errors
     ///
     /// [`ConfigError`] when `resource` is not a URL without query or fragment.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::metadata::ProtectedResourceMetadata;
+    ///
+    /// let url = ProtectedResourceMetadata::url_for("https://api.example.com:8443/orders")?;
+    /// assert_eq!(url, "https://api.example.com:8443/.well-known/oauth-protected-resource/orders");
+    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
+    /// ```
     pub fn url_for(resource: &str) -> Result<String, ConfigError> {
         let path = Self::path_for(resource)?;
         let url = Url::parse(resource).map_err(|e| invalid(e.to_string()))?;
@@ -106,12 +147,34 @@ impl ProtectedResourceMetadata {
 
     /// The path to serve it at: `/.well-known/oauth-protected-resource`, followed by the
     /// resource's own path, if any.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::metadata::ProtectedResourceMetadata;
+    ///
+    /// let metadata = ProtectedResourceMetadata::new("https://api.example.com/orders/")?;
+    /// assert_eq!(metadata.path(), "/.well-known/oauth-protected-resource/orders");
+    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
+    /// ```
     #[must_use]
     pub fn path(&self) -> &str {
         &self.path
     }
 
-    /// The document, as JSON.
+    /// The document, as JSON. `scopes_supported` is left out while empty, and
+    /// `resource_signing_alg_values_supported` unless set.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::metadata::ProtectedResourceMetadata;
+    ///
+    /// let document = ProtectedResourceMetadata::new("https://api.example.com")?.document();
+    /// assert_eq!(document["resource"], "https://api.example.com");
+    /// assert!(document.get("scopes_supported").is_none());
+    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
+    /// ```
     #[must_use]
     pub fn document(&self) -> Value {
         let mut doc = json!({
@@ -133,6 +196,16 @@ impl ProtectedResourceMetadata {
     }
 
     /// The authorization servers (issuer identifiers) that issue tokens for this resource.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::metadata::ProtectedResourceMetadata;
+    ///
+    /// let metadata = ProtectedResourceMetadata::new("https://api.example.com")?.authorization_servers(["https://login.example.com"]);
+    /// assert_eq!(metadata.document()["authorization_servers"], serde_json::json!(["https://login.example.com"]));
+    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
+    /// ```
     pub fn authorization_servers<I, S>(mut self, servers: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -144,6 +217,16 @@ impl ProtectedResourceMetadata {
     }
 
     /// The scopes clients may ask for.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::metadata::ProtectedResourceMetadata;
+    ///
+    /// let metadata = ProtectedResourceMetadata::new("https://api.example.com")?.scopes_supported(["orders:read", "orders:write"]);
+    /// assert_eq!(metadata.document()["scopes_supported"], serde_json::json!(["orders:read", "orders:write"]));
+    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
+    /// ```
     pub fn scopes_supported<I, S>(mut self, scopes: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -155,6 +238,17 @@ impl ProtectedResourceMetadata {
     }
 
     /// How tokens may be presented (`header`, `body`, `query`, or this crate's `cookie`).
+    /// Defaults to `header`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::metadata::ProtectedResourceMetadata;
+    ///
+    /// let metadata = ProtectedResourceMetadata::new("https://api.example.com")?.bearer_methods_supported(["header", "cookie"]);
+    /// assert_eq!(metadata.document()["bearer_methods_supported"], serde_json::json!(["header", "cookie"]));
+    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
+    /// ```
     pub fn bearer_methods_supported<I, S>(mut self, methods: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -166,6 +260,16 @@ impl ProtectedResourceMetadata {
     }
 
     /// `resource_signing_alg_values_supported`, omitted unless set.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::metadata::ProtectedResourceMetadata;
+    ///
+    /// let metadata = ProtectedResourceMetadata::new("https://api.example.com")?.resource_signing_alg_values_supported(["RS256"]);
+    /// assert_eq!(metadata.document()["resource_signing_alg_values_supported"], serde_json::json!(["RS256"]));
+    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
+    /// ```
     pub fn resource_signing_alg_values_supported<I, S>(mut self, algs: I) -> Self
     where
         I: IntoIterator<Item = S>,

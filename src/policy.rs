@@ -71,10 +71,25 @@ use crate::error::{AuthError, AuthErrorKind};
 /// # Example
 ///
 /// ```
-/// use tower_jwt_auth::Verdict;
+/// use tower_jwt_auth::{RegisteredClaims, Verdict};
+/// # use http::{Request, Response};
+/// # use tower::{Layer, ServiceExt, service_fn};
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let verifier = tower_jwt_auth::Verifier::builder().issuer(tower_jwt_auth::Issuer::hmac("https://issuer.example", [7u8; 32])).audience("api").algorithms([tower_jwt_auth::Algorithm::HS256]).build()?;
+/// # let token = tower_jwt_auth::testing::TestKey::hmac(tower_jwt_auth::Algorithm::HS256, [7u8; 32]).token(&serde_json::json!({"iss": "https://issuer.example", "aud": "api", "sub": "alice", "exp": tower_jwt_auth::testing::now() + 60}));
+/// # let ok = service_fn(|_: Request<()>| async { Ok::<_, std::convert::Infallible>(Response::new(String::new())) });
+/// # let req = Request::get("/").header("authorization", format!("Bearer {token}")).body(())?;
 ///
-/// let verdict = Verdict::Forbidden { scopes: vec!["admin".into()] };
-/// assert_ne!(verdict, Verdict::Accept);
+/// let auth = verifier.layer().check(|c: &RegisteredClaims| match c.sub.as_deref() {
+///     Some("root") => Verdict::Accept,
+///     _ => Verdict::Forbidden { scopes: vec!["admin".into()] },
+/// });
+/// // `req` carries a valid token of `alice`.
+/// let response = auth.layer(ok).oneshot(req).await?;
+/// assert_eq!(response.status(), 403);
+/// assert!(response.headers()["www-authenticate"].to_str()?.ends_with(r#"scope="admin""#));
+/// # Ok(()) }
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -22,9 +22,29 @@ use http::{HeaderMap, HeaderValue, Response, StatusCode};
 use crate::error::AuthError;
 
 /// Default `realm` of the `WWW-Authenticate` challenge.
+///
+/// # Example
+///
+/// ```
+/// # let verifier = tower_jwt_auth::Verifier::builder().issuer(tower_jwt_auth::Issuer::hmac("https://issuer.example", [7u8; 32])).audience("api").algorithms([tower_jwt_auth::Algorithm::HS256]).build()?;
+/// assert_eq!(verifier.layer().challenge().realm(), tower_jwt_auth::DEFAULT_REALM);
+/// # Ok::<_, tower_jwt_auth::ConfigError>(())
+/// ```
 pub const DEFAULT_REALM: &str = "api";
 
 /// The layer's challenge: what goes into `WWW-Authenticate`.
+///
+/// # Example
+///
+/// ```
+/// use tower_jwt_auth::{AuthError, response::Challenge};
+///
+/// let challenge = Challenge::new("orders");
+/// let error = AuthError::insufficient_scope(vec!["admin".into()]);
+/// let value = challenge.www_authenticate(&error).unwrap();
+/// assert!(value.to_str()?.starts_with(r#"Bearer realm="orders", error="insufficient_scope""#));
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Challenge {
     realm: String,
@@ -45,7 +65,18 @@ fn sanitize(value: &str) -> String {
 }
 
 impl Challenge {
-    /// A challenge for `realm` (sanitized to the RFC 6750 character set).
+    /// A challenge for `realm` (sanitized to the RFC 6750 character set), without
+    /// `resource_metadata`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::{AuthError, AuthErrorKind, response::Challenge};
+    ///
+    /// let missing = AuthError::new(AuthErrorKind::Missing, "no token");
+    /// let value = Challenge::new("orders").www_authenticate(&missing).unwrap();
+    /// assert_eq!(value, r#"Bearer realm="orders""#);
+    /// ```
     #[must_use]
     pub fn new(realm: &str) -> Self {
         Self::with_metadata(realm, None)
@@ -67,13 +98,35 @@ impl Challenge {
         }
     }
 
-    /// The realm.
+    /// The realm, with characters outside the RFC 6750 set replaced by `_`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::response::Challenge;
+    ///
+    /// assert_eq!(Challenge::new("caf\u{e9} \"orders\"").realm(), "caf_ _orders_");
+    /// ```
     #[must_use]
     pub fn realm(&self) -> &str {
         &self.realm
     }
 
-    /// The RFC 9728 protected-resource metadata URL the challenges name, if configured.
+    /// The RFC 9728 protected-resource metadata URL the challenges name, if configured (see
+    /// [`JwtAuthLayer::resource_metadata`](crate::JwtAuthLayer::resource_metadata)).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::response::Challenge;
+    /// # let verifier = tower_jwt_auth::Verifier::builder().issuer(tower_jwt_auth::Issuer::hmac("https://issuer.example", [7u8; 32])).audience("api").algorithms([tower_jwt_auth::Algorithm::HS256]).build()?;
+    ///
+    /// let url = "https://api.example/.well-known/oauth-protected-resource";
+    /// assert_eq!(Challenge::new("api").resource_metadata(), None);
+    /// let auth = verifier.layer().resource_metadata(url);
+    /// assert_eq!(auth.challenge().resource_metadata(), Some(url));
+    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
+    /// ```
     #[must_use]
     pub fn resource_metadata(&self) -> Option<&str> {
         self.resource_metadata.as_deref()
@@ -81,6 +134,19 @@ impl Challenge {
 
     /// The `WWW-Authenticate` value for `error`, or `None` where the response carries none
     /// (503s, and the CSRF guard's 403: those are not about the client's credentials).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::{AuthError, AuthErrorKind, response::Challenge};
+    ///
+    /// let challenge = Challenge::new("api");
+    /// let expired = AuthError::new(AuthErrorKind::Expired, "token expired");
+    /// let value = challenge.www_authenticate(&expired).unwrap();
+    /// assert_eq!(value, r#"Bearer realm="api", error="invalid_token", error_description="token expired""#);
+    /// let down = AuthError::new(AuthErrorKind::KeysUnavailable, "keys unavailable");
+    /// assert_eq!(challenge.www_authenticate(&down), None);
+    /// ```
     #[must_use]
     pub fn www_authenticate(&self, error: &AuthError) -> Option<HeaderValue> {
         if error.status() == StatusCode::SERVICE_UNAVAILABLE || !error.kind().challenges() {
@@ -133,6 +199,20 @@ impl Challenge {
 }
 
 /// Whether a request is a gRPC call (`content-type: application/grpc`, `+proto`, `+json`, …).
+///
+/// # Example
+///
+/// ```
+/// use http::{HeaderMap, header::CONTENT_TYPE};
+/// use tower_jwt_auth::response::is_grpc;
+///
+/// let mut headers = HeaderMap::new();
+/// headers.insert(CONTENT_TYPE, "application/grpc+proto".parse()?);
+/// assert!(is_grpc(&headers));
+/// headers.insert(CONTENT_TYPE, "application/grpc-web".parse()?);
+/// assert!(!is_grpc(&headers));
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// ```
 #[must_use]
 pub fn is_grpc(headers: &HeaderMap) -> bool {
     headers.get(CONTENT_TYPE).is_some_and(|v| {
@@ -145,6 +225,16 @@ pub fn is_grpc(headers: &HeaderMap) -> bool {
 
 /// The gRPC status code for an error: 16 `UNAUTHENTICATED`, 7 `PERMISSION_DENIED` for 403s,
 /// 14 `UNAVAILABLE` for 503s.
+///
+/// # Example
+///
+/// ```
+/// use tower_jwt_auth::{AuthError, AuthErrorKind, response::grpc_status};
+///
+/// assert_eq!(grpc_status(&AuthError::new(AuthErrorKind::Expired, "token expired")), 16);
+/// assert_eq!(grpc_status(&AuthError::insufficient_scope(vec!["admin".into()])), 7);
+/// assert_eq!(grpc_status(&AuthError::new(AuthErrorKind::KeysUnavailable, "keys unavailable")), 14);
+/// ```
 #[must_use]
 pub fn grpc_status(error: &AuthError) -> u16 {
     match error.status() {

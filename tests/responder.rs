@@ -96,12 +96,14 @@ fn app(auth: JwtAuthLayer<MyClaims, fn(Rejection) -> Response<Body>>) -> App {
                 c.sub.clone()
             }),
         )
-        .layer(auth.clone().require_scopes(["orders:write"]).check(
-            |c: &MyClaims| match c.token_use.as_deref() {
-                None | Some("access") => Verdict::Accept,
-                Some(_) => Verdict::NotAccepted("not an access token"),
-            },
-        ))
+        .layer(
+            auth.clone()
+                .require_scopes(["orders:write"])
+                .check(|c: &MyClaims| match c.token_use.as_deref() {
+                    None | Some("access") => Verdict::Accept,
+                    Some(_) => Verdict::NotAccepted("not an access token"),
+                }),
+        )
         .merge(
             // Optional: anonymous requests pass, but this handler needs claims.
             Router::new()
@@ -157,7 +159,10 @@ fn assert_custom(
     want_code: &str,
 ) {
     assert_eq!(status.as_u16(), want_status);
-    assert_eq!(headers["x-responder"], "custom", "the custom responder answered");
+    assert_eq!(
+        headers["x-responder"], "custom",
+        "the custom responder answered"
+    );
     assert_eq!(headers["cache-control"], "no-store");
     assert_eq!(body["code"], want_code);
     assert_eq!(error.code(), want_code);
@@ -169,7 +174,9 @@ async fn the_custom_responder_answers_every_kind_of_rejection() {
     let scoped = token(json!({ "scope": "orders:write" }));
 
     // Authentication: no token, a bad token.
-    let out = app.send(post_orders(None).body(Body::empty()).unwrap()).await;
+    let out = app
+        .send(post_orders(None).body(Body::empty()).unwrap())
+        .await;
     assert_custom(&out, 401, "missing");
     assert_eq!(out.1["www-authenticate"], r#"Bearer realm="api""#);
     let out = app
@@ -179,7 +186,11 @@ async fn the_custom_responder_answers_every_kind_of_rejection() {
 
     // Policies: a missing scope, a predicate that does not accept the token.
     let out = app
-        .send(post_orders(Some(&token(json!({})))).body(Body::empty()).unwrap())
+        .send(
+            post_orders(Some(&token(json!({}))))
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await;
     assert_custom(&out, 403, "insufficient_scope");
     assert!(
@@ -214,8 +225,14 @@ async fn the_custom_responder_answers_every_kind_of_rejection() {
 
     // The same routes let good requests through.
     for (request, body) in [
-        (post_orders(Some(&scoped)).body(Body::empty()).unwrap(), "alice"),
-        (Request::get("/hello").body(Body::empty()).unwrap(), "stranger"),
+        (
+            post_orders(Some(&scoped)).body(Body::empty()).unwrap(),
+            "alice",
+        ),
+        (
+            Request::get("/hello").body(Body::empty()).unwrap(),
+            "stranger",
+        ),
         (
             Request::get("/plain")
                 .header("authorization", format!("Bearer {scoped}"))
@@ -283,7 +300,10 @@ async fn problem_json_is_one_line() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
     assert!(response.headers().contains_key("www-authenticate"));
     assert_eq!(
         response.extensions().get::<AuthError>().unwrap().code(),
@@ -340,7 +360,11 @@ async fn csrf_layer_guards_token_less_routes_with_the_responder() {
             .unwrap();
         assert_ne!(response.status(), StatusCode::FORBIDDEN);
     }
-    assert_eq!(app.reached.load(Ordering::SeqCst), 3, "three POSTs got through");
+    assert_eq!(
+        app.reached.load(Ordering::SeqCst),
+        3,
+        "three POSTs got through"
+    );
 }
 
 async fn preflight_status(auth: JwtAuthLayer<MyClaims>, request: Request<()>) -> Outcome {
@@ -361,15 +385,14 @@ async fn cors_preflights_pass_only_when_allowed_and_only_without_a_token() {
     let auth = verifier().layer().allow_cors_preflight();
     let out = preflight_status(auth.clone(), preflight().body(()).unwrap()).await;
     assert_eq!(out.status, StatusCode::OK);
-    assert_eq!(out.inner_calls, 1, "the preflight reached the inner service");
+    assert_eq!(
+        out.inner_calls, 1,
+        "the preflight reached the inner service"
+    );
     assert_eq!(out.body, "anonymous", "without claims");
 
     // Not a preflight: OPTIONS without Access-Control-Request-Method, or another method.
-    let out = preflight_status(
-        auth.clone(),
-        Request::options("/orders").body(()).unwrap(),
-    )
-    .await;
+    let out = preflight_status(auth.clone(), Request::options("/orders").body(()).unwrap()).await;
     out.assert_rejected(401, Some(r#"Bearer realm="api""#));
     let out = preflight_status(
         auth.clone(),

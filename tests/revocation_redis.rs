@@ -93,10 +93,7 @@ async fn revocation_redis_jti_through_the_helper_and_through_a_raw_set() {
     call(&layer, bearer(&b)).await.assert_ok();
 
     // The helper also clears this replica's local "not revoked" answers: refused at once.
-    store
-        .revoke_jti(ISS, &jti_a, now() + 600)
-        .await
-        .unwrap();
+    store.revoke_jti(ISS, &jti_a, now() + 600).await.unwrap();
     call(&layer, bearer(&a))
         .await
         .assert_invalid_token("token revoked");
@@ -226,10 +223,7 @@ async fn revocation_redis_is_shared_by_two_replicas() {
     call(&two, bearer(&t)).await.assert_ok();
 
     let writer = RedisRevocation::new(&url).unwrap();
-    writer
-        .revoke_jti(ISS, &jti, now() + 600)
-        .await
-        .unwrap();
+    writer.revoke_jti(ISS, &jti, now() + 600).await.unwrap();
     for replica in [&one, &two] {
         eventually(replica, &t, 401, Duration::from_secs(3))
             .await
@@ -532,10 +526,7 @@ async fn revocation_redis_remembers_a_revoked_answer() {
     let jti = unique("remembered");
     let revoked = token(json!({ "jti": jti }));
     let other = token(json!({ "jti": unique("other") }));
-    store
-        .revoke_jti(ISS, &jti, now() + 600)
-        .await
-        .unwrap();
+    store.revoke_jti(ISS, &jti, now() + 600).await.unwrap();
     call(&open, bearer(&revoked))
         .await
         .assert_invalid_token("token revoked");
@@ -607,12 +598,7 @@ async fn run_writes(url: &str, writes: &[Write]) -> Result<(), String> {
             Write::Jti { jti, ttl } => {
                 // A token whose `exp` plus the 300 s margin is `ttl` from now.
                 let exp = tower_jwt_auth::testing::now() + i64::from(ttl) - 300;
-                assert!(
-                    store
-                        .revoke_jti(ISS, &jti.to_string(), exp)
-                        .await
-                        .unwrap()
-                );
+                assert!(store.revoke_jti(ISS, &jti.to_string(), exp).await.unwrap());
                 let end = jtis.entry(jti).or_insert(0);
                 *end = (*end).max(now + i64::from(ttl) * 1000);
             }

@@ -90,6 +90,23 @@ impl CsrfGuard {
     /// # Errors
     ///
     /// [`ConfigError`] for a value that is not an `http`/`https` origin.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use http::Request;
+    /// use tower_jwt_auth::{ConfigError, csrf::CsrfGuard};
+    ///
+    /// let guard = CsrfGuard::new(["https://app.example.com"])?;
+    /// let req = Request::post("https://api.example.com/orders")
+    ///     .header("origin", "https://app.example.com")
+    ///     .header("sec-fetch-site", "same-site")
+    ///     .body(())?;
+    /// assert!(guard.check(req.method(), req.uri(), req.headers()).is_ok());
+    /// let not_an_origin = CsrfGuard::new(["app.example.com"]);
+    /// assert!(matches!(not_an_origin, Err(ConfigError::InvalidOrigin { .. })));
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new<'a>(trusted: impl IntoIterator<Item = &'a str>) -> Result<Self, ConfigError> {
         let mut set = HashSet::new();
         for origin in trusted {
@@ -107,6 +124,21 @@ impl CsrfGuard {
     /// # Errors
     ///
     /// The refusal, when the request is an unsafe cross-origin one.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use http::Request;
+    /// use tower_jwt_auth::csrf::CsrfGuard;
+    ///
+    /// let guard = CsrfGuard::default();
+    /// let get = Request::get("/").header("sec-fetch-site", "cross-site").body(())?;
+    /// assert!(guard.check(get.method(), get.uri(), get.headers()).is_ok()); // a safe method
+    /// let post = Request::post("http://shop.example/cart").header("origin", "https://evil.example").body(())?;
+    /// let refused = guard.check(post.method(), post.uri(), post.headers()).unwrap_err();
+    /// assert_eq!((refused.code(), refused.status().as_u16()), ("csrf", 403));
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn check(&self, method: &Method, uri: &Uri, headers: &HeaderMap) -> Result<(), AuthError> {
         self.verify(method, uri, headers).map_err(AuthError::from)
     }

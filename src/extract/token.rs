@@ -27,7 +27,7 @@ pub(crate) const MAX_HEADER_VALUES: usize = 32;
 /// # Example
 ///
 /// ```
-/// use http::HeaderName;
+/// use http::{HeaderMap, HeaderName};
 /// use tower_jwt_auth::TokenSource;
 ///
 /// let sources = [
@@ -35,8 +35,12 @@ pub(crate) const MAX_HEADER_VALUES: usize = 32;
 ///     TokenSource::cookie("__Host-access_token")?,            // Cookie: __Host-access_token=<token>
 ///     TokenSource::header(HeaderName::from_static("x-auth")), // X-Auth: <token>
 /// ];
-/// assert_eq!(sources.len(), 3);
-/// # Ok::<_, tower_jwt_auth::ConfigError>(())
+/// let mut headers = HeaderMap::new();
+/// headers.insert("cookie", "__Host-access_token=c.o.k".parse()?);
+/// headers.insert("x-auth", "h.d.r".parse()?);
+/// let found: Vec<_> = sources.iter().map(|s| s.extract(&headers)).collect::<Result<_, _>>()?;
+/// assert_eq!(found, [None, Some("c.o.k"), Some("h.d.r")]);
+/// # Ok::<_, Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct TokenSource(Kind);
@@ -81,6 +85,20 @@ impl fmt::Debug for Found<'_> {
 impl TokenSource {
     /// `Authorization: Bearer <token>` ([RFC 6750 §2.1](https://www.rfc-editor.org/rfc/rfc6750#section-2.1)):
     /// the scheme case-insensitive, one or more spaces after it. The default.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use http::HeaderMap;
+    /// use tower_jwt_auth::TokenSource;
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("authorization", "bearer  eyJ.eyJ.sig".parse()?);
+    /// assert_eq!(TokenSource::bearer().extract(&headers)?, Some("eyJ.eyJ.sig"));
+    /// headers.insert("authorization", "Basic dXNlcjpwYXNz".parse()?);
+    /// assert_eq!(TokenSource::bearer().extract(&headers)?, None);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn bearer() -> Self {
         Self(Kind::Bearer)
@@ -128,6 +146,21 @@ impl TokenSource {
     }
 
     /// A header whose whole value is the token (no scheme), e.g. `X-Auth-Token: <token>`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use http::{HeaderMap, HeaderName};
+    /// use tower_jwt_auth::TokenSource;
+    ///
+    /// let source = TokenSource::header(HeaderName::from_static("x-auth-token"));
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("x-auth-token", "eyJ.eyJ.sig".parse()?);
+    /// assert_eq!(source.extract(&headers)?, Some("eyJ.eyJ.sig"));
+    /// headers.insert("x-auth-token", "Bearer eyJ.eyJ.sig".parse()?);
+    /// assert_eq!(source.extract(&headers).unwrap_err().code(), "malformed");
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn header(name: HeaderName) -> Self {
         Self(Kind::Header(name))

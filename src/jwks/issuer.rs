@@ -4,6 +4,8 @@ use std::fmt;
 
 use super::Refresh;
 
+mod sources;
+
 /// A trusted token issuer: its exact `iss` value and where its verification keys come from.
 ///
 /// Add one or more to a builder with [`VerifierBuilder::issuer`](crate::VerifierBuilder::issuer).
@@ -18,7 +20,10 @@ use super::Refresh;
 ///     "x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#;
 /// let issuer = Issuer::static_keys("https://login.example.com/", jwks)
 ///     .audience("api://orders"); // overrides the verifier-wide audience for this issuer
-/// # let _ = issuer;
+/// let verifier = tower_jwt_auth::Verifier::builder().issuer(issuer).build()?;
+/// assert_eq!(verifier.status()[0].iss, "https://login.example.com/");
+/// assert_eq!(verifier.status()[0].keys, 1);
+/// # Ok::<_, tower_jwt_auth::ConfigError>(())
 /// ```
 #[derive(Clone)]
 pub struct Issuer {
@@ -88,43 +93,6 @@ impl Issuer {
         }
     }
 
-    /// An issuer whose keys are the JWKS at `url`, fetched in the background and refreshed
-    /// (see [`Refresh`] for the refresh model and its defaults).
-    ///
-    /// The URL must be `https`, or `http` to a loopback host (`127.0.0.0/8`, `[::1]`,
-    /// `localhost`), unless [`insecure_allow_http`](Self::insecure_allow_http) is called.
-    /// Redirects are followed only within the URL's origin.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use tower_jwt_auth::{Issuer, Verifier};
-    ///
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), tower_jwt_auth::ConfigError> {
-    /// let verifier = Verifier::builder()
-    ///     .issuer(Issuer::jwks_url(
-    ///         "https://login.example.com/",
-    ///         "https://login.example.com/.well-known/jwks.json",
-    ///     ))
-    ///     .audience("api://orders")
-    ///     .build()?; // spawns the refresher: needs a tokio runtime
-    /// assert_eq!(verifier.status()[0].iss, "https://login.example.com/");
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn jwks_url(iss: impl Into<String>, url: impl Into<String>) -> Self {
-        Self::new(iss, KeySource::JwksUrl(url.into()))
-    }
-
-    /// An issuer whose keys are found by OpenID Connect Discovery: one trailing `/` is stripped
-    /// from `iss`, `/.well-known/openid-configuration` appended, and the document's `jwks_uri`
-    /// fetched like [`jwks_url`](Self::jwks_url). The document's `issuer` must be byte-equal to
-    /// `iss`.
-    pub fn discover(iss: impl Into<String>) -> Self {
-        Self::new(iss, KeySource::Discover)
-    }
-
     /// Accepts tokens from these tenants of a multi-tenant issuer.
     ///
     /// A multi-tenant issuer's `iss` is a template with `{tenantid}` in it: given directly, or
@@ -134,13 +102,25 @@ impl Issuer {
     ///
     /// # Example
     ///
-    /// ```no_run
-    /// use tower_jwt_auth::Issuer;
-    ///
-    /// let entra = Issuer::discover("https://login.microsoftonline.com/organizations/v2.0")
-    ///     .tenants(["6f1c2e4a-d9f0-4b7e-a1d2-3c4b5a697887"]);
-    /// # let _ = entra;
     /// ```
+    /// # use tower_jwt_auth::{ConfigError, Issuer, Verifier, testing::{TestKey, now}};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let key = TestKey::generate(tower_jwt_auth::Algorithm::ES256).with_kid("k1");
+    /// # let token = |tid: &str| key.token(&serde_json::json!({"iss": format!("https://login.example.com/{tid}/v2.0"), "tid": tid, "aud": "api", "exp": now() + 60}));
+    /// # let verifier = |issuer: Issuer| Verifier::builder().issuer(issuer).audience("api").build();
+    /// const TENANT: &str = "6f1c2e4a-d9f0-4b7e-a1d2-3c4b5a697887";
+    /// let template = Issuer::static_keys("https://login.example.com/{tenantid}/v2.0", key.jwks());
+    /// let verifier = verifier(template.tenants([TENANT]))?;
+    /// assert!(verifier.verify(&token(TENANT)).await.is_ok());
+    /// let stranger = token("00000000-0000-0000-0000-000000000000");
+    /// assert_eq!(verifier.verify(&stranger).await.unwrap_err().code(), "wrong_issuer");
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// For Microsoft Entra:
+    /// `Issuer::discover("https://login.microsoftonline.com/organizations/v2.0").tenants([...])`.
     #[must_use]
     pub fn tenants<I, S>(mut self, tenants: I) -> Self
     where
@@ -155,6 +135,23 @@ impl Issuer {
     ///
     /// Dangerous: anyone can create a tenant and get tokens from it, so this accepts tokens
     /// from people who have nothing to do with you. Check the tenant (`tid`) yourself.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use tower_jwt_auth::{ConfigError, Issuer, Verifier, testing::{TestKey, now}};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let key = TestKey::generate(tower_jwt_auth::Algorithm::ES256).with_kid("k1");
+    /// # let token = |tid: &str| key.token(&serde_json::json!({"iss": format!("https://login.example.com/{tid}/v2.0"), "tid": tid, "aud": "api", "exp": now() + 60}));
+    /// # let verifier = |issuer: Issuer| Verifier::builder().issuer(issuer).audience("api").build();
+    /// let template = || Issuer::static_keys("https://login.example.com/{tenantid}/v2.0", key.jwks());
+    /// assert!(matches!(verifier(template()), Err(ConfigError::TenantsMissing { .. })));
+    /// let verifier = verifier(template().insecure_any_tenant())?;
+    /// assert!(verifier.verify(&token("00000000-0000-0000-0000-000000000000")).await.is_ok());
+    /// # Ok(())
+    /// # }
+    /// ```
     #[must_use]
     pub fn insecure_any_tenant(mut self) -> Self {
         self.tenants = Tenants::Any;
@@ -165,44 +162,44 @@ impl Issuer {
     ///
     /// Dangerous: anyone on the network path can then replace the keys and mint tokens. Plain
     /// http to a loopback address is allowed without this.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use tower_jwt_auth::{ConfigError, Issuer, Verifier};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let build = |issuer: Issuer| Verifier::builder().issuer(issuer).audience("api").build().map(drop);
+    /// let plain = || Issuer::jwks_url("https://login.example.com/", "http://keys.example.com/jwks");
+    /// assert!(matches!(build(plain()), Err(ConfigError::InvalidUrl { .. })));
+    /// assert!(build(plain().insecure_allow_http()).is_ok());
+    /// # }
+    /// ```
     #[must_use]
     pub fn insecure_allow_http(mut self) -> Self {
         self.allow_http = true;
         self
     }
 
-    /// An issuer whose keys are a JWKS document given as JSON (RFC 7517 §5).
-    ///
-    /// The set is read key by key: a key that can't be used (unknown `kty` or curve, `use: enc`,
-    /// RSA under 2048 bits, private members, malformed members) is skipped, and the others work.
-    /// `oct` keys are accepted here, since the set comes from the application itself. A key with
-    /// an `alg` member is usable only with that algorithm; a key without one only with the
-    /// algorithms named in [`algorithms`](crate::VerifierBuilder::algorithms).
-    pub fn static_keys(iss: impl Into<String>, jwks: impl Into<String>) -> Self {
-        Self::new(iss, KeySource::Jwks(jwks.into()))
-    }
-
-    /// An issuer that signs with a shared HMAC secret (HS256/HS384/HS512).
-    ///
-    /// Name the algorithm in [`algorithms`](crate::VerifierBuilder::algorithms). `build()` refuses
-    /// a secret shorter than the hash of an allowed HS* algorithm: 32, 48 or 64 bytes
-    /// (RFC 7518 §3.2).
-    pub fn hmac(iss: impl Into<String>, secret: impl AsRef<[u8]>) -> Self {
-        Self::new(iss, KeySource::Hmac(secret.as_ref().to_vec()))
-    }
-
-    /// An issuer with one PEM public key (`-----BEGIN PUBLIC KEY-----`, or
-    /// `-----BEGIN RSA PUBLIC KEY-----`): RSA (2048 bits or more), EC P-256/P-384 or Ed25519.
-    ///
-    /// The key has no `alg` of its own: name its algorithms in
-    /// [`algorithms`](crate::VerifierBuilder::algorithms).
-    pub fn pem(iss: impl Into<String>, pem: impl AsRef<[u8]>) -> Self {
-        Self::new(iss, KeySource::Pem(pem.as_ref().to_vec()))
-    }
-
     /// How this issuer's remote key set is fetched and refreshed (see [`Refresh`]). Only for
     /// [`jwks_url`](Self::jwks_url) and [`discover`](Self::discover) issuers: `build()` refuses
     /// it on keys given in the configuration.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use tower_jwt_auth::{ConfigError, Issuer, Refresh, Verifier};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let build = |issuer: Issuer| Verifier::builder().issuer(issuer).audience("api").build().map(drop);
+    /// let remote = Issuer::jwks_url("https://login.example.com/", "https://login.example.com/jwks");
+    /// let zero = build(remote.refresh(Refresh::default().interval(Duration::ZERO)));
+    /// assert!(matches!(zero, Err(ConfigError::Zero { setting: "interval" }))); // read by build()
+    /// let local = Issuer::hmac("https://issuer.example", [7u8; 32]).refresh(Refresh::default());
+    /// assert!(matches!(build(local), Err(ConfigError::RefreshWithoutRemoteKeys { .. })));
+    /// # }
+    /// ```
     #[must_use]
     pub fn refresh(mut self, refresh: Refresh) -> Self {
         self.refresh = Some(refresh);
@@ -212,6 +209,24 @@ impl Issuer {
     /// Accepts these audiences for this issuer's tokens instead of the verifier-wide ones.
     ///
     /// Call it several times to accept several audiences.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use tower_jwt_auth::{Issuer, Verifier, testing::{TestKey, now}};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let key = TestKey::generate(tower_jwt_auth::Algorithm::ES256).with_kid("k1");
+    /// # let token = |aud: &str| key.token(&serde_json::json!({"iss": "https://issuer.example", "aud": aud, "exp": now() + 60}));
+    /// let verifier = Verifier::builder()
+    ///     .issuer(Issuer::static_keys("https://issuer.example", key.jwks()).audience("orders"))
+    ///     .audience("api")
+    ///     .build()?;
+    /// assert!(verifier.verify(&token("orders")).await.is_ok());
+    /// assert_eq!(verifier.verify(&token("api")).await.unwrap_err().code(), "wrong_audience");
+    /// # Ok(())
+    /// # }
+    /// ```
     #[must_use]
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
         self.audience
@@ -221,6 +236,15 @@ impl Issuer {
     }
 
     /// The issuer identifier, compared byte for byte with a token's `iss`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::Issuer;
+    ///
+    /// // Discovery drops the trailing `/` to find its document; the identifier keeps it.
+    /// assert_eq!(Issuer::discover("https://login.example.com/").iss(), "https://login.example.com/");
+    /// ```
     #[must_use]
     pub fn iss(&self) -> &str {
         &self.iss

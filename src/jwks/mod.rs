@@ -12,6 +12,30 @@ pub(crate) use self::issuer::{KeySource, TENANT_PLACEHOLDER, Tenants};
 pub use self::refresh::Refresh;
 
 /// How current an issuer's key set is.
+///
+/// ```
+/// use std::time::Duration;
+/// use tower_jwt_auth::testing::{Behavior, JwksServer, TestKey};
+/// use tower_jwt_auth::{Algorithm, Freshness, Issuer, Verifier};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let key = TestKey::generate(Algorithm::ES256).with_kid("k1");
+/// let server = JwksServer::start(&[&key]).await;
+/// server.set_behavior(Behavior::Status(500)); // the provider is down
+/// let verifier = Verifier::builder()
+///     .issuer(Issuer::static_keys("https://static.example", key.jwks()))
+///     .issuer(Issuer::jwks_url("https://remote.example", server.jwks_url()))
+///     .audience("api")
+///     .build()?;
+/// let freshness = |v: &Verifier| v.status().iter().map(|s| s.freshness).collect::<Vec<_>>();
+/// assert_eq!(freshness(&verifier), [Freshness::Static, Freshness::NeverLoaded]);
+///
+/// server.set_behavior(Behavior::Serve); // back up: the next retry loads the keys
+/// tokio::time::timeout(Duration::from_secs(10), verifier.ready()).await?;
+/// assert_eq!(freshness(&verifier), [Freshness::Static, Freshness::Fresh]);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Freshness {

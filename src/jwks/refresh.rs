@@ -2,6 +2,9 @@
 
 use std::time::Duration;
 
+mod requests;
+mod schedule;
+
 /// How one issuer's remote key set is fetched and refreshed: set with
 /// [`Issuer::refresh`](crate::Issuer::refresh), so two issuers can differ.
 ///
@@ -36,7 +39,7 @@ use std::time::Duration;
 ///
 /// ```
 /// use std::time::Duration;
-/// use tower_jwt_auth::{Issuer, jwks::Refresh};
+/// use tower_jwt_auth::{Issuer, Refresh};
 ///
 /// let refresh = Refresh::default()
 ///     .interval(Duration::from_secs(300))
@@ -90,99 +93,39 @@ impl Default for Refresh {
 impl Refresh {
     /// Refresh interval when the server sends no `Cache-Control: max-age`. Defaults to
     /// 10 minutes (± the [jitter](Self::jitter)).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use tower_jwt_auth::{ConfigError, Issuer, Refresh, Verifier};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let build = |refresh: Refresh| Verifier::builder().issuer(Issuer::jwks_url("https://login.example.com/", "https://login.example.com/jwks").refresh(refresh)).audience("api").build().map(drop);
+    /// let refresh = Refresh::default().interval(Duration::from_secs(300));
+    /// assert_eq!(refresh.get_interval(), Duration::from_secs(300));
+    /// let zero = build(Refresh::default().interval(Duration::ZERO));
+    /// assert!(matches!(zero, Err(ConfigError::Zero { setting: "interval" })));
+    /// # }
+    /// ```
     pub fn interval(mut self, interval: Duration) -> Self {
         self.refresh_interval = interval;
         self
     }
 
     /// The refresh interval without `Cache-Control`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower_jwt_auth::Refresh;
+    ///
+    /// assert_eq!(Refresh::default().get_interval(), Duration::from_secs(600));
+    /// ```
     #[must_use]
     pub fn get_interval(&self) -> Duration {
         self.refresh_interval
-    }
-
-    /// Bounds for the refresh interval a `Cache-Control: max-age` asks for (`no-cache`,
-    /// `no-store` and `max-age=0` mean the floor). Defaults to 1 minute ..= 1 hour: the ceiling
-    /// bounds how long a key the provider removed stays trusted.
-    pub fn interval_bounds(mut self, min: Duration, max: Duration) -> Self {
-        self.min_refresh_interval = min;
-        self.max_refresh_interval = max;
-        self
-    }
-
-    /// How often an issuer configured by OIDC discovery fetches its configuration document again
-    /// to learn a moved `jwks_uri`. Defaults to 24 hours. Discovery is also fetched again after
-    /// three key set fetches in a row failed; while it can't be fetched, the last known
-    /// `jwks_uri` stays in use.
-    pub fn discovery_interval(mut self, interval: Duration) -> Self {
-        self.discovery_refresh = interval;
-        self
-    }
-
-    /// Relative jitter of the refresh interval, from 0.0 to 0.5. Defaults to 0.1 (± 10 %).
-    pub fn jitter(mut self, jitter: f64) -> Self {
-        self.jitter = jitter;
-        self
-    }
-
-    /// The least time between two refetches caused by unknown `kid`s. Defaults to 30 seconds.
-    pub fn kid_miss_cooldown(mut self, cooldown: Duration) -> Self {
-        self.kid_miss_cooldown = cooldown;
-        self
-    }
-
-    /// How long a request may wait for keys (a refetch for its `kid`, or the first key set).
-    /// Defaults to 1.5 seconds.
-    pub fn key_wait(mut self, wait: Duration) -> Self {
-        self.key_wait = wait;
-        self
-    }
-
-    /// How long the last good key set keeps serving while refreshes fail, counted from when it
-    /// became due (last success plus its interval). Past it, requests get 503. Defaults to 1 hour.
-    pub fn max_stale(mut self, max_stale: Duration) -> Self {
-        self.max_stale = max_stale;
-        self
-    }
-
-    /// Time limit of one fetch, connection to last byte. Defaults to 5 seconds.
-    pub fn fetch_timeout(mut self, timeout: Duration) -> Self {
-        self.fetch_timeout = timeout;
-        self
-    }
-
-    /// Largest key set document read, in bytes. Defaults to 256 KiB.
-    pub fn max_jwks_bytes(mut self, bytes: usize) -> Self {
-        self.max_jwks_bytes = bytes;
-        self
-    }
-
-    /// Backoff after failed refreshes: from `min`, doubling up to `max`, with full jitter.
-    /// Defaults to 1 second ..= 60 seconds.
-    pub fn retry_backoff(mut self, min: Duration, max: Duration) -> Self {
-        self.backoff_min = min;
-        self.backoff_max = max;
-        self
-    }
-
-    /// The longest wait between retries while no key set has ever loaded, so a service started
-    /// during an outage of its provider comes up soon after the provider does. Defaults to
-    /// 5 seconds.
-    pub fn initial_retry_max(mut self, max: Duration) -> Self {
-        self.initial_retry_max = max;
-        self
-    }
-
-    /// The HTTP client for the key set and discovery documents: bring your own for a private
-    /// CA, mTLS or a proxy (the crate's own client sends `User-Agent: tower-jwt-auth/<version>`;
-    /// set one on yours, since some providers' firewalls refuse requests without). Whatever its
-    /// settings, the crate applies its fetch timeout per request, its size limit while reading,
-    /// and checks that the final URL (after any redirect) kept the configured origin and scheme.
-    /// Defaults to a client, shared by the verifier's issuers, that follows redirects only
-    /// within one origin.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.client = Some(client);
-        self
     }
 
     /// Checks the values; called by the verifier's `build()`.

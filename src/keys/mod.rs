@@ -8,6 +8,29 @@
 ///
 /// A token without `kid` is checked against at most this many keys of its algorithm's family, in
 /// key-set order, so a kid-less token costs at most this many signature checks.
+///
+/// # Example
+///
+/// ```
+/// use tower_jwt_auth::testing::{TestKey, jwks, now};
+/// use tower_jwt_auth::{Algorithm, Issuer, MAX_KIDLESS_CANDIDATES, Verifier};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // Five kid-less keys: a token of the fifth is never checked against it.
+/// let keys: Vec<TestKey> = (0..=MAX_KIDLESS_CANDIDATES).map(|_| TestKey::generate(Algorithm::ES256)).collect();
+/// let set = jwks(&keys.iter().collect::<Vec<_>>());
+/// let verifier = Verifier::builder()
+///     .issuer(Issuer::static_keys("https://issuer.example", set))
+///     .audience("api")
+///     .build()?;
+/// let claims = serde_json::json!({ "iss": "https://issuer.example", "aud": "api", "exp": now() + 60 });
+/// assert!(verifier.verify(&keys[0].token(&claims)).await.is_ok());
+/// let last = keys[MAX_KIDLESS_CANDIDATES].token(&claims);
+/// assert!(verifier.verify(&last).await.is_err());
+/// # Ok(())
+/// # }
+/// ```
 pub const MAX_KIDLESS_CANDIDATES: usize = 4;
 
 /// The most keys with one `kid` a token is tried against (RFC 7517 lets one kid name keys of

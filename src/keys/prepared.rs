@@ -164,6 +164,22 @@ pub(crate) fn lone_key(key: PreparedKey, allowed: Option<AlgSet>) -> ParsedKeys 
 }
 
 /// A key of a key set that was not loaded, and why.
+///
+/// ```
+/// use serde_json::json;
+/// use tower_jwt_auth::{Algorithm, Issuer, Verifier, testing::TestKey};
+///
+/// # let key = TestKey::generate(Algorithm::ES256).with_kid("k1");
+/// let jwks = json!({"keys": [
+///     key.public_jwk(),
+///     {"kty": "EC", "crv": "P-521", "kid": "old", "x": "AA", "y": "AA"},
+/// ]});
+/// # let verifier = Verifier::builder().issuer(Issuer::static_keys("https://issuer.example", jwks.to_string())).audience("api").build()?;
+/// let skipped = &verifier.status()[0].skipped;
+/// assert_eq!((skipped[0].index, skipped[0].kid.as_deref()), (1, Some("old")));
+/// assert_eq!(skipped[0].to_string(), r#"key 1 (kid "old"): unsupported EC curve"#);
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SkippedKey {
     /// The key's position in the set's `keys` array.

@@ -12,13 +12,21 @@ impl<C, R> JwtAuthLayer<C, R> {
     /// # Example
     ///
     /// ```
-    /// # use tower_jwt_auth::{Algorithm, Issuer, Verifier};
-    /// # let verifier = Verifier::builder()
-    /// #     .issuer(Issuer::hmac("https://issuer.example", [7u8; 32]))
-    /// #     .audience("api").algorithms([Algorithm::HS256]).build()?;
-    /// let admin = verifier.layer().require_scopes(["admin", "orders:write"]);
-    /// assert_eq!(admin.policy_count(), 1);
-    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
+    /// # use http::{Request, Response};
+    /// # use tower::{Layer, ServiceExt, service_fn};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let verifier = tower_jwt_auth::Verifier::builder().issuer(tower_jwt_auth::Issuer::hmac("https://issuer.example", [7u8; 32])).audience("api").algorithms([tower_jwt_auth::Algorithm::HS256]).build()?;
+    /// # let token = tower_jwt_auth::testing::TestKey::hmac(tower_jwt_auth::Algorithm::HS256, [7u8; 32]).token(&serde_json::json!({"iss": "https://issuer.example", "aud": "api", "scope": "orders:read", "exp": tower_jwt_auth::testing::now() + 60}));
+    /// # let ok = service_fn(|_: Request<()>| async { Ok::<_, std::convert::Infallible>(Response::new(String::new())) });
+    /// # let req = || Request::get("/").header("authorization", format!("Bearer {token}")).body(()).unwrap();
+    /// // `req()` carries a valid token with the scope `orders:read`.
+    /// let service = verifier.layer().require_scopes(["orders:read", "orders:write"]).layer(ok);
+    /// let response = service.oneshot(req()).await?;
+    /// assert_eq!(response.status(), 403);
+    /// let challenge = response.headers()["www-authenticate"].to_str()?;
+    /// assert!(challenge.ends_with(r#"scope="orders:read orders:write""#));
+    /// # Ok(()) }
     /// ```
     pub fn require_scopes<I, S>(self, scopes: I) -> Self
     where
@@ -33,13 +41,20 @@ impl<C, R> JwtAuthLayer<C, R> {
     /// # Example
     ///
     /// ```
-    /// # use tower_jwt_auth::{Algorithm, Issuer, Verifier};
-    /// # let verifier = Verifier::builder()
-    /// #     .issuer(Issuer::hmac("https://issuer.example", [7u8; 32]))
-    /// #     .audience("api").algorithms([Algorithm::HS256]).build()?;
+    /// # use http::{Request, Response};
+    /// # use tower::{Layer, ServiceExt, service_fn};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let verifier = tower_jwt_auth::Verifier::builder().issuer(tower_jwt_auth::Issuer::hmac("https://issuer.example", [7u8; 32])).audience("api").algorithms([tower_jwt_auth::Algorithm::HS256]).build()?;
+    /// # let token = tower_jwt_auth::testing::TestKey::hmac(tower_jwt_auth::Algorithm::HS256, [7u8; 32]).token(&serde_json::json!({"iss": "https://issuer.example", "aud": "api", "scope": "orders:read", "exp": tower_jwt_auth::testing::now() + 60}));
+    /// # let ok = service_fn(|_: Request<()>| async { Ok::<_, std::convert::Infallible>(Response::new(String::new())) });
+    /// # let req = || Request::get("/").header("authorization", format!("Bearer {token}")).body(()).unwrap();
+    /// // `req()` carries a valid token with the scope `orders:read`.
     /// let readers = verifier.layer().require_any_scope(["orders:read", "orders:write"]);
-    /// assert_eq!(readers.policy_count(), 1);
-    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
+    /// assert_eq!(readers.layer(ok.clone()).oneshot(req()).await?.status(), 200);
+    /// let admins = verifier.layer().require_any_scope(["admin", "root"]);
+    /// assert_eq!(admins.layer(ok).oneshot(req()).await?.status(), 403);
+    /// # Ok(()) }
     /// ```
     pub fn require_any_scope<I, S>(self, scopes: I) -> Self
     where
@@ -58,10 +73,17 @@ impl<C, R> JwtAuthLayer<C, R> {
     ///
     /// ```
     /// use tower_jwt_auth::{Algorithm, Issuer, Verdict, Verifier};
+    /// # use http::{Request, Response};
+    /// # use tower::{Layer, ServiceExt, service_fn};
     ///
     /// #[derive(Debug, serde::Deserialize)]
     /// struct MyClaims { token_use: String }
     ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let token = tower_jwt_auth::testing::TestKey::hmac(Algorithm::HS256, [7u8; 32]).token(&serde_json::json!({"iss": "https://issuer.example", "aud": "api", "token_use": "refresh", "exp": tower_jwt_auth::testing::now() + 60}));
+    /// # let ok = service_fn(|_: Request<()>| async { Ok::<_, std::convert::Infallible>(Response::new(String::new())) });
+    /// # let req = Request::get("/").header("authorization", format!("Bearer {token}")).body(())?;
     /// let verifier = Verifier::builder()
     ///     .claims::<MyClaims>()
     ///     .issuer(Issuer::hmac("https://issuer.example", [7u8; 32]))
@@ -72,8 +94,12 @@ impl<C, R> JwtAuthLayer<C, R> {
     ///     "access" => Verdict::Accept,
     ///     _ => Verdict::NotAccepted("not an access token"),
     /// });
-    /// assert_eq!(auth.policy_count(), 1);
-    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
+    /// // `req` carries a valid token whose `token_use` is `"refresh"`.
+    /// let response = auth.layer(ok).oneshot(req).await?;
+    /// assert_eq!(response.status(), 401);
+    /// let challenge = response.headers()["www-authenticate"].to_str()?;
+    /// assert!(challenge.contains(r#"error="invalid_token", error_description="not an access token""#));
+    /// # Ok(()) }
     /// ```
     pub fn check<F>(self, check: F) -> Self
     where
@@ -82,7 +108,17 @@ impl<C, R> JwtAuthLayer<C, R> {
         self.with_policy(Policy::Check(Arc::new(check)))
     }
 
-    /// How many policies this layer runs.
+    /// How many policies this layer runs. Defaults to none.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let verifier = tower_jwt_auth::Verifier::builder().issuer(tower_jwt_auth::Issuer::hmac("https://issuer.example", [7u8; 32])).audience("api").algorithms([tower_jwt_auth::Algorithm::HS256]).build()?;
+    /// assert_eq!(verifier.layer().policy_count(), 0);
+    /// let auth = verifier.layer().require_scopes(["admin"]).require_any_scope(["a", "b"]);
+    /// assert_eq!(auth.policy_count(), 2);
+    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
+    /// ```
     #[must_use]
     pub fn policy_count(&self) -> usize {
         self.policies.len()
@@ -103,14 +139,18 @@ impl<C, R> JwtAuthLayer<C, R> {
     /// # Example
     ///
     /// ```
-    /// # use tower_jwt_auth::{Algorithm, Issuer, Verifier};
     /// use tower_jwt_auth::response::ProblemJson;
-    /// # let verifier = Verifier::builder()
-    /// #     .issuer(Issuer::hmac("https://issuer.example", [7u8; 32]))
-    /// #     .audience("api").algorithms([Algorithm::HS256]).build()?;
-    /// let auth = verifier.layer().responder(ProblemJson);
-    /// # let _ = auth;
-    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
+    /// # use http::{Request, Response};
+    /// # use tower::{Layer, ServiceExt, service_fn};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let verifier = tower_jwt_auth::Verifier::builder().issuer(tower_jwt_auth::Issuer::hmac("https://issuer.example", [7u8; 32])).audience("api").algorithms([tower_jwt_auth::Algorithm::HS256]).build()?;
+    /// # let ok = service_fn(|_: Request<()>| async { Ok::<_, std::convert::Infallible>(Response::new(String::new())) });
+    /// let service = verifier.layer().responder(ProblemJson).layer(ok);
+    /// let response = service.oneshot(Request::new(())).await?;
+    /// assert_eq!(response.headers()["content-type"], "application/problem+json");
+    /// assert!(response.body().contains(r#""code":"missing""#));
+    /// # Ok(()) }
     /// ```
     pub fn responder<R2>(self, responder: R2) -> JwtAuthLayer<C, R2> {
         JwtAuthLayer {

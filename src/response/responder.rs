@@ -11,6 +11,24 @@ use super::{Challenge, is_grpc};
 ///
 /// The responder owns it; [`default_response`](Self::default_response) turns it into the
 /// crate's own answer (RFC 6750 or gRPC) to start a custom one from.
+///
+/// # Example
+///
+/// ```
+/// use tower_jwt_auth::response::Rejection;
+/// # use http::{Request, Response};
+/// # use tower::{Layer, ServiceExt, service_fn};
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let verifier = tower_jwt_auth::Verifier::builder().issuer(tower_jwt_auth::Issuer::hmac("https://issuer.example", [7u8; 32])).audience("api").algorithms([tower_jwt_auth::Algorithm::HS256]).build()?;
+/// # let ok = service_fn(|_: Request<()>| async { Ok::<_, std::convert::Infallible>(Response::new(String::new())) });
+/// let auth = verifier.layer().responder(|rejection: Rejection| {
+///     Response::new(format!("refused: {}", rejection.error().code()))
+/// });
+/// let response = auth.layer(ok).oneshot(Request::new(())).await?;
+/// assert_eq!(response.body(), "refused: missing");
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct Rejection {
     error: AuthError,
@@ -50,30 +68,113 @@ impl Rejection {
     }
 
     /// Why the request was refused.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::response::Rejection;
+    /// # use http::{Request, Response};
+    /// # use tower::{Layer, ServiceExt, service_fn};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let verifier = tower_jwt_auth::Verifier::builder().issuer(tower_jwt_auth::Issuer::hmac("https://issuer.example", [7u8; 32])).audience("api").algorithms([tower_jwt_auth::Algorithm::HS256]).build()?;
+    /// # let ok = service_fn(|_: Request<()>| async { Ok::<_, std::convert::Infallible>(Response::new(String::new())) });
+    /// let auth = verifier.layer().responder(|r: Rejection| Response::new(r.error().code().to_owned()));
+    /// let bad = Request::get("/").header("authorization", "Bearer not-a-jwt").body(())?;
+    /// assert_eq!(auth.layer(ok).oneshot(bad).await?.body(), "malformed");
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn error(&self) -> &AuthError {
         &self.error
     }
 
     /// The layer's challenge.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::response::Rejection;
+    /// # use http::{Request, Response};
+    /// # use tower::{Layer, ServiceExt, service_fn};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let verifier = tower_jwt_auth::Verifier::builder().issuer(tower_jwt_auth::Issuer::hmac("https://issuer.example", [7u8; 32])).audience("api").algorithms([tower_jwt_auth::Algorithm::HS256]).build()?;
+    /// # let ok = service_fn(|_: Request<()>| async { Ok::<_, std::convert::Infallible>(Response::new(String::new())) });
+    /// let auth = verifier.layer().realm("orders");
+    /// let auth = auth.responder(|r: Rejection| Response::new(r.challenge().realm().to_owned()));
+    /// assert_eq!(auth.layer(ok).oneshot(Request::new(())).await?.body(), "orders");
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn challenge(&self) -> &Challenge {
         &self.challenge
     }
 
     /// The refused request's headers.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::response::Rejection;
+    /// # use http::{Request, Response};
+    /// # use tower::{Layer, ServiceExt, service_fn};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let verifier = tower_jwt_auth::Verifier::builder().issuer(tower_jwt_auth::Issuer::hmac("https://issuer.example", [7u8; 32])).audience("api").algorithms([tower_jwt_auth::Algorithm::HS256]).build()?;
+    /// # let ok = service_fn(|_: Request<()>| async { Ok::<_, std::convert::Infallible>(Response::new(String::new())) });
+    /// let auth = verifier.layer().responder(|r: Rejection| {
+    ///     Response::new(r.request_headers()["x-request-id"].to_str().unwrap().to_owned())
+    /// });
+    /// let request = Request::get("/").header("x-request-id", "42").body(())?;
+    /// assert_eq!(auth.layer(ok).oneshot(request).await?.body(), "42");
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn request_headers(&self) -> &HeaderMap {
         &self.headers
     }
 
-    /// Whether the refused request is a gRPC call.
+    /// Whether the refused request is a gRPC call (see [`is_grpc`](super::is_grpc)).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use http::{HeaderMap, header::CONTENT_TYPE};
+    /// use tower_jwt_auth::{AuthError, AuthErrorKind, response::{Challenge, Rejection}};
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert(CONTENT_TYPE, "application/grpc".parse()?);
+    /// let error = AuthError::new(AuthErrorKind::Expired, "token expired");
+    /// let rejection = Rejection::new(error, Arc::new(Challenge::new("api")), headers);
+    /// assert!(rejection.is_grpc());
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn is_grpc(&self) -> bool {
         is_grpc(&self.headers)
     }
 
     /// The crate's own response: the RFC 6750 answer, or the gRPC one for a gRPC call.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use http::{HeaderMap, header::CONTENT_TYPE};
+    /// use tower_jwt_auth::{AuthError, AuthErrorKind, response::{Challenge, Rejection}};
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert(CONTENT_TYPE, "application/grpc".parse()?);
+    /// let error = AuthError::new(AuthErrorKind::Expired, "token expired");
+    /// let rejection = Rejection::new(error, Arc::new(Challenge::new("api")), headers);
+    /// let response = rejection.default_response::<()>();
+    /// assert_eq!(response.status(), 200);
+    /// assert_eq!(response.headers()["grpc-status"], "16");
+    /// assert_eq!(response.headers()["grpc-message"], "token expired");
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn default_response<B: Default>(self) -> Response<B> {
         self.challenge.response(self.error, &self.headers)

@@ -12,10 +12,36 @@ use std::time::Duration;
 use super::*;
 
 /// Default capacity of each of [`MemoryRevocation`]'s two maps: 100,000 entries.
+///
+/// ```
+/// use tower_jwt_auth::revocation::{DEFAULT_MEMORY_CAPACITY, MemoryRevocation, StoreFull};
+///
+/// # let exp = tower_jwt_auth::testing::now() + 3600;
+/// let store = MemoryRevocation::new();
+/// for jti in 0..DEFAULT_MEMORY_CAPACITY {
+///     store.revoke_jti("https://issuer.example", &jti.to_string(), exp)?;
+/// }
+/// let full = store.revoke_jti("https://issuer.example", "one more", exp);
+/// assert_eq!(full, Err(StoreFull { capacity: DEFAULT_MEMORY_CAPACITY }));
+/// # Ok::<_, StoreFull>(())
+/// ```
 pub const DEFAULT_MEMORY_CAPACITY: u64 = 100_000;
 
 /// A revocation [`MemoryRevocation`] could not take: it holds its capacity in revocations that
 /// are still in force. Nothing was stored; the store never drops a revocation to make room.
+///
+/// ```
+/// use tower_jwt_auth::revocation::{MemoryRevocation, StoreFull};
+///
+/// # let exp = tower_jwt_auth::testing::now() + 3600;
+/// let store = MemoryRevocation::with_capacity(2);
+/// store.revoke_jti("https://issuer.example", "t-1", exp)?;
+/// store.revoke_jti("https://issuer.example", "t-2", exp)?;
+/// let err = store.revoke_jti("https://issuer.example", "t-3", exp).unwrap_err();
+/// assert_eq!(err, StoreFull { capacity: 2 });
+/// assert_eq!(err.to_string(), "revocation store full: 2 revocations in force");
+/// # Ok::<_, StoreFull>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoreFull {
     /// The capacity of the map that is full.
@@ -134,6 +160,22 @@ impl Maps {
 /// revocation past that is refused with [`StoreFull`] (and a `warn` event), never stored by
 /// dropping another. Writes never weaken: a later `revoke_subject` with an earlier time or a
 /// shorter time to live, or a `revoke_jti` with an earlier `exp`, keeps what is in force.
+///
+/// ```
+/// use tower_jwt_auth::RegisteredClaims;
+/// use tower_jwt_auth::revocation::{Check, MemoryRevocation, Revocation};
+/// # use tower_jwt_auth::revocation::RevocationStatus::Revoked;
+///
+/// # let exp = tower_jwt_auth::testing::now() + 3600;
+/// let token: RegisteredClaims = serde_json::from_value(serde_json::json!({
+///     "iss": "https://issuer.example", "jti": "t-1", "exp": exp,
+/// }))?;
+/// let store = MemoryRevocation::new();
+/// let logout_hook = store.clone();
+/// logout_hook.revoke_token(&token)?;
+/// assert!(matches!(store.check(&token), Check::Ready(Revoked)));
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct MemoryRevocation {
     inner: Arc<MemoryInner>,
@@ -188,7 +230,21 @@ impl MemoryInner {
 }
 
 impl MemoryRevocation {
-    /// An empty store on the system clock.
+    /// An empty store on the system clock, holding at most [`DEFAULT_MEMORY_CAPACITY`] revoked
+    /// tokens and as many revoked subjects in force at once.
+    ///
+    /// ```
+    /// use tower_jwt_auth::RegisteredClaims;
+    /// use tower_jwt_auth::revocation::{Check, MemoryRevocation, Revocation};
+    /// # use tower_jwt_auth::revocation::RevocationStatus::NotRevoked;
+    ///
+    /// # let token: RegisteredClaims = serde_json::from_value(serde_json::json!({"iss": "https://issuer.example", "sub": "alice", "jti": "t-1", "exp": tower_jwt_auth::testing::now() + 60}))?;
+    /// let store = MemoryRevocation::new();
+    /// assert!(matches!(store.check(&token), Check::Ready(NotRevoked)));
+    /// // On the system clock, a token that ended in 2001 is long gone: nothing is stored.
+    /// assert!(!store.revoke_jti("https://issuer.example", "t-0", 1_000_000_000)?);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn new() -> Self {
         Self::with_clock(SystemClock)
@@ -196,12 +252,43 @@ impl MemoryRevocation {
 
     /// An empty store holding at most `capacity` revoked tokens and `capacity` revoked subjects
     /// in force at once.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower_jwt_auth::revocation::MemoryRevocation;
+    ///
+    /// # let exp = tower_jwt_auth::testing::now() + 3600;
+    /// let store = MemoryRevocation::with_capacity(1);
+    /// assert!(store.revoke_jti("https://issuer.example", "t-1", exp)?);
+    /// assert!(store.revoke_jti("https://issuer.example", "t-1", exp)?); // already there
+    /// assert!(store.revoke_jti("https://issuer.example", "t-2", exp).is_err());
+    /// // Subjects have a map of their own.
+    /// store.revoke_subject("https://issuer.example", "alice", 1_800_000_000, Duration::from_secs(60))?;
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn with_capacity(capacity: u64) -> Self {
         Self::with_clock_and_capacity(SystemClock, capacity)
     }
 
     /// An empty store that reads the time from `clock`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower_jwt_auth::RegisteredClaims;
+    /// use tower_jwt_auth::revocation::{Check, MemoryRevocation, Revocation};
+    /// use tower_jwt_auth::testing::ManualClock;
+    /// # use tower_jwt_auth::revocation::RevocationStatus::{NotRevoked, Revoked};
+    ///
+    /// # let alice: RegisteredClaims = serde_json::from_value(serde_json::json!({"iss": "https://issuer.example", "sub": "alice", "iat": 1_799_999_000}))?;
+    /// let clock = ManualClock::at(1_800_000_000.0);
+    /// let store = MemoryRevocation::with_clock(clock.clone());
+    /// store.revoke_subject("https://issuer.example", "alice", 1_800_000_000, Duration::from_secs(3600))?;
+    /// assert!(matches!(store.check(&alice), Check::Ready(Revoked)));
+    /// clock.advance(Duration::from_secs(3600)); // the time to live is over
+    /// assert!(matches!(store.check(&alice), Check::Ready(NotRevoked)));
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn with_clock(clock: impl Clock) -> Self {
         Self::with_clock_and_capacity(clock, DEFAULT_MEMORY_CAPACITY)
@@ -209,6 +296,22 @@ impl MemoryRevocation {
 
     /// An empty store on `clock` holding at most `capacity` revoked tokens and `capacity`
     /// revoked subjects in force at once.
+    ///
+    /// A full store takes new revocations again once old ones end:
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower_jwt_auth::revocation::{EXP_MARGIN, MemoryRevocation};
+    /// use tower_jwt_auth::testing::ManualClock;
+    ///
+    /// let clock = ManualClock::at(1_800_000_000.0);
+    /// let store = MemoryRevocation::with_clock_and_capacity(clock.clone(), 1);
+    /// store.revoke_jti("https://issuer.example", "t-1", 1_800_000_060)?;
+    /// assert!(store.revoke_jti("https://issuer.example", "t-2", 1_800_003_600).is_err());
+    /// clock.advance(Duration::from_secs(60) + EXP_MARGIN); // t-1 is over
+    /// assert!(store.revoke_jti("https://issuer.example", "t-2", 1_800_003_600)?);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn with_clock_and_capacity(clock: impl Clock, capacity: u64) -> Self {
         Self {
@@ -218,114 +321,6 @@ impl MemoryRevocation {
                 clock: Arc::new(clock),
             }),
         }
-    }
-
-    /// Revokes the token `jti` of issuer `iss`, whose `exp` is `exp` (a NumericDate): the entry
-    /// lasts until `exp` plus [`EXP_MARGIN`] (a verifier accepts a token until `exp` plus its
-    /// leeway; keep the leeway under the margin). `Ok(false)`, storing nothing, for a token past
-    /// `exp` plus the margin.
-    ///
-    /// # Errors
-    ///
-    /// [`StoreFull`] when the store holds its capacity of revoked tokens in force.
-    pub fn revoke_jti(&self, iss: &str, jti: &str, exp: i64) -> Result<bool, StoreFull> {
-        let now = self.inner.clock.now_unix_secs();
-        #[allow(clippy::cast_precision_loss)] // NumericDates are far below 2^53.
-        let until = exp as f64 + EXP_MARGIN.as_secs_f64();
-        // Past its end: nothing to store. (A clock that can't tell the time stores it.)
-        if until <= now {
-            return Ok(false);
-        }
-        let key = digest(&[Some(iss), Some(jti)], None);
-        let mut maps = self.inner.write();
-        maps.purge(now);
-        let room = self.inner.has_room(maps.tokens.len());
-        match maps.tokens.get_mut(&key) {
-            Some(current) if *current >= until => return Ok(true),
-            Some(current) => *current = until,
-            None if !room => return Err(self.inner.full()),
-            None => {
-                maps.tokens.insert(key, until);
-            }
-        }
-        maps.schedule(Due {
-            at: until,
-            subject: false,
-            key,
-        });
-        Ok(true)
-    }
-
-    /// Revokes a verified token by its claims: its `iss` + `jti` until its `exp`. `Ok(false)`
-    /// when the token lacks one of the three (it can then only be revoked by subject), or when
-    /// [`revoke_jti`](Self::revoke_jti) stored nothing.
-    ///
-    /// # Errors
-    ///
-    /// [`StoreFull`], as [`revoke_jti`](Self::revoke_jti).
-    pub fn revoke_token(&self, claims: &RegisteredClaims) -> Result<bool, StoreFull> {
-        let (Some(iss), Some(jti), Some(exp)) = (&claims.iss, &claims.jti, claims.exp) else {
-            return Ok(false);
-        };
-        self.revoke_jti(iss, jti, exp)
-    }
-
-    /// Revokes every token of subject `sub` of issuer `iss` with `iat` at or before
-    /// `issued_at_or_before` (a NumericDate; tokens without `iat` too), for `ttl` (at least the
-    /// longest remaining lifetime of those tokens). A subject already revoked keeps the later
-    /// time and the later end.
-    ///
-    /// # Errors
-    ///
-    /// [`StoreFull`] when the store holds its capacity of revoked subjects in force (a subject
-    /// already revoked is always updated).
-    pub fn revoke_subject(
-        &self,
-        iss: &str,
-        sub: &str,
-        issued_at_or_before: i64,
-        ttl: Duration,
-    ) -> Result<(), StoreFull> {
-        let now = self.inner.clock.now_unix_secs();
-        // A clock that can't tell the time: kept until lifted, never lost.
-        let until = if now.is_finite() {
-            now + ttl.as_secs_f64()
-        } else {
-            f64::INFINITY
-        };
-        let key = digest(&[Some(iss), Some(sub)], None);
-        let mut maps = self.inner.write();
-        maps.purge(now);
-        let room = self.inner.has_room(maps.subjects.len());
-        let until = match maps.subjects.get_mut(&key) {
-            Some((cutoff, current)) => {
-                *cutoff = (*cutoff).max(issued_at_or_before);
-                if *current >= until {
-                    return Ok(());
-                }
-                *current = until;
-                until
-            }
-            None if !room => return Err(self.inner.full()),
-            None => {
-                maps.subjects.insert(key, (issued_at_or_before, until));
-                until
-            }
-        };
-        maps.schedule(Due {
-            at: until,
-            subject: true,
-            key,
-        });
-        Ok(())
-    }
-
-    /// Lifts every revocation of subject `sub` of issuer `iss`.
-    pub fn unrevoke_subject(&self, iss: &str, sub: &str) {
-        self.inner
-            .write()
-            .subjects
-            .remove(&digest(&[Some(iss), Some(sub)], None));
     }
 
     fn status(&self, token: &RegisteredClaims) -> RevocationStatus {
@@ -364,5 +359,6 @@ impl Revocation for MemoryRevocation {
     }
 }
 
+mod revoke;
 #[cfg(test)]
 mod tests;

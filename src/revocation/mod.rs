@@ -58,14 +58,75 @@ pub use self::redis::{
     DEFAULT_REVOKED_CAPACITY, MAX_NOT_REVOKED_TTL, RedisRevocation,
 };
 
-/// Default deadline of one revocation check: 250 ms.
+/// Default deadline of one revocation check: 250 ms. A store that has not answered by then
+/// counts as [`Unknown`](RevocationStatus::Unknown).
+///
+/// ```
+/// use std::time::Instant;
+/// use tower_jwt_auth::revocation::{Check, DEFAULT_REVOCATION_DEADLINE, Revocation};
+/// # use tower_jwt_auth::{Algorithm, Issuer, RegisteredClaims, Verifier};
+///
+/// /// A store that never answers.
+/// struct Hung;
+/// impl Revocation for Hung {
+///     fn check(&self, _: &RegisteredClaims) -> Check {
+///         Check::Pending(Box::pin(std::future::pending()))
+///     }
+/// }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let token = tower_jwt_auth::testing::TestKey::hmac(Algorithm::HS256, [7u8; 32]).token(&serde_json::json!({"iss": "https://issuer.example", "aud": "api", "exp": tower_jwt_auth::testing::now() + 60}));
+/// # let verifier = Verifier::builder().issuer(Issuer::hmac("https://issuer.example", [7u8; 32])).audience("api").algorithms([Algorithm::HS256]).revocation(Hung).build()?;
+/// let start = Instant::now();
+/// let err = verifier.verify(&token).await.unwrap_err();
+/// assert_eq!(err.code(), "revocation_unavailable");
+/// assert!(start.elapsed() >= DEFAULT_REVOCATION_DEADLINE);
+/// # Ok(()) }
+/// ```
 pub const DEFAULT_REVOCATION_DEADLINE: Duration = Duration::from_millis(250);
 
 /// How long [`MemoryRevocation`] keeps a `jti` past the token's `exp`, to cover the verifier's
 /// leeway (60 s by default): 5 minutes.
+///
+/// ```
+/// use tower_jwt_auth::clock::FixedClock;
+/// use tower_jwt_auth::revocation::{EXP_MARGIN, MemoryRevocation};
+///
+/// let store = MemoryRevocation::with_clock(FixedClock(1_800_000_000.0));
+/// let margin = EXP_MARGIN.as_secs() as i64;
+/// // Expired, but still within the margin: kept.
+/// assert!(store.revoke_jti("https://issuer.example", "t-1", 1_800_000_001 - margin)?);
+/// // Past the margin: nothing to keep.
+/// assert!(!store.revoke_jti("https://issuer.example", "t-2", 1_800_000_000 - margin)?);
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// ```
 pub const EXP_MARGIN: Duration = Duration::from_secs(300);
 
 /// A store's answer about one token.
+///
+/// `Unknown` fails closed (503) unless the verifier was built with
+/// [`revocation_fail_open`](crate::VerifierBuilder::revocation_fail_open):
+///
+/// ```
+/// use tower_jwt_auth::revocation::{Check, Revocation, RevocationStatus};
+/// # use tower_jwt_auth::{Algorithm, Issuer, RegisteredClaims, Verifier};
+///
+/// /// A store whose backend is down.
+/// struct Down;
+/// impl Revocation for Down {
+///     fn check(&self, _: &RegisteredClaims) -> Check {
+///         Check::Ready(RevocationStatus::Unknown)
+///     }
+/// }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let token = tower_jwt_auth::testing::TestKey::hmac(Algorithm::HS256, [7u8; 32]).token(&serde_json::json!({"iss": "https://issuer.example", "aud": "api", "exp": tower_jwt_auth::testing::now() + 60}));
+/// # let builder = || Verifier::builder().issuer(Issuer::hmac("https://issuer.example", [7u8; 32])).audience("api").algorithms([Algorithm::HS256]).revocation(Down);
+/// let err = builder().build()?.verify(&token).await.unwrap_err();
+/// assert_eq!((err.code(), err.status().as_u16()), ("revocation_unavailable", 503));
+/// assert!(builder().revocation_fail_open().build()?.verify(&token).await.is_ok());
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RevocationStatus {
     /// The token, or every token of its subject issued up to its `iat`, was revoked.
@@ -77,9 +138,55 @@ pub enum RevocationStatus {
 }
 
 /// A future of a [`RevocationStatus`]: what a store that asks over the network returns.
+///
+/// It must own what it needs (`'static`): copy the claims it asks about into it.
+///
+/// ```
+/// use tower_jwt_auth::revocation::{Check, CheckFuture, Revocation, RevocationStatus};
+/// # use tower_jwt_auth::{Algorithm, Issuer, RegisteredClaims, Verifier};
+///
+/// /// Asks a (here simulated) remote deny-list about the token's `jti`.
+/// struct DenyList;
+/// impl Revocation for DenyList {
+///     fn check(&self, token: &RegisteredClaims) -> Check {
+///         let jti = token.jti.clone();
+///         let answer: CheckFuture = Box::pin(async move {
+///             tokio::task::yield_now().await; // the round trip
+///             match jti.as_deref() {
+///                 Some("t-1") => RevocationStatus::Revoked,
+///                 _ => RevocationStatus::NotRevoked,
+///             }
+///         });
+///         Check::Pending(answer)
+///     }
+/// }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let key = tower_jwt_auth::testing::TestKey::hmac(Algorithm::HS256, [7u8; 32]);
+/// # let token = |jti: &str| key.token(&serde_json::json!({"iss": "https://issuer.example", "aud": "api", "jti": jti, "exp": tower_jwt_auth::testing::now() + 60}));
+/// # let verifier = Verifier::builder().issuer(Issuer::hmac("https://issuer.example", [7u8; 32])).audience("api").algorithms([Algorithm::HS256]).revocation(DenyList).build()?;
+/// assert_eq!(verifier.verify(&token("t-1")).await.unwrap_err().code(), "revoked");
+/// assert!(verifier.verify(&token("t-2")).await.is_ok());
+/// # Ok(()) }
+/// ```
 pub type CheckFuture = Pin<Box<dyn Future<Output = RevocationStatus> + Send + 'static>>;
 
 /// The answer of [`Revocation::check`]: at once, or later.
+///
+/// ```
+/// use tower_jwt_auth::RegisteredClaims;
+/// use tower_jwt_auth::revocation::{Check, MemoryRevocation, Revocation, RevocationStatus};
+///
+/// # let exp = tower_jwt_auth::testing::now() + 3600;
+/// let token: RegisteredClaims = serde_json::from_value(serde_json::json!({
+///     "iss": "https://issuer.example", "jti": "t-1", "exp": exp,
+/// }))?;
+/// let store = MemoryRevocation::new();
+/// assert!(matches!(store.check(&token), Check::Ready(RevocationStatus::NotRevoked)));
+/// store.revoke_token(&token)?;
+/// assert!(matches!(store.check(&token), Check::Ready(RevocationStatus::Revoked)));
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// ```
 pub enum Check {
     /// Answered synchronously (a local store, a local cache hit): no allocation, no `await`.
     Ready(RevocationStatus),
@@ -102,6 +209,38 @@ impl fmt::Debug for Check {
 /// It must not block: answer with [`Check::Ready`] from memory, or return a
 /// [`Check::Pending`] future for a network round trip. The verifier applies the deadline and
 /// the failure policy; a store need not time out itself (but should not leak work that does).
+///
+/// ```
+/// use tower_jwt_auth::revocation::{Check, Revocation, RevocationStatus};
+/// use tower_jwt_auth::{Algorithm, Issuer, RegisteredClaims, Verifier};
+///
+/// /// Refuses every token of one subject.
+/// struct Banned(&'static str);
+///
+/// impl Revocation for Banned {
+///     fn check(&self, token: &RegisteredClaims) -> Check {
+///         Check::Ready(if token.sub.as_deref() == Some(self.0) {
+///             RevocationStatus::Revoked
+///         } else {
+///             RevocationStatus::NotRevoked
+///         })
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let key = tower_jwt_auth::testing::TestKey::hmac(Algorithm::HS256, [7u8; 32]);
+/// # let token = |sub: &str| key.token(&serde_json::json!({"iss": "https://issuer.example", "aud": "api", "sub": sub, "exp": tower_jwt_auth::testing::now() + 60}));
+/// let verifier = Verifier::builder()
+///     .issuer(Issuer::hmac("https://issuer.example", [7u8; 32]))
+///     .audience("api")
+///     .algorithms([Algorithm::HS256])
+///     .revocation(Banned("mallory"))
+///     .build()?;
+/// assert!(verifier.verify(&token("alice")).await.is_ok());
+/// assert_eq!(verifier.verify(&token("mallory")).await.unwrap_err().code(), "revoked");
+/// # Ok(()) }
+/// ```
 pub trait Revocation: Send + Sync + 'static {
     /// Whether the token (`iss` + `jti`), or its subject as of its `iat` (`iss` + `sub`), is
     /// revoked.

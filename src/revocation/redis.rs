@@ -8,9 +8,9 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Client, RedisError, RedisResult, Value};
 
-use super::{Check, Revocation, RevocationStatus, WarnLimiter, subject_covers};
 use self::local::{not_revoked_cache, revoked_cache, revoked_ttl};
 use self::wire::{REVOKE_JTI, REVOKE_SUBJECT, millis, subject_answer};
+use super::{Check, Revocation, RevocationStatus, WarnLimiter, subject_covers};
 use crate::claims::RegisteredClaims;
 use crate::clock::{Clock, SystemClock};
 use crate::digest::DigestHash;
@@ -18,25 +18,139 @@ use crate::digest::digest;
 
 /// The default key prefix: keys are `jwt:revoked:jti:<iss>:<jti>` and
 /// `jwt:revoked:sub:<iss>:<sub>`.
+///
+/// ```
+/// use tower_jwt_auth::revocation::{DEFAULT_PREFIX, RedisRevocation};
+///
+/// let store = RedisRevocation::new("redis://127.0.0.1:6379")?;
+/// let key = store.jti_key("https://issuer.example", "t-1");
+/// assert_eq!(key, format!("{DEFAULT_PREFIX}jti:https://issuer.example:t-1"));
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// ```
 pub const DEFAULT_PREFIX: &str = "jwt:revoked:";
 
-/// Default lifetime of a local "not revoked" answer: 1 second.
+/// Default lifetime of a local "not revoked" answer: 1 second. A revocation another system
+/// writes into Redis reaches every replica within that time.
+///
+/// With a Redis server (not run here):
+///
+/// ```no_run
+/// use tower_jwt_auth::RegisteredClaims;
+/// use tower_jwt_auth::revocation::{Check, DEFAULT_NOT_REVOKED_TTL, RedisRevocation, Revocation, RevocationStatus};
+///
+/// # async fn status(check: Check) -> RevocationStatus { match check { Check::Ready(s) => s, Check::Pending(f) => f.await } }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let token: RegisteredClaims = serde_json::from_value(serde_json::json!({"iss": "https://issuer.example", "jti": "t-1", "exp": tower_jwt_auth::testing::now() + 3600}))?;
+/// # let mut redis = redis::Client::open("redis://127.0.0.1:6379")?.get_multiplexed_async_connection().await?;
+/// let store = RedisRevocation::new("redis://127.0.0.1:6379")?;
+/// assert_eq!(status(store.check(&token)).await, RevocationStatus::NotRevoked);
+/// // Another system revokes the token...
+/// let key = store.jti_key("https://issuer.example", "t-1");
+/// redis::cmd("SET").arg(&key).arg(1).exec_async(&mut redis).await?;
+/// // ...and this replica refuses it once its "not revoked" answer has lapsed.
+/// tokio::time::sleep(DEFAULT_NOT_REVOKED_TTL).await;
+/// assert_eq!(status(store.check(&token)).await, RevocationStatus::Revoked);
+/// # Ok(()) }
+/// ```
 pub const DEFAULT_NOT_REVOKED_TTL: Duration = Duration::from_secs(1);
 
-/// The longest a local "not revoked" answer may be reused: 1 minute.
+/// The longest a local "not revoked" answer may be reused: 1 minute. A longer
+/// [`not_revoked_ttl`](RedisRevocation::not_revoked_ttl) is clamped to it.
+///
+/// With a Redis server (not run here):
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use tower_jwt_auth::RegisteredClaims;
+/// use tower_jwt_auth::revocation::{Check, MAX_NOT_REVOKED_TTL, RedisRevocation, Revocation, RevocationStatus};
+///
+/// # async fn status(check: Check) -> RevocationStatus { match check { Check::Ready(s) => s, Check::Pending(f) => f.await } }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let token: RegisteredClaims = serde_json::from_value(serde_json::json!({"iss": "https://issuer.example", "jti": "t-1", "exp": tower_jwt_auth::testing::now() + 3600}))?;
+/// # let mut redis = redis::Client::open("redis://127.0.0.1:6379")?.get_multiplexed_async_connection().await?;
+/// let store = RedisRevocation::new("redis://127.0.0.1:6379")?.not_revoked_ttl(Duration::from_secs(3600));
+/// assert_eq!(status(store.check(&token)).await, RevocationStatus::NotRevoked);
+/// let key = store.jti_key("https://issuer.example", "t-1");
+/// redis::cmd("SET").arg(&key).arg(1).exec_async(&mut redis).await?;
+/// // Seen after a minute, not after the hour asked for.
+/// tokio::time::sleep(MAX_NOT_REVOKED_TTL).await;
+/// assert_eq!(status(store.check(&token)).await, RevocationStatus::Revoked);
+/// # Ok(()) }
+/// ```
 pub const MAX_NOT_REVOKED_TTL: Duration = Duration::from_secs(60);
 
-/// Default capacity of the local "not revoked" cache, in tokens.
+/// Default capacity of the local "not revoked" cache, in tokens: 10,000. A token answered
+/// "not revoked" is answered again at once, with no round trip, while the answer lives.
+///
+/// With a Redis server (not run here):
+///
+/// ```no_run
+/// use tower_jwt_auth::RegisteredClaims;
+/// use tower_jwt_auth::revocation::{Check, RedisRevocation, Revocation, RevocationStatus};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let token: RegisteredClaims = serde_json::from_value(serde_json::json!({"iss": "https://issuer.example", "jti": "t-1", "exp": tower_jwt_auth::testing::now() + 3600}))?;
+/// let store = RedisRevocation::new("redis://127.0.0.1:6379")?;
+/// let Check::Pending(answer) = store.check(&token) else { panic!("asks Redis") };
+/// assert_eq!(answer.await, RevocationStatus::NotRevoked);
+/// assert!(matches!(store.check(&token), Check::Ready(RevocationStatus::NotRevoked)));
+/// # Ok(()) }
+/// ```
 pub const DEFAULT_NOT_REVOKED_CAPACITY: u64 = 10_000;
 
-/// Default capacity of the local "revoked" memory, in tokens.
+/// Default capacity of the local "revoked" memory, in tokens: 100,000. A token answered
+/// "revoked" stays refused without a round trip until its `exp` plus 5 minutes, even once its
+/// key is deleted.
+///
+/// With a Redis server (not run here):
+///
+/// ```no_run
+/// use tower_jwt_auth::RegisteredClaims;
+/// use tower_jwt_auth::revocation::{Check, RedisRevocation, Revocation, RevocationStatus};
+///
+/// # async fn status(check: Check) -> RevocationStatus { match check { Check::Ready(s) => s, Check::Pending(f) => f.await } }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let token: RegisteredClaims = serde_json::from_value(serde_json::json!({"iss": "https://issuer.example", "jti": "t-1", "exp": tower_jwt_auth::testing::now() + 3600}))?;
+/// # let mut redis = redis::Client::open("redis://127.0.0.1:6379")?.get_multiplexed_async_connection().await?;
+/// let store = RedisRevocation::new("redis://127.0.0.1:6379")?;
+/// store.revoke_token(&token).await?;
+/// assert_eq!(status(store.check(&token)).await, RevocationStatus::Revoked);
+/// redis::cmd("DEL").arg(store.jti_key("https://issuer.example", "t-1")).exec_async(&mut redis).await?;
+/// assert!(matches!(store.check(&token), Check::Ready(RevocationStatus::Revoked)));
+/// # Ok(()) }
+/// ```
 pub const DEFAULT_REVOKED_CAPACITY: u64 = 100_000;
 
 /// How long a local "revoked" answer outlives the token's `exp` (covers the verifier's leeway),
 /// and how long it lasts for a token without `exp`.
 const REVOKED_MARGIN: Duration = Duration::from_secs(300);
 
-/// Default connect and response timeout of the Redis connection: 250 ms.
+/// Default connect and response timeout of the Redis connection: 250 ms. A server that does not
+/// answer makes a check [`Unknown`](RevocationStatus::Unknown), after at least that time.
+///
+/// ```
+/// use std::time::Instant;
+/// use tower_jwt_auth::RegisteredClaims;
+/// use tower_jwt_auth::revocation::{Check, DEFAULT_IO_TIMEOUT, RedisRevocation, Revocation, RevocationStatus};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let token: RegisteredClaims = serde_json::from_value(serde_json::json!({"iss": "https://issuer.example", "jti": "t-1", "exp": tower_jwt_auth::testing::now() + 3600}))?;
+/// // `url`: a server that accepts connections and never answers.
+/// # let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+/// # let url = format!("redis://{}", listener.local_addr()?);
+/// # tokio::spawn(async move { let mut held = Vec::new(); while let Ok((socket, _)) = listener.accept().await { held.push(socket); } });
+/// let store = RedisRevocation::new(&url)?;
+/// let Check::Pending(answer) = store.check(&token) else { panic!("asks Redis") };
+/// let start = Instant::now();
+/// assert_eq!(answer.await, RevocationStatus::Unknown);
+/// assert!(start.elapsed() >= DEFAULT_IO_TIMEOUT);
+/// # Ok(()) }
+/// ```
 pub const DEFAULT_IO_TIMEOUT: Duration = Duration::from_millis(250);
 
 /// A revocation store in Redis, shared by every replica that points at the same server.
@@ -91,6 +205,10 @@ pub const DEFAULT_IO_TIMEOUT: Duration = Duration::from_millis(250);
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let revocation = RedisRevocation::new("redis://127.0.0.1:6379")?;
+/// assert_eq!(
+///     revocation.jti_key("https://issuer.example", "token-id-42"),
+///     "jwt:revoked:jti:https://issuer.example:token-id-42",
+/// );
 /// let verifier = Verifier::builder()
 ///     .issuer(Issuer::jwks_url("https://issuer.example", "https://issuer.example/jwks.json"))
 ///     .audience("api://orders")
@@ -139,11 +257,31 @@ impl RedisRevocation {
     /// # Errors
     ///
     /// The URL can't be parsed.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::revocation::RedisRevocation;
+    ///
+    /// let store = RedisRevocation::new("redis://:hunter2@127.0.0.1:6379/2")?;
+    /// assert!(!format!("{store:?}").contains("hunter2")); // the password stays out of logs
+    /// assert!(RedisRevocation::new("not a url").is_err());
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(url: &str) -> Result<Self, RedisError> {
         Ok(Self::from_client(Client::open(url)?))
     }
 
-    /// A store on an already configured [`redis::Client`].
+    /// A store on an already configured [`redis::Client`], with the default settings.
+    ///
+    /// ```
+    /// use tower_jwt_auth::revocation::RedisRevocation;
+    ///
+    /// let client = redis::Client::open("redis://127.0.0.1:6379")?;
+    /// let store = RedisRevocation::from_client(client);
+    /// assert_eq!(store.subject_key("https://issuer.example", "alice"), "jwt:revoked:sub:https://issuer.example:alice");
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn from_client(client: Client) -> Self {
         Self {
@@ -161,138 +299,34 @@ impl RedisRevocation {
         }
     }
 
-    /// A store with one setting changed: a new connection and a local cache of its own (the
-    /// cache's answers depend on the prefix).
-    fn with(self, change: impl FnOnce(&mut Inner)) -> Self {
-        let mut inner = Inner {
-            client: self.inner.client.clone(),
-            manager: OnceLock::new(),
-            prefix: self.inner.prefix.clone(),
-            not_revoked: None,
-            not_revoked_ttl: self.inner.not_revoked_ttl,
-            revoked: revoked_cache(),
-            generation: AtomicU64::new(0),
-            io_timeout: self.inner.io_timeout,
-            warnings: WarnLimiter::default(),
-        };
-        change(&mut inner);
-        inner.not_revoked = not_revoked_cache(inner.not_revoked_ttl);
-        Self {
-            inner: Arc::new(inner),
-        }
-    }
-
-    /// The key prefix. Defaults to [`DEFAULT_PREFIX`] (`jwt:revoked:`).
-    #[must_use]
-    pub fn prefix(self, prefix: impl Into<String>) -> Self {
-        let prefix = prefix.into();
-        self.with(|inner| inner.prefix = prefix)
-    }
-
-    /// How long a "not revoked" answer is reused locally: the longest a revocation written by
-    /// another system takes to reach this replica. Defaults to 1 second, at most
-    /// [`MAX_NOT_REVOKED_TTL`] (longer values are clamped); `Duration::ZERO` asks Redis on every
-    /// request.
-    #[must_use]
-    pub fn not_revoked_ttl(self, ttl: Duration) -> Self {
-        self.with(|inner| inner.not_revoked_ttl = ttl.min(MAX_NOT_REVOKED_TTL))
-    }
-
-    /// The connect and response timeout of the Redis connection. Defaults to 250 ms.
-    #[must_use]
-    pub fn io_timeout(self, timeout: Duration) -> Self {
-        self.with(|inner| inner.io_timeout = timeout)
-    }
-
-    /// The key that revokes token `jti` of issuer `iss`.
+    /// The key that revokes token `jti` of issuer `iss`: `<prefix>jti:<iss>:<jti>`, the claims
+    /// unescaped.
+    ///
+    /// ```
+    /// use tower_jwt_auth::revocation::RedisRevocation;
+    ///
+    /// let store = RedisRevocation::new("redis://127.0.0.1:6379")?;
+    /// assert_eq!(store.jti_key("https://issuer.example", "t-1"), "jwt:revoked:jti:https://issuer.example:t-1");
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn jti_key(&self, iss: &str, jti: &str) -> String {
         format!("{}jti:{iss}:{jti}", self.inner.prefix)
     }
 
-    /// The key that revokes subject `sub` of issuer `iss`.
+    /// The key that revokes subject `sub` of issuer `iss`: `<prefix>sub:<iss>:<sub>`, the claims
+    /// unescaped.
+    ///
+    /// ```
+    /// use tower_jwt_auth::revocation::RedisRevocation;
+    ///
+    /// let store = RedisRevocation::new("redis://127.0.0.1:6379")?.prefix("app1:");
+    /// assert_eq!(store.subject_key("https://issuer.example", "alice"), "app1:sub:https://issuer.example:alice");
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn subject_key(&self, iss: &str, sub: &str) -> String {
         format!("{}sub:{iss}:{sub}", self.inner.prefix)
-    }
-
-    /// Revokes the token `jti` of issuer `iss`, whose `exp` is `exp` (a NumericDate), as
-    /// [`MemoryRevocation::revoke_jti`](super::MemoryRevocation::revoke_jti) does:
-    /// `<prefix>jti:<iss>:<jti>` set to `1` until `exp` plus [`EXP_MARGIN`](super::EXP_MARGIN)
-    /// (a time to live from this machine's clock). `Ok(false)`, writing nothing, for a token
-    /// past `exp` plus the margin.
-    ///
-    /// Atomic on the server (one Lua script) and never weakening: an existing key keeps its
-    /// value and gets the longer of its time to live and this one (a key without one keeps none).
-    ///
-    /// # Errors
-    ///
-    /// Redis could not be reached or refused the command.
-    pub async fn revoke_jti(&self, iss: &str, jti: &str, exp: i64) -> RedisResult<bool> {
-        #[allow(clippy::cast_precision_loss)] // NumericDates are far below 2^52 s
-        let left = exp as f64 + super::EXP_MARGIN.as_secs_f64() - SystemClock.now_unix_secs();
-        let Some(ttl) = Duration::try_from_secs_f64(left).ok().filter(|t| !t.is_zero()) else {
-            return Ok(false);
-        };
-        let mut cmd = redis::cmd("EVAL");
-        cmd.arg(REVOKE_JTI)
-            .arg(1)
-            .arg(self.jti_key(iss, jti))
-            .arg(millis(ttl));
-        self.write(cmd).await.map(|()| true)
-    }
-
-    /// Revokes a verified token by its `iss`, `jti` and `exp`, as
-    /// [`revoke_jti`](Self::revoke_jti); `Ok(false)` for a token without them.
-    ///
-    /// # Errors
-    ///
-    /// Redis could not be reached or refused the command.
-    pub async fn revoke_token(&self, claims: &RegisteredClaims) -> RedisResult<bool> {
-        let (Some(iss), Some(jti), Some(exp)) = (&claims.iss, &claims.jti, claims.exp) else {
-            return Ok(false);
-        };
-        self.revoke_jti(iss, jti, exp).await
-    }
-
-    /// Revokes every token of subject `sub` of issuer `iss` with `iat` at or before
-    /// `issued_at_or_before` (a NumericDate): `<prefix>sub:<iss>:<sub>` set to that time with a
-    /// time to live of `ttl` (at least the longest remaining lifetime of those tokens).
-    ///
-    /// Atomic on the server (one Lua script) and never weakening: an existing later time, a
-    /// value that is not a time (it revokes every token), a key of another type and a longer
-    /// time to live are all kept.
-    ///
-    /// # Errors
-    ///
-    /// Redis could not be reached or refused the command.
-    pub async fn revoke_subject(
-        &self,
-        iss: &str,
-        sub: &str,
-        issued_at_or_before: i64,
-        ttl: Duration,
-    ) -> RedisResult<()> {
-        let mut cmd = redis::cmd("EVAL");
-        cmd.arg(REVOKE_SUBJECT)
-            .arg(1)
-            .arg(self.subject_key(iss, sub))
-            .arg(issued_at_or_before)
-            .arg(millis(ttl));
-        self.write(cmd).await
-    }
-
-    /// Runs one write script (atomic on the server).
-    async fn write(&self, cmd: redis::Cmd) -> RedisResult<()> {
-        let mut conn = self.manager()?;
-        cmd.query_async::<()>(&mut conn).await?;
-        // This replica sees its own revocation at once: checks in flight won't cache their
-        // answers, and the answers cached so far are dropped.
-        self.inner.generation.fetch_add(1, Ordering::SeqCst);
-        if let Some(cache) = &self.inner.not_revoked {
-            cache.invalidate_all();
-        }
-        Ok(())
     }
 
     fn manager(&self) -> RedisResult<ConnectionManager> {
@@ -315,82 +349,10 @@ impl Inner {
     }
 }
 
-impl Revocation for RedisRevocation {
-    fn check(&self, token: &RegisteredClaims) -> Check {
-        let Some(iss) = token.iss.as_deref() else {
-            return Check::Ready(RevocationStatus::NotRevoked);
-        };
-        let (jti, sub, iat) = (token.jti.as_deref(), token.sub.as_deref(), token.iat);
-        if jti.is_none() && sub.is_none() {
-            return Check::Ready(RevocationStatus::NotRevoked);
-        }
-        let question = digest(&[Some(iss), jti, sub], iat);
-        if self.inner.revoked.contains_key(&question) {
-            return Check::Ready(RevocationStatus::Revoked);
-        }
-        if let Some(cache) = &self.inner.not_revoked
-            && cache.contains_key(&question)
-        {
-            return Check::Ready(RevocationStatus::NotRevoked);
-        }
-        let generation = self.inner.generation.load(Ordering::SeqCst);
-        let mut pipe = redis::pipe();
-        // A wrong type under the subject key must not fail the jti question with it.
-        pipe.ignore_errors();
-        pipe.cmd("EXISTS")
-            .arg(jti.map(|jti| self.jti_key(iss, jti)).unwrap_or_default());
-        pipe.cmd("GET").arg(
-            sub.map(|sub| self.subject_key(iss, sub))
-                .unwrap_or_default(),
-        );
-        let (ask_jti, ask_sub) = (jti.is_some(), sub.is_some());
-        let exp = token.exp;
-        let store = self.clone();
-        Check::Pending(Box::pin(async move {
-            let mut conn = match store.manager() {
-                Ok(conn) => conn,
-                Err(error) => {
-                    store.inner.warnings.warn(|suppressed| {
-                        tracing::warn!(%error, suppressed, "revocation store: no Redis connection");
-                    });
-                    return RevocationStatus::Unknown;
-                }
-            };
-            let answers: Vec<Value> = match pipe.query_async(&mut conn).await {
-                Ok(answers) => answers,
-                Err(error) => {
-                    store.inner.warnings.warn(|suppressed| {
-                        tracing::warn!(%error, suppressed, "revocation store: Redis check failed");
-                    });
-                    return RevocationStatus::Unknown;
-                }
-            };
-            let (jti_found, sub_value) = match answers.as_slice() {
-                [Value::Int(exists), sub_value] => (*exists > 0, sub_value),
-                _ => {
-                    store.inner.warnings.warn(|suppressed| {
-                        tracing::warn!(suppressed, "revocation store: unexpected Redis answer");
-                    });
-                    return RevocationStatus::Unknown;
-                }
-            };
-            if (ask_jti && jti_found) || (ask_sub && subject_answer(sub_value, iat)) {
-                store.inner.revoked.insert(question, revoked_ttl(exp));
-                return RevocationStatus::Revoked;
-            }
-            if let Some(cache) = &store.inner.not_revoked {
-                cache.insert(question, ());
-                // A revocation written through this store meanwhile: the answer may be stale.
-                if store.inner.generation.load(Ordering::SeqCst) != generation {
-                    cache.invalidate(&question);
-                }
-            }
-            RevocationStatus::NotRevoked
-        }))
-    }
-}
-
+mod check;
 mod local;
+mod settings;
 #[cfg(test)]
 mod tests;
 mod wire;
+mod write;

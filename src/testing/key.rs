@@ -4,13 +4,11 @@ use std::fmt;
 use std::sync::Arc;
 
 use aws_lc_rs::encoding::AsDer;
-use aws_lc_rs::hmac;
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use aws_lc_rs::rsa::{KeySize, PublicKeyComponents};
 use aws_lc_rs::signature::{
     ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair,
-    KeyPair as _, RSA_PKCS1_SHA256, RSA_PKCS1_SHA384, RSA_PKCS1_SHA512, RSA_PSS_SHA256,
-    RSA_PSS_SHA384, RSA_PSS_SHA512, RsaEncoding, RsaKeyPair,
+    KeyPair as _, RsaKeyPair,
 };
 use base64::Engine as _;
 use jsonwebtoken::Algorithm;
@@ -18,6 +16,8 @@ use serde_json::{Value, json};
 
 use super::{alg_name, jwks};
 use crate::b64;
+
+mod sign;
 
 #[derive(Clone)]
 enum Secret {
@@ -28,6 +28,32 @@ enum Secret {
 }
 
 /// A signing key for tests, with its public JWK.
+///
+/// Its `Debug` output shows the algorithm and key id, never the key material.
+///
+/// # Example
+///
+/// ```
+/// use tower_jwt_auth::testing::{TestKey, now};
+/// use tower_jwt_auth::{Algorithm, Issuer, Verifier};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let key = TestKey::generate(Algorithm::EdDSA).with_kid("k1");
+/// let verifier = Verifier::builder()
+///     .issuer(Issuer::static_keys("https://issuer.example", key.jwks()))
+///     .audience("api")
+///     .build()?;
+/// let claims = serde_json::json!({
+///     "iss": "https://issuer.example", "aud": "api", "exp": now() + 60,
+/// });
+/// assert!(verifier.verify(&key.token(&claims)).await.is_ok());
+/// let stranger = TestKey::generate(Algorithm::EdDSA).with_kid("k1");
+/// let err = verifier.verify(&stranger.token(&claims)).await.unwrap_err();
+/// assert_eq!(err.code(), "bad_signature");
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct TestKey {
     alg: Algorithm,
@@ -44,17 +70,6 @@ impl fmt::Debug for TestKey {
     }
 }
 
-fn rsa_padding(alg: Algorithm) -> &'static dyn RsaEncoding {
-    match alg {
-        Algorithm::RS384 => &RSA_PKCS1_SHA384,
-        Algorithm::RS512 => &RSA_PKCS1_SHA512,
-        Algorithm::PS256 => &RSA_PSS_SHA256,
-        Algorithm::PS384 => &RSA_PSS_SHA384,
-        Algorithm::PS512 => &RSA_PSS_SHA512,
-        _ => &RSA_PKCS1_SHA256,
-    }
-}
-
 impl TestKey {
     /// Generates a key for `alg`: RSA 2048 bits for RS*/PS*, P-256 for ES256, P-384 for ES384,
     /// Ed25519 for EdDSA, a random secret of the hash's size for HS*.
@@ -62,6 +77,16 @@ impl TestKey {
     /// # Panics
     ///
     /// If the system's random source fails.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::Algorithm;
+    /// use tower_jwt_auth::testing::TestKey;
+    ///
+    /// assert_eq!(TestKey::generate(Algorithm::ES384).public_jwk()["crv"], "P-384");
+    /// assert_eq!(TestKey::generate(Algorithm::HS512).secret().map(<[u8]>::len), Some(64));
+    /// ```
     #[must_use]
     pub fn generate(alg: Algorithm) -> Self {
         let secret = match alg {
@@ -91,6 +116,23 @@ impl TestKey {
     }
 
     /// An HMAC key with a given secret (any length: also for keys a verifier must refuse).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::testing::{TestKey, now};
+    /// use tower_jwt_auth::{Algorithm, Issuer, Verifier};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let verifier = Verifier::builder().issuer(Issuer::hmac("https://issuer.example", [7u8; 32])).audience("api").algorithms([Algorithm::HS256]).build()?;
+    /// # let claims = serde_json::json!({ "iss": "https://issuer.example", "aud": "api", "exp": now() + 60 });
+    /// let key = TestKey::hmac(Algorithm::HS256, [7u8; 32]);
+    /// assert!(verifier.verify(&key.token(&claims)).await.is_ok());
+    /// assert_eq!(TestKey::hmac(Algorithm::HS256, *b"short").secret(), Some(&b"short"[..]));
+    /// # Ok(())
+    /// # }
+    /// ```
     #[must_use]
     pub fn hmac(alg: Algorithm, secret: impl Into<Vec<u8>>) -> Self {
         Self {
@@ -101,6 +143,19 @@ impl TestKey {
     }
 
     /// Sets the key id written into the JWK and into token headers.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::Algorithm;
+    /// use tower_jwt_auth::testing::TestKey;
+    ///
+    /// let key = TestKey::generate(Algorithm::ES256).with_kid("2024-05");
+    /// assert_eq!(key.public_jwk()["kid"], "2024-05");
+    /// let header = jsonwebtoken::decode_header(&key.token(&serde_json::json!({})))?;
+    /// assert_eq!(header.kid.as_deref(), Some("2024-05"));
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
         self.kid = Some(kid.into());
@@ -108,6 +163,21 @@ impl TestKey {
     }
 
     /// The same key, used with another algorithm of its family (e.g. PS256 with an RS256 key).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::testing::TestKey;
+    /// use tower_jwt_auth::{Algorithm, JwsVerifier};
+    ///
+    /// let rs = TestKey::generate(Algorithm::RS256);
+    /// let ps = rs.clone().with_alg(Algorithm::PS256);
+    /// let jws = ps.sign_parts(r#"{"alg":"PS256"}"#, b"hello");
+    /// let rs_only = JwsVerifier::from_jwks(&rs.jwks(), [Algorithm::RS256])?;
+    /// assert!(rs_only.verify(&jws).is_err());
+    /// assert!(JwsVerifier::from_jwks(&ps.jwks(), [Algorithm::PS256])?.verify(&jws).is_ok());
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn with_alg(mut self, alg: Algorithm) -> Self {
         self.alg = alg;
@@ -115,18 +185,50 @@ impl TestKey {
     }
 
     /// The algorithm.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::Algorithm;
+    /// use tower_jwt_auth::testing::TestKey;
+    ///
+    /// let key = TestKey::hmac(Algorithm::HS384, [7u8; 48]);
+    /// assert_eq!(key.alg(), Algorithm::HS384);
+    /// assert_eq!(key.with_alg(Algorithm::HS512).alg(), Algorithm::HS512);
+    /// ```
     #[must_use]
     pub fn alg(&self) -> Algorithm {
         self.alg
     }
 
     /// The key id.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::Algorithm;
+    /// use tower_jwt_auth::testing::TestKey;
+    ///
+    /// let key = TestKey::generate(Algorithm::EdDSA);
+    /// assert_eq!(key.kid(), None);
+    /// assert_eq!(key.with_kid("k1").kid(), Some("k1"));
+    /// ```
     #[must_use]
     pub fn kid(&self) -> Option<&str> {
         self.kid.as_deref()
     }
 
     /// The HMAC secret, for HS* keys.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::Algorithm;
+    /// use tower_jwt_auth::testing::TestKey;
+    ///
+    /// assert_eq!(TestKey::hmac(Algorithm::HS256, [7u8; 32]).secret(), Some(&[7u8; 32][..]));
+    /// assert_eq!(TestKey::generate(Algorithm::ES256).secret(), None);
+    /// ```
     #[must_use]
     pub fn secret(&self) -> Option<&[u8]> {
         match &self.secret {
@@ -136,6 +238,18 @@ impl TestKey {
     }
 
     /// The public JWK, with `alg`, `use: sig` and `kid` (if set). HS* keys give an `oct` JWK.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::Algorithm;
+    /// use tower_jwt_auth::testing::TestKey;
+    ///
+    /// let jwk = TestKey::generate(Algorithm::ES256).with_kid("k1").public_jwk();
+    /// assert_eq!([&jwk["kty"], &jwk["crv"]], ["EC", "P-256"]);
+    /// assert_eq!([&jwk["alg"], &jwk["use"], &jwk["kid"]], ["ES256", "sig", "k1"]);
+    /// assert_eq!(TestKey::hmac(Algorithm::HS256, [7u8; 32]).public_jwk()["kty"], "oct");
+    /// ```
     #[must_use]
     pub fn public_jwk(&self) -> Value {
         let mut jwk = self.bare_jwk();
@@ -148,6 +262,17 @@ impl TestKey {
     }
 
     /// The public JWK with only the key material (no `alg`, `use` or `kid`).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::Algorithm;
+    /// use tower_jwt_auth::testing::TestKey;
+    ///
+    /// let jwk = TestKey::generate(Algorithm::EdDSA).with_kid("k1").bare_jwk();
+    /// let members: Vec<&str> = jwk.as_object().unwrap().keys().map(String::as_str).collect();
+    /// assert_eq!(members, ["crv", "kty", "x"]);
+    /// ```
     #[must_use]
     pub fn bare_jwk(&self) -> Value {
         match &self.secret {
@@ -171,12 +296,43 @@ impl TestKey {
     }
 
     /// A JWKS document holding this key's public JWK.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::Algorithm;
+    /// use tower_jwt_auth::testing::TestKey;
+    ///
+    /// let key = TestKey::generate(Algorithm::ES256).with_kid("k1");
+    /// let doc: serde_json::Value = serde_json::from_str(&key.jwks())?;
+    /// assert_eq!(doc["keys"], serde_json::json!([key.public_jwk()]));
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn jwks(&self) -> String {
         jwks(&[self])
     }
 
     /// The public key as PEM (`-----BEGIN PUBLIC KEY-----`), for asymmetric keys.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::testing::{TestKey, now};
+    /// use tower_jwt_auth::{Algorithm, Issuer, Verifier};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let claims = serde_json::json!({ "iss": "https://issuer.example", "aud": "api", "exp": now() + 60 });
+    /// let key = TestKey::generate(Algorithm::ES256);
+    /// let pem = key.public_key_pem().unwrap();
+    /// # let verifier = Verifier::builder().issuer(Issuer::pem("https://issuer.example", &pem)).audience("api").algorithms([Algorithm::ES256]).build()?;
+    /// assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----\n"));
+    /// assert!(verifier.verify(&key.token(&claims)).await.is_ok());
+    /// assert_eq!(TestKey::hmac(Algorithm::HS256, [7u8; 32]).public_key_pem(), None);
+    /// # Ok(())
+    /// # }
+    /// ```
     #[must_use]
     pub fn public_key_pem(&self) -> Option<String> {
         let der: Vec<u8> = match &self.secret {
@@ -193,64 +349,5 @@ impl TestKey {
         }
         pem.push_str("-----END PUBLIC KEY-----\n");
         Some(pem)
-    }
-
-    /// A token for `claims`, with the header `{"alg", "typ": "JWT", "kid"}`.
-    #[must_use]
-    pub fn token(&self, claims: &Value) -> String {
-        let mut header = json!({ "alg": alg_name(self.alg), "typ": "JWT" });
-        if let Some(kid) = &self.kid {
-            header["kid"] = json!(kid);
-        }
-        self.sign(&header, claims)
-    }
-
-    /// A token with exactly this header and these claims, signed with this key's algorithm
-    /// (whatever the header's `alg` says).
-    #[must_use]
-    pub fn sign(&self, header: &Value, claims: &Value) -> String {
-        self.sign_parts(&header.to_string(), claims.to_string().as_bytes())
-    }
-
-    /// A token whose header and payload are these exact bytes (base64url-encoded here).
-    #[must_use]
-    pub fn sign_parts(&self, header_json: &str, payload: &[u8]) -> String {
-        let signing_input = format!("{}.{}", b64::encode(header_json), b64::encode(payload));
-        let signature = self.signature(signing_input.as_bytes());
-        format!("{signing_input}.{}", b64::encode(signature))
-    }
-
-    /// The raw signature of `message`.
-    ///
-    /// # Panics
-    ///
-    /// If aws-lc-rs fails to sign.
-    #[must_use]
-    pub fn signature(&self, message: &[u8]) -> Vec<u8> {
-        let rng = SystemRandom::new();
-        match &self.secret {
-            Secret::Rsa(kp) => {
-                let mut sig = vec![0; kp.public_modulus_len()];
-                kp.sign(rsa_padding(self.alg), &rng, message, &mut sig)
-                    .expect("RSA signing");
-                sig
-            }
-            Secret::Ec(kp, _) => kp
-                .sign(&rng, message)
-                .expect("ECDSA signing")
-                .as_ref()
-                .to_vec(),
-            Secret::Ed(kp) => kp.sign(message).as_ref().to_vec(),
-            Secret::Hmac(secret) => {
-                let alg = match self.alg {
-                    Algorithm::HS384 => hmac::HMAC_SHA384,
-                    Algorithm::HS512 => hmac::HMAC_SHA512,
-                    _ => hmac::HMAC_SHA256,
-                };
-                hmac::sign(&hmac::Key::new(alg, secret), message)
-                    .as_ref()
-                    .to_vec()
-            }
-        }
     }
 }

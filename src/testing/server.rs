@@ -18,7 +18,28 @@ use tokio::task::{JoinHandle, JoinSet};
 
 use super::TestKey;
 
+mod counters;
+mod settings;
+
 /// How the server answers key set requests.
+///
+/// Set with [`JwksServer::set_behavior`]; discovery documents are always served.
+///
+/// # Example
+///
+/// ```
+/// use tower_jwt_auth::testing::{Behavior, JwksServer};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let server = JwksServer::start(&[]).await;
+/// server.set_behavior(Behavior::Status(503));
+/// assert_eq!(reqwest::get(server.jwks_url()).await?.status().as_u16(), 503);
+/// server.set_behavior(Behavior::Body(b"{not json".to_vec()));
+/// assert_eq!(reqwest::get(server.jwks_url()).await?.text().await?, "{not json");
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Behavior {
@@ -96,9 +117,30 @@ impl Drop for JwksServer {
 impl JwksServer {
     /// Starts a server holding these keys' public JWKs.
     ///
+    /// It runs on the current tokio runtime. Its defaults: [`Behavior::Serve`], an `ETag` on key
+    /// set answers, no `Cache-Control`, no latency.
+    ///
     /// # Panics
     ///
     /// If no port on 127.0.0.1 can be bound.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::testing::{JwksServer, TestKey, now};
+    /// use tower_jwt_auth::{Algorithm, Issuer, Verifier};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let claims = serde_json::json!({ "iss": "https://issuer.example", "aud": "api", "sub": "alice", "exp": now() + 60 });
+    /// let key = TestKey::generate(Algorithm::ES256).with_kid("k1");
+    /// let server = JwksServer::start(&[&key]).await;
+    /// # let verifier = Verifier::builder().issuer(Issuer::jwks_url("https://issuer.example", server.jwks_url())).audience("api").build()?;
+    /// let claims = verifier.verify(&key.token(&claims)).await?;
+    /// assert_eq!((claims.sub.as_deref(), server.jwks_requests()), (Some("alice"), 1));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn start(keys: &[&TestKey]) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
@@ -125,87 +167,70 @@ impl JwksServer {
     }
 
     /// `http://127.0.0.1:<port>`: also the issuer its discovery documents name by default.
+    ///
+    /// # Example
+    ///
+    /// A verifier configured by discovery from this URL accepts tokens issued by it:
+    ///
+    /// ```
+    /// use tower_jwt_auth::testing::{JwksServer, TestKey, now};
+    /// use tower_jwt_auth::{Algorithm, Issuer, Verifier};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let key = TestKey::generate(Algorithm::EdDSA);
+    /// let server = JwksServer::start(&[&key]).await;
+    /// # let verifier = Verifier::builder().issuer(Issuer::discover(server.base_url())).audience("api").build()?;
+    /// let claims = serde_json::json!({ "iss": server.base_url(), "aud": "api", "exp": now() + 60 });
+    /// let token = key.token(&claims);
+    /// assert!(verifier.verify(&token).await.is_ok());
+    /// # Ok(())
+    /// # }
+    /// ```
     #[must_use]
     pub fn base_url(&self) -> String {
         self.shared.base.clone()
     }
 
     /// The address it listens on.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::testing::JwksServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let server = JwksServer::start(&[]).await;
+    /// assert!(server.addr().ip().is_loopback());
+    /// assert_eq!(server.base_url(), format!("http://{}", server.addr()));
+    /// # }
+    /// ```
     #[must_use]
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
     /// The key set URL.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::Algorithm;
+    /// use tower_jwt_auth::testing::{JwksServer, TestKey};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let key = TestKey::generate(Algorithm::EdDSA).with_kid("k1");
+    /// let server = JwksServer::start(&[&key]).await;
+    /// assert_eq!(server.jwks_url(), format!("{}/jwks.json", server.base_url()));
+    /// assert_eq!(reqwest::get(server.jwks_url()).await?.text().await?, key.jwks());
+    /// # Ok(())
+    /// # }
+    /// ```
     #[must_use]
     pub fn jwks_url(&self) -> String {
         format!("{}/jwks.json", self.shared.base)
-    }
-
-    /// Serves these keys from now on.
-    pub fn set_keys(&self, keys: &[&TestKey]) {
-        self.shared.state().jwks = super::jwks(keys);
-    }
-
-    /// Serves this exact document as the key set from now on.
-    pub fn set_jwks_document(&self, jwks: impl Into<String>) {
-        self.shared.state().jwks = jwks.into();
-    }
-
-    /// How key set requests are answered from now on.
-    pub fn set_behavior(&self, behavior: Behavior) {
-        self.shared.state().behavior = behavior;
-    }
-
-    /// The `Cache-Control` header of key set answers (`None`: no header).
-    pub fn set_cache_control(&self, value: Option<&str>) {
-        self.shared.state().cache_control = value.map(str::to_owned);
-    }
-
-    /// A delay before every key set answer.
-    pub fn set_latency(&self, latency: Duration) {
-        self.shared.state().latency = latency;
-    }
-
-    /// The `issuer` discovery documents name (default: the base URL plus the path before
-    /// `/.well-known/openid-configuration`).
-    pub fn set_discovery_issuer(&self, issuer: Option<&str>) {
-        self.shared.state().discovery_issuer = issuer.map(str::to_owned);
-    }
-
-    /// The `jwks_uri` discovery documents name (default: this server's key set URL).
-    pub fn set_discovery_jwks_uri(&self, uri: Option<&str>) {
-        self.shared.state().discovery_jwks_uri = uri.map(str::to_owned);
-    }
-
-    /// Whether key set answers carry an `ETag` (and a matching `If-None-Match` gets 304).
-    /// On by default; off, every refresh is a full `200`.
-    pub fn set_etag(&self, enabled: bool) {
-        self.shared.state().etag = enabled;
-    }
-
-    /// The `User-Agent` of every request received (key set and discovery), in order.
-    #[must_use]
-    pub fn user_agents(&self) -> Vec<Option<String>> {
-        self.shared.state().user_agents.clone()
-    }
-
-    /// How many key set requests it has received.
-    #[must_use]
-    pub fn jwks_requests(&self) -> usize {
-        self.shared.jwks_requests.load(Ordering::SeqCst)
-    }
-
-    /// How many key set requests it answered `304 Not Modified`.
-    #[must_use]
-    pub fn not_modified(&self) -> usize {
-        self.shared.not_modified.load(Ordering::SeqCst)
-    }
-
-    /// How many discovery requests it has received.
-    #[must_use]
-    pub fn discovery_requests(&self) -> usize {
-        self.shared.discovery_requests.load(Ordering::SeqCst)
     }
 }
 

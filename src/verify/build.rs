@@ -21,10 +21,36 @@ use super::builder::VerifierBuilder;
 
 impl<C> VerifierBuilder<C> {
     /// Builds the verifier; remote issuers spawn their refresher on the current tokio runtime.
+    /// Static keys are read here, so a bad key set, PEM or HMAC secret fails now, not per request.
     ///
     /// # Errors
     ///
     /// A [`ConfigError`] when the configuration can't be used.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::{Algorithm, ConfigError, Issuer, Verifier};
+    ///
+    /// let hmac = |secret: &[u8]| {
+    ///     Verifier::builder()
+    ///         .issuer(Issuer::hmac("https://issuer.example", secret))
+    ///         .audience("api")
+    ///         .algorithms([Algorithm::HS256])
+    ///         .build()
+    /// };
+    /// assert_eq!(hmac(&[7; 32])?.status()[0].keys, 1);
+    /// let weak = hmac(&[7; 16]); // HS256 needs 32 bytes
+    /// assert!(matches!(weak, Err(ConfigError::WeakHmacSecret { min_len: 32, len: 16, .. })));
+    ///
+    /// // A remote key set needs a tokio runtime for its refresher; there is none here.
+    /// let remote = Verifier::builder()
+    ///     .issuer(Issuer::jwks_url("https://issuer.example", "https://issuer.example/jwks"))
+    ///     .audience("api")
+    ///     .build();
+    /// assert!(matches!(remote, Err(ConfigError::NoRuntime)));
+    /// # Ok::<_, ConfigError>(())
+    /// ```
     pub fn build(self) -> Result<Verifier<C>, ConfigError> {
         if self.issuers.is_empty() {
             return Err(ConfigError::NoIssuer);

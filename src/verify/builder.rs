@@ -14,17 +14,80 @@ use crate::jwks::Issuer;
 use crate::revocation::{DEFAULT_REVOCATION_DEADLINE, FailurePolicy, Revocation};
 use crate::verify::jws::{DEFAULT_MAX_KEYS, DEFAULT_MAX_TOKEN_LEN, TypPolicy};
 
+mod limits;
+mod policy;
+mod revocation;
+
 /// Default leeway for `exp` and `nbf`: 60 seconds.
+///
+/// # Example
+///
+/// ```
+/// # use tower_jwt_auth::{Issuer, Verifier, clock::FixedClock, testing::TestKey};
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let key = TestKey::generate(tower_jwt_auth::Algorithm::ES256).with_kid("k1");
+/// # let verifier = Verifier::builder().issuer(Issuer::static_keys("https://issuer.example", key.jwks())).audience("api").clock(FixedClock(1_700_000_000.0)).build()?;
+/// # let expired_ago = |secs: u64| key.token(&serde_json::json!({"iss": "https://issuer.example", "aud": "api", "exp": 1_700_000_000 - secs}));
+/// use tower_jwt_auth::DEFAULT_LEEWAY;
+/// // A token expired 59 s ago still passes, one expired 60 s ago doesn't.
+/// assert!(verifier.verify(&expired_ago(DEFAULT_LEEWAY.as_secs() - 1)).await.is_ok());
+/// let error = verifier.verify(&expired_ago(DEFAULT_LEEWAY.as_secs())).await.unwrap_err();
+/// assert_eq!(error.code(), "expired");
+/// # Ok(())
+/// # }
+/// ```
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
 
-/// Default limit on the nesting of arrays and objects in a claim set.
+/// Default limit on the nesting of arrays and objects in a claim set: 16.
+///
+/// # Example
+///
+/// ```
+/// # use serde_json::json;
+/// # use tower_jwt_auth::{Issuer, Verifier, testing::{TestKey, now}};
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let key = TestKey::generate(tower_jwt_auth::Algorithm::ES256).with_kid("k1");
+/// # let verifier = Verifier::builder().issuer(Issuer::static_keys("https://issuer.example", key.jwks())).audience("api").build()?;
+/// # let nested = |depth: usize| { let mut x = json!(1); for _ in 1..depth { x = json!([x]); } key.token(&json!({"iss": "https://issuer.example", "aud": "api", "exp": now() + 60, "x": x})) };
+/// use tower_jwt_auth::DEFAULT_MAX_CLAIMS_DEPTH;
+/// // `nested(n)`: a token whose claim set is n levels deep, the outer object included.
+/// assert!(verifier.verify(&nested(DEFAULT_MAX_CLAIMS_DEPTH)).await.is_ok());
+/// let error = verifier.verify(&nested(DEFAULT_MAX_CLAIMS_DEPTH + 1)).await.unwrap_err();
+/// assert_eq!(error.code(), "malformed");
+/// # Ok(())
+/// # }
+/// ```
 pub const DEFAULT_MAX_CLAIMS_DEPTH: usize = 16;
 
-/// Default capacity of the verified-token cache, in tokens.
+/// Default capacity of the verified-token cache, in tokens: 10,000.
+///
+/// # Example
+///
+/// ```
+/// use tower_jwt_auth::{DEFAULT_TOKEN_CACHE, DEFAULT_TOKEN_CACHE_BYTES};
+///
+/// assert_eq!(DEFAULT_TOKEN_CACHE, 10_000);
+/// // Each entry weighs at least budget / capacity: 3,355 bytes at the defaults.
+/// assert_eq!(DEFAULT_TOKEN_CACHE_BYTES / DEFAULT_TOKEN_CACHE, 3_355);
+/// ```
 pub const DEFAULT_TOKEN_CACHE: u64 = 10_000;
 
 /// Default byte budget of the verified-token cache: 32 MiB (claims are weighed at twice their
 /// JSON size plus 512 bytes an entry).
+///
+/// # Example
+///
+/// ```
+/// use tower_jwt_auth::{DEFAULT_TOKEN_CACHE, DEFAULT_TOKEN_CACHE_BYTES};
+///
+/// // A 16 KiB token (the size limit) carries at most 12 KiB of claims, weighed at
+/// // 2 × 12 KiB + 512 bytes: the budget holds 1,337 of them, not 10,000.
+/// let per_entry = 2 * 12 * 1024 + 512;
+/// assert_eq!(DEFAULT_TOKEN_CACHE_BYTES / per_entry, 1_337);
+/// assert!(DEFAULT_TOKEN_CACHE_BYTES / per_entry < DEFAULT_TOKEN_CACHE);
+/// ```
 pub const DEFAULT_TOKEN_CACHE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// The verified-token cache's default: on, unless the `testing` feature is on and the
@@ -129,7 +192,18 @@ impl<C> Default for VerifierBuilder<C> {
 }
 
 impl<C> VerifierBuilder<C> {
-    /// A builder with the defaults (see the crate docs' defaults table).
+    /// A builder with the defaults (see the crate docs' defaults table); the same as
+    /// [`Verifier::builder`] and `VerifierBuilder::default()`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::{ConfigError, RegisteredClaims, VerifierBuilder};
+    ///
+    /// let builder = VerifierBuilder::<RegisteredClaims>::new();
+    /// assert!(format!("{builder:?}").contains("leeway: 60s"));
+    /// assert!(matches!(builder.build(), Err(ConfigError::NoIssuer))); // no issuer by default
+    /// ```
     pub fn new() -> Self {
         Self {
             issuers: Vec::new(),
@@ -160,19 +234,25 @@ impl<C> VerifierBuilder<C> {
     /// # Example
     ///
     /// ```
-    /// use tower_jwt_auth::{Issuer, Verifier, VerifierBuilder};
+    /// use tower_jwt_auth::{Algorithm, Issuer, Verifier, VerifierBuilder};
+    /// # use tower_jwt_auth::testing::{TestKey, now};
     ///
     /// #[derive(Debug, serde::Deserialize)]
     /// struct MyClaims { tenant: String }
     ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let builder: VerifierBuilder<MyClaims> = Verifier::builder().claims::<MyClaims>();
     /// let verifier = builder
     ///     .issuer(Issuer::hmac("https://issuer.example", [7u8; 32]))
     ///     .insecure_skip_audience()
-    ///     .algorithms([tower_jwt_auth::Algorithm::HS256])
+    ///     .algorithms([Algorithm::HS256])
     ///     .build()?;
-    /// # let _: tower_jwt_auth::Verifier<MyClaims> = verifier;
-    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
+    /// # let token = TestKey::hmac(Algorithm::HS256, [7u8; 32]).token(&serde_json::json!({"iss": "https://issuer.example", "tenant": "acme", "exp": now() + 60}));
+    /// let claims = verifier.verify(&token).await?;
+    /// assert_eq!(claims.tenant, "acme");
+    /// # Ok(())
+    /// # }
     /// ```
     pub fn claims<C2>(self) -> VerifierBuilder<C2> {
         VerifierBuilder {
@@ -198,6 +278,29 @@ impl<C> VerifierBuilder<C> {
     }
 
     /// Adds a trusted issuer: its exact `iss` and where its keys come from. Several may be added.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use tower_jwt_auth::{Algorithm, Issuer, Verifier, testing::{TestKey, now}};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let (a, b) = (TestKey::generate(Algorithm::ES256).with_kid("a"), TestKey::generate(Algorithm::ES256).with_kid("b"));
+    /// # let token = |key: &TestKey, iss: &str| key.token(&serde_json::json!({"iss": iss, "aud": "api", "exp": now() + 60}));
+    /// let verifier = Verifier::builder()
+    ///     .issuer(Issuer::static_keys("https://a.example", a.jwks()))
+    ///     .issuer(Issuer::static_keys("https://b.example", b.jwks()))
+    ///     .audience("api")
+    ///     .build()?;
+    /// assert!(verifier.verify(&token(&b, "https://b.example")).await.is_ok());
+    /// // Only the keys of the issuer a token names are tried.
+    /// let error = verifier.verify(&token(&b, "https://a.example")).await.unwrap_err();
+    /// assert_eq!(error.code(), "unknown_key");
+    /// let error = verifier.verify(&token(&b, "https://c.example")).await.unwrap_err();
+    /// assert_eq!(error.code(), "wrong_issuer");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn issuer(mut self, issuer: Issuer) -> Self {
         self.issuers.push(issuer);
         self
@@ -207,6 +310,24 @@ impl<C> VerifierBuilder<C> {
     /// one of them. Compulsory unless [`insecure_skip_audience`](Self::insecure_skip_audience)
     /// is called ([RFC 8725 §3.9](https://www.rfc-editor.org/rfc/rfc8725#section-3.9)).
     /// An [`Issuer`] may override it with [`Issuer::audience`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use tower_jwt_auth::{Issuer, Verifier, testing::{TestKey, now}};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let key = TestKey::generate(tower_jwt_auth::Algorithm::ES256).with_kid("k1");
+    /// # let builder = Verifier::builder().issuer(Issuer::static_keys("https://issuer.example", key.jwks()));
+    /// # let token = |aud: serde_json::Value| key.token(&serde_json::json!({"iss": "https://issuer.example", "aud": aud, "exp": now() + 60}));
+    /// let verifier = builder.audience("api://orders").build()?;
+    /// assert!(verifier.verify(&token("api://orders".into())).await.is_ok());
+    /// assert!(verifier.verify(&token(["other", "api://orders"].into())).await.is_ok());
+    /// let error = verifier.verify(&token("api://billing".into())).await.unwrap_err();
+    /// assert_eq!(error.code(), "wrong_audience");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
         self.audiences.push(audience.into());
         self
@@ -216,6 +337,22 @@ impl<C> VerifierBuilder<C> {
     ///
     /// Dangerous: a token your identity provider issued for any other service is then accepted
     /// here too ([RFC 8725 §3.9](https://www.rfc-editor.org/rfc/rfc8725#section-3.9)).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use tower_jwt_auth::{ConfigError, Issuer, Verifier, testing::{TestKey, now}};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let key = TestKey::generate(tower_jwt_auth::Algorithm::ES256).with_kid("k1");
+    /// # let builder = || Verifier::builder().issuer(Issuer::static_keys("https://issuer.example", key.jwks()));
+    /// # let token = key.token(&serde_json::json!({"iss": "https://issuer.example", "aud": "someone-else", "exp": now() + 60}));
+    /// assert!(matches!(builder().build(), Err(ConfigError::NoAudience)));
+    /// let verifier = builder().insecure_skip_audience().build()?;
+    /// assert!(verifier.verify(&token).await.is_ok()); // `aud: someone-else`
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn insecure_skip_audience(mut self) -> Self {
         self.skip_audience = true;
         self
@@ -226,144 +363,26 @@ impl<C> VerifierBuilder<C> {
     ///
     /// Without it, each key is usable only with its JWK `alg`, and keys without one (HMAC
     /// secrets, PEM keys, JWKs without `alg`) are not usable at all.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use tower_jwt_auth::{Algorithm, ConfigError, Issuer, Verifier, testing::{TestKey, now}};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let builder = || Verifier::builder().issuer(Issuer::hmac("https://issuer.example", [7u8; 64])).audience("api");
+    /// # let token = |alg| TestKey::hmac(alg, [7u8; 64]).token(&serde_json::json!({"iss": "https://issuer.example", "aud": "api", "exp": now() + 60}));
+    /// let verifier = builder().algorithms([Algorithm::HS256]).build()?;
+    /// assert!(verifier.verify(&token(Algorithm::HS256)).await.is_ok());
+    /// let error = verifier.verify(&token(Algorithm::HS512)).await.unwrap_err();
+    /// assert_eq!(error.code(), "alg_not_allowed");
+    /// // Without the list, an HMAC secret is not usable at all.
+    /// assert!(matches!(builder().build(), Err(ConfigError::NoUsableKeys { .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
         self.algorithms = Some(algorithms.into_iter().collect());
-        self
-    }
-
-    /// Tolerance for clock skew when checking `exp` and `nbf`. Defaults to 60 seconds.
-    pub fn leeway(mut self, leeway: Duration) -> Self {
-        self.leeway = leeway;
-        self
-    }
-
-    /// Claims that must be present (a member with the value `null` counts as present), in
-    /// addition to `exp`, `iss`, and `aud` (unless
-    /// [`insecure_skip_audience`](Self::insecure_skip_audience)). `cnf` can't be required:
-    /// sender-constrained tokens are never accepted as bearer tokens.
-    pub fn required_claims<I, S>(mut self, claims: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.required.extend(claims.into_iter().map(Into::into));
-        self
-    }
-
-    /// The accepted `typ` header values, compared case-insensitively with the `application/`
-    /// prefix optional ([RFC 7515 §4.1.9](https://www.rfc-editor.org/rfc/rfc7515#section-4.1.9)).
-    ///
-    /// Defaults to `JWT` and `at+jwt` (plus tokens without `typ`): a logout token, a DPoP proof
-    /// or a security event token is never accepted as an access token
-    /// ([RFC 8725 §3.11](https://www.rfc-editor.org/rfc/rfc8725#section-3.11)).
-    pub fn token_types<I, S>(mut self, types: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<str>,
-    {
-        self.typ.accepted = types
-            .into_iter()
-            .map(|t| TypPolicy::normalize(t.as_ref()))
-            .collect();
-        self
-    }
-
-    /// Refuses tokens without a `typ` header. Defaults to `false` (tokens without `typ` pass).
-    pub fn require_token_type(mut self, require: bool) -> Self {
-        self.typ.allow_absent = !require;
-        self
-    }
-
-    /// The longest token accepted, in bytes. Defaults to 16 KiB.
-    pub fn max_token_len(mut self, len: usize) -> Self {
-        self.max_token_len = len;
-        self
-    }
-
-    /// The deepest nesting of arrays and objects accepted in a claim set, checked by a scan before
-    /// any parsing. Defaults to 16.
-    pub fn max_claims_depth(mut self, depth: usize) -> Self {
-        self.max_claims_depth = depth;
-        self
-    }
-
-    /// The most keys read from one key set. Defaults to 100.
-    pub fn max_keys(mut self, max: usize) -> Self {
-        self.max_keys = max;
-        self
-    }
-
-    /// The clock token times are checked against. Defaults to [`SystemClock`].
-    pub fn clock(mut self, clock: impl Clock) -> Self {
-        self.clock = Arc::new(clock);
-        self
-    }
-
-    /// The capacity of the verified-token cache, in tokens. Defaults to 10,000.
-    ///
-    /// A token seen before skips only its signature check: time (`exp`, `nbf`, `iat`) is checked
-    /// again on every request, an entry never outlives the token's `exp`, and a token whose key a
-    /// refresh removed is verified again (and refused). The cache belongs to one verifier, so
-    /// every layer that shares it also shares its claim policy. Entries are keyed by the SHA-256 of
-    /// the token, never by the token itself.
-    pub fn token_cache_capacity(mut self, capacity: u64) -> Self {
-        self.token_cache = Some(capacity);
-        self
-    }
-
-    /// The byte budget of the verified-token cache. Defaults to 32 MiB
-    /// ([`DEFAULT_TOKEN_CACHE_BYTES`]); 0 turns the cache off.
-    ///
-    /// Claims can be as large as the token size limit allows (16 KiB by default), so an entry
-    /// bound alone would let 10,000 large tokens hold hundreds of MiB. Each entry is weighed at
-    /// twice its claims' JSON size (the caller's type and the registered claims) plus 512 bytes,
-    /// and at least `budget / capacity`, so the cache holds at most the capacity in tokens and
-    /// about the budget in bytes, whichever comes first. Past it, moka evicts (a later request
-    /// with an evicted token checks its signature again).
-    pub fn token_cache_max_bytes(mut self, bytes: u64) -> Self {
-        self.token_cache_bytes = bytes;
-        self
-    }
-
-    /// Consults `store` on every request after the signature check (or the verified-token cache
-    /// hit, which never hides a revocation): a revoked token gets 401 `invalid_token` ("token
-    /// revoked"). A store that can't answer within the
-    /// [deadline](Self::revocation_deadline) fails closed (503 `revocation_unavailable`, with
-    /// `Retry-After`) unless [`revocation_fail_open`](Self::revocation_fail_open) is set. See
-    /// [`revocation`](crate::revocation).
-    pub fn revocation(mut self, store: impl Revocation) -> Self {
-        self.revocation = Some(Arc::new(store));
-        self
-    }
-
-    /// How long one revocation check may take before the failure policy applies. Defaults to
-    /// 250 ms.
-    pub fn revocation_deadline(mut self, deadline: Duration) -> Self {
-        self.revocation_deadline = deadline;
-        self
-    }
-
-    /// Lets requests through when the revocation store can't answer in time (each one logged
-    /// at `warn`), instead of the default 503. Availability over revocation: a revoked token
-    /// passes while the store is down.
-    pub fn revocation_fail_open(mut self) -> Self {
-        self.revocation_policy = FailurePolicy::Open;
-        self
-    }
-
-    /// Turns the verified-token cache off: every request checks its signature.
-    pub fn disable_token_cache(mut self) -> Self {
-        self.token_cache = None;
-        self
-    }
-
-    /// The JWT access token profile of [RFC 9068](https://www.rfc-editor.org/rfc/rfc9068): `typ`
-    /// must be `at+jwt` (or `application/at+jwt`), the claims `iss exp aud sub client_id iat jti`
-    /// are required, and an audience is compulsory (no `insecure_skip_audience`). An ID token
-    /// never passes as an access token: one carrying `nonce`, `at_hash` or `c_hash`, or whose
-    /// `aud` names its own `client_id`, is refused with `invalid_token`.
-    pub fn rfc9068(mut self) -> Self {
-        self.rfc9068 = true;
         self
     }
 }

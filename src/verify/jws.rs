@@ -6,7 +6,7 @@
 //! # Example
 //!
 //! ```
-//! use tower_jwt_auth::{Algorithm, jws::JwsVerifier};
+//! use tower_jwt_auth::{Algorithm, JwsVerifier};
 //!
 //! // RFC 8037 §A.4: "Example of Ed25519 signing".
 //! let jwks = r#"{"keys":[{"kty":"OKP","crv":"Ed25519",
@@ -34,10 +34,38 @@ use crate::keys::{
     AlgSet, Candidates, KeySetRules, KeyStore, MAX_KID_LEN, PreparedKey, parse_alg, parse_jwks,
 };
 
-/// Default limit on a token's length, in bytes (16 KiB).
+/// Default limit on a token's length, in bytes (16 KiB). A longer token is refused before any
+/// parsing.
+///
+/// ```
+/// use tower_jwt_auth::{Algorithm, DEFAULT_MAX_TOKEN_LEN, JwsVerifier};
+///
+/// # let key = tower_jwt_auth::testing::TestKey::hmac(Algorithm::HS256, [7u8; 32]).with_kid("k1");
+/// # let verifier = JwsVerifier::from_jwks(&key.jwks(), [Algorithm::HS256])?;
+/// let at_limit = "a".repeat(DEFAULT_MAX_TOKEN_LEN);
+/// assert_eq!(verifier.verify(&at_limit).unwrap_err().code(), "malformed"); // parsed, and refused
+/// let over = "a".repeat(DEFAULT_MAX_TOKEN_LEN + 1);
+/// assert_eq!(verifier.verify(&over).unwrap_err().code(), "too_large");
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// ```
 pub const DEFAULT_MAX_TOKEN_LEN: usize = 16 * 1024;
 
-/// Default limit on the number of keys read from one key set.
+/// Default limit on the number of keys read from one key set: 100. Later keys are skipped.
+///
+/// ```
+/// use tower_jwt_auth::{Algorithm, DEFAULT_MAX_KEYS, JwsVerifier, testing::TestKey};
+///
+/// let keys: Vec<TestKey> = (0..=DEFAULT_MAX_KEYS)
+///     .map(|i| TestKey::hmac(Algorithm::HS256, [i as u8; 32]).with_kid(format!("k{i}")))
+///     .collect();
+/// let jwks = tower_jwt_auth::testing::jwks(&keys.iter().collect::<Vec<_>>());
+/// let verifier = JwsVerifier::from_jwks(&jwks, [Algorithm::HS256])?;
+/// let last_read = keys[DEFAULT_MAX_KEYS - 1].sign_parts(r#"{"alg":"HS256","kid":"k99"}"#, b"hi");
+/// assert!(verifier.verify(&last_read).is_ok());
+/// let skipped = keys[DEFAULT_MAX_KEYS].sign_parts(r#"{"alg":"HS256","kid":"k100"}"#, b"hi");
+/// assert_eq!(verifier.verify(&skipped).unwrap_err().code(), "unknown_key");
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// ```
 pub const DEFAULT_MAX_KEYS: usize = 100;
 
 /// The protected header members this crate reads. Derived, so a duplicate of any of them is
@@ -261,7 +289,19 @@ fn unknown() -> AuthError {
 /// The same rules as [`Verifier`](crate::Verifier) apply to the JWS layer: compact form only,
 /// strict base64url, no duplicate header members, `crit`/`cty` refused, `typ` checked, `alg`
 /// matched case-sensitively against the allow-list and against the key's type and JWK `alg`,
-/// and `jku`/`x5u`/`jwk`/`x5c` never used.
+/// and `jku`/`x5u`/`jwk`/`x5c` never used. A bare JWS may be typed `JOSE`.
+///
+/// ```
+/// use tower_jwt_auth::{Algorithm, JwsVerifier};
+///
+/// # let key = tower_jwt_auth::testing::TestKey::hmac(Algorithm::HS256, [7u8; 32]).with_kid("k1");
+/// # let verifier = JwsVerifier::from_jwks(&key.jwks(), [Algorithm::HS256])?;
+/// let signed = key.sign_parts(r#"{"alg":"HS256","typ":"JOSE"}"#, b"ship order 42");
+/// assert_eq!(verifier.verify(&signed)?.payload(), b"ship order 42");
+/// let tampered = signed.replacen(".", ".eA", 1);
+/// assert_eq!(verifier.verify(&tampered).unwrap_err().code(), "bad_signature");
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// ```
 pub struct JwsVerifier {
     store: KeyStore,
     allowed: AlgSet,
@@ -277,7 +317,17 @@ impl fmt::Debug for JwsVerifier {
     }
 }
 
-/// A verified JWS: its algorithm, key id and payload.
+/// A verified JWS: its algorithm, key id and payload. Returned by [`JwsVerifier::verify`].
+///
+/// ```
+/// use tower_jwt_auth::{Algorithm, JwsVerifier};
+///
+/// # let key = tower_jwt_auth::testing::TestKey::hmac(Algorithm::HS256, [7u8; 32]).with_kid("k1");
+/// # let verifier = JwsVerifier::from_jwks(&key.jwks(), [Algorithm::HS256])?;
+/// let jws = verifier.verify(&key.sign_parts(r#"{"alg":"HS256","kid":"k1"}"#, b"hello"))?;
+/// assert_eq!((jws.alg(), jws.kid(), jws.payload()), (Algorithm::HS256, Some("k1"), &b"hello"[..]));
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Jws {
     alg: Algorithm,
@@ -285,86 +335,6 @@ pub struct Jws {
     payload: Vec<u8>,
 }
 
-impl Jws {
-    /// The algorithm the signature was checked with.
-    #[must_use]
-    pub fn alg(&self) -> Algorithm {
-        self.alg
-    }
-
-    /// The `kid` header, if any.
-    #[must_use]
-    pub fn kid(&self) -> Option<&str> {
-        self.kid.as_deref()
-    }
-
-    /// The decoded payload.
-    #[must_use]
-    pub fn payload(&self) -> &[u8] {
-        &self.payload
-    }
-}
-
-impl JwsVerifier {
-    /// A verifier for the keys of a JWKS document (`oct` keys included: the set comes from the
-    /// application itself) and an algorithm allow-list.
-    ///
-    /// # Errors
-    ///
-    /// [`ConfigError`] when the document is not a JWKS, the allow-list is empty, or no key is usable.
-    pub fn from_jwks(
-        jwks: &str,
-        algorithms: impl IntoIterator<Item = Algorithm>,
-    ) -> Result<Self, ConfigError> {
-        let allowed: AlgSet = algorithms.into_iter().collect();
-        if allowed.is_empty() {
-            return Err(ConfigError::NoAlgorithms);
-        }
-        let rules = KeySetRules {
-            allow_oct: true,
-            max_keys: DEFAULT_MAX_KEYS,
-            allowed: Some(allowed),
-        };
-        let parsed =
-            parse_jwks(jwks.as_bytes(), rules).map_err(|reason| ConfigError::InvalidKeySet {
-                issuer: String::new(),
-                reason: reason.to_owned(),
-            })?;
-        if parsed.keys.is_empty() {
-            return Err(ConfigError::NoUsableKeys {
-                issuer: String::new(),
-                skipped: parsed.skipped.iter().map(ToString::to_string).collect(),
-            });
-        }
-        let store = KeyStore::new(DEFAULT_MAX_KEYS);
-        store.replace(parsed);
-        Ok(Self {
-            store,
-            allowed,
-            // A bare JWS is typed `JOSE` (RFC 7515 §4.1.9); JWTs pass too.
-            typ: TypPolicy {
-                allow_absent: true,
-                accepted: vec!["jwt".to_owned(), "at+jwt".to_owned(), "jose".to_owned()],
-            },
-        })
-    }
-
-    /// Verifies a compact JWS and returns its payload.
-    ///
-    /// # Errors
-    ///
-    /// An [`AuthError`] saying why the JWS was refused.
-    pub fn verify(&self, token: &str) -> Result<Jws, AuthError> {
-        let parsed = parse_compact(token, DEFAULT_MAX_TOKEN_LEN, Some(self.allowed), &self.typ)?;
-        verify_signature(&parsed, &self.store, Some(self.allowed))?;
-        let payload = decode_payload(&parsed)?;
-        Ok(Jws {
-            alg: parsed.alg,
-            kid: parsed.kid,
-            payload,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests;
+mod verifier;

@@ -188,6 +188,26 @@ impl<C> Clone for Verified<C> {
 }
 
 /// The key status of one issuer.
+///
+/// ```
+/// use std::time::Duration;
+/// use tower_jwt_auth::testing::{JwksServer, TestKey};
+/// use tower_jwt_auth::{Algorithm, Freshness, Issuer, Verifier};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let key = TestKey::generate(Algorithm::ES256).with_kid("k1");
+/// # let server = JwksServer::start(&[&key]).await;
+/// let verifier = Verifier::builder()
+///     .issuer(Issuer::jwks_url("https://issuer.example", server.jwks_url()))
+///     .audience("api")
+///     .build()?;
+/// tokio::time::timeout(Duration::from_secs(10), verifier.ready()).await?;
+/// let status = &verifier.status()[0];
+/// assert_eq!((status.iss.as_str(), status.freshness, status.keys), ("https://issuer.example", Freshness::Fresh, 1));
+/// assert!(status.last_refresh.is_some() && status.last_error.is_none());
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct IssuerStatus {
@@ -214,7 +234,24 @@ impl<C> Verifier<C> {
         }
     }
 
-    /// The key status of each issuer: key counts and skipped keys with their reasons.
+    /// The key status of each issuer, in the order they were added: key counts and skipped keys
+    /// with their reasons.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// use tower_jwt_auth::{Algorithm, Freshness, Issuer, Verifier, testing::TestKey};
+    ///
+    /// # let key = TestKey::generate(Algorithm::ES256).with_kid("k1");
+    /// let jwks = json!({"keys": [key.public_jwk(), {"kty": "RSA", "kid": "k2", "n": "AQAB", "e": "AQAB"}]});
+    /// let verifier = Verifier::builder()
+    ///     .issuer(Issuer::static_keys("https://issuer.example", jwks.to_string()))
+    ///     .audience("api")
+    ///     .build()?;
+    /// let status = verifier.status();
+    /// assert_eq!((status[0].freshness, status[0].keys), (Freshness::Static, 1));
+    /// assert_eq!(status[0].skipped[0].kid.as_deref(), Some("k2"));
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn status(&self) -> Vec<IssuerStatus> {
         self.shared
@@ -236,6 +273,25 @@ impl<C> Verifier<C> {
 
     /// Resolves once every issuer's key set has loaded (at once for static keys). For a
     /// readiness probe; wrap it in a timeout.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower_jwt_auth::testing::{JwksServer, TestKey};
+    /// use tower_jwt_auth::{Algorithm, Issuer, Verifier};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let key = TestKey::generate(Algorithm::ES256).with_kid("k1");
+    /// let server = JwksServer::start(&[&key]).await;
+    /// let verifier = Verifier::builder()
+    ///     .issuer(Issuer::jwks_url("https://issuer.example", server.jwks_url()))
+    ///     .audience("api")
+    ///     .build()?;
+    /// tokio::time::timeout(Duration::from_secs(10), verifier.ready()).await?;
+    /// assert_eq!(verifier.status()[0].keys, 1);
+    /// assert_eq!(server.jwks_requests(), 1);
+    /// # Ok(()) }
+    /// ```
     pub async fn ready(&self) {
         for issuer in &self.shared.issuers {
             if let Some(remote) = &issuer.remote {
@@ -251,6 +307,32 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
     /// # Errors
     ///
     /// An [`AuthError`] saying why the token was refused.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::{Algorithm, Issuer, Verifier, testing::{TestKey, now}};
+    ///
+    /// #[derive(Debug, serde::Deserialize)]
+    /// struct MyClaims { sub: String, tenant: String }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let key = TestKey::hmac(Algorithm::HS256, [7u8; 32]);
+    /// # let verifier = Verifier::builder().claims::<MyClaims>().issuer(Issuer::hmac("https://issuer.example", [7u8; 32])).audience("api").algorithms([Algorithm::HS256]).build()?;
+    /// let token = key.token(&serde_json::json!({
+    ///     "iss": "https://issuer.example", "aud": "api", "exp": now() + 60,
+    ///     "sub": "alice", "tenant": "acme",
+    /// }));
+    /// let claims = verifier.verify(&token).await?;
+    /// assert_eq!((claims.sub.as_str(), claims.tenant.as_str()), ("alice", "acme"));
+    ///
+    /// let other_audience = key.token(&serde_json::json!({
+    ///     "iss": "https://issuer.example", "aud": "billing", "exp": now() + 60,
+    /// }));
+    /// assert_eq!(verifier.verify(&other_audience).await.unwrap_err().code(), "wrong_audience");
+    /// # Ok(()) }
+    /// ```
     pub async fn verify(&self, token: &str) -> Result<Claims<C>, AuthError> {
         let verified = match self.verify_now(token) {
             Ok(verified) => verified,

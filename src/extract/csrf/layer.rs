@@ -52,7 +52,27 @@ pub struct CsrfLayer<R = DefaultResponseForAuthError> {
 }
 
 impl CsrfLayer {
-    /// A layer applying `guard`, answering refusals with the default responder.
+    /// A layer applying `guard`, answering refusals with the default responder: 403, no
+    /// `WWW-Authenticate`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::csrf::{CsrfGuard, CsrfLayer};
+    /// # use http::{Request, Response};
+    /// # use tower::{Layer, ServiceExt, service_fn};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let ok = service_fn(|_: Request<()>| async { Ok::<_, std::convert::Infallible>(Response::new(String::new())) });
+    /// # let post = |origin: &str| Request::post("/login").header("origin", origin).header("sec-fetch-site", "cross-site").body(()).unwrap();
+    /// // `post(origin)`: a cross-site POST from `origin`.
+    /// let service = CsrfLayer::new(CsrfGuard::new(["https://app.example.com"])?).layer(ok);
+    /// assert_eq!(service.clone().oneshot(post("https://app.example.com")).await?.status(), 200);
+    /// let refused = service.oneshot(post("https://evil.example")).await?;
+    /// assert_eq!(refused.status(), 403);
+    /// assert!(refused.headers().get("www-authenticate").is_none());
+    /// # Ok(()) }
+    /// ```
     pub fn new(guard: CsrfGuard) -> Self {
         Self {
             guard: Arc::new(guard),
@@ -71,9 +91,18 @@ impl<R> CsrfLayer<R> {
     /// ```
     /// use tower_jwt_auth::csrf::{CsrfGuard, CsrfLayer};
     /// use tower_jwt_auth::response::ProblemJson;
-    ///
+    /// # use http::{Request, Response};
+    /// # use tower::{Layer, ServiceExt, service_fn};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let ok = service_fn(|_: Request<()>| async { Ok::<_, std::convert::Infallible>(Response::new(String::new())) });
+    /// # let post = |origin: &str| Request::post("/login").header("origin", origin).header("sec-fetch-site", "cross-site").body(()).unwrap();
+    /// // `post(origin)`: a cross-site POST from `origin`.
     /// let layer = CsrfLayer::new(CsrfGuard::default()).responder(ProblemJson);
-    /// # let _ = layer;
+    /// let response = layer.layer(ok).oneshot(post("https://evil.example")).await?;
+    /// assert_eq!(response.headers()["content-type"], "application/problem+json");
+    /// assert!(response.body().contains(r#""code":"csrf""#));
+    /// # Ok(()) }
     /// ```
     pub fn responder<R2>(self, responder: R2) -> CsrfLayer<R2> {
         CsrfLayer {
@@ -96,6 +125,24 @@ impl<S, R: Clone> Layer<S> for CsrfLayer<R> {
 }
 
 /// The service of [`CsrfLayer`].
+///
+/// # Example
+///
+/// ```
+/// use tower_jwt_auth::AuthError;
+/// use tower_jwt_auth::csrf::{Csrf, CsrfGuard, CsrfLayer};
+/// # use http::{Request, Response};
+/// # use tower::{Layer, ServiceExt, service_fn};
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let ok = service_fn(|_: Request<()>| async { Ok::<_, std::convert::Infallible>(Response::new(String::new())) });
+/// # let post = |origin: &str| Request::post("/login").header("origin", origin).header("sec-fetch-site", "cross-site").body(()).unwrap();
+/// // `post(origin)`: a cross-site POST from `origin`.
+/// let service: Csrf<_> = CsrfLayer::new(CsrfGuard::default()).layer(ok);
+/// let response = service.oneshot(post("https://evil.example")).await?;
+/// assert_eq!(response.extensions().get::<AuthError>().map(AuthError::code), Some("csrf"));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Csrf<S, R = DefaultResponseForAuthError> {
     inner: S,

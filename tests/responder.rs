@@ -1,6 +1,7 @@
 //! One responder answers every rejection (authentication, policies, the cross-origin guard, the
 //! extractor behind an optional layer, `CsrfLayer`), and every rejection carries its `AuthError`;
 //! CORS preflights and `TokenSource::extract`.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

@@ -36,6 +36,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tower_jwt_auth::csrf::{CsrfGuard, CsrfLayer};
+use tower_jwt_auth::response::Rejection;
 use tower_jwt_auth::{Claims, JwtAuthLayer, TokenSource, Verifier};
 
 const USER: &str = "alice";
@@ -100,6 +101,11 @@ async fn index(State(app): State<Arc<App>>, headers: HeaderMap) -> Html<String> 
         ),
         None => LOGIN_FORM.to_owned(),
     }))
+}
+
+/// The answer of the cross-origin check on the token-less routes: 403 with the reason as text.
+fn refused(rejection: Rejection) -> Response {
+    (StatusCode::FORBIDDEN, rejection.error().to_string()).into_response()
 }
 
 async fn login(State(app): State<Arc<App>>, Form(form): Form<Login>) -> Response {
@@ -182,7 +188,7 @@ async fn main() {
             Router::new()
                 .route("/login", post(login))
                 .route("/logout", post(logout))
-                .layer(CsrfLayer::new(CsrfGuard::default())),
+                .layer(CsrfLayer::new(CsrfGuard::default()).responder(refused)),
         )
         .with_state(Arc::clone(&app))
         .merge(

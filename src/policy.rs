@@ -10,9 +10,10 @@
 //! (**401** `invalid_token`, e.g. a refresh token), or forbid the request (**403**). The layer's
 //! responder answers all of them.
 //!
-//! For a policy on some routes only, give those routes a layer with the extra policy (axum's
-//! `route_layer`); layers built from one [`Verifier`](crate::Verifier) share its keys and its
-//! verified-token cache, so the second verification of a token is a cache hit.
+//! For a policy on some routes only, give those routes a layer of their own with the extra
+//! policy (axum's `route_layer` on a router you `merge`), so each request passes one layer;
+//! layers built from one [`Verifier`](crate::Verifier) share its keys and its verified-token
+//! cache.
 //!
 //! # Example
 //!
@@ -36,8 +37,7 @@
 //! let app: Router = Router::new()
 //!     .route("/admin", get(|| async { "admin" }))
 //!     .route_layer(access_only.clone().require_scopes(["admin"]))
-//!     .route("/orders", get(|| async { "orders" }))
-//!     .layer(access_only);
+//!     .merge(Router::new().route("/orders", get(|| async { "orders" })).route_layer(access_only));
 //! # Ok::<_, tower_jwt_auth::ConfigError>(())
 //! ```
 //!

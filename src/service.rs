@@ -193,12 +193,13 @@ fn insert_claims<C, B, R, ResBody>(
     }
 }
 
-/// Whether a request is a CORS preflight: `OPTIONS` with `Access-Control-Request-Method`.
+/// Whether a request is a CORS preflight: `OPTIONS` with `Origin` and
+/// `Access-Control-Request-Method` (a browser sends both on every preflight).
 fn is_cors_preflight<B>(req: &Request<B>) -> bool {
+    let headers = req.headers();
     req.method() == Method::OPTIONS
-        && req
-            .headers()
-            .contains_key(http::header::ACCESS_CONTROL_REQUEST_METHOD)
+        && headers.contains_key(http::header::ORIGIN)
+        && headers.contains_key(http::header::ACCESS_CONTROL_REQUEST_METHOD)
 }
 
 /// Runs the layer's policies on a verified token.

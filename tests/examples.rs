@@ -188,6 +188,7 @@ async fn cookie_login_example_flow() {
     .await;
     assert_eq!(cross.status(), 403, "a foreign page can't log anyone in");
     assert!(set_cookie(&cross).is_none());
+    assert_eq!(cross.text().await.unwrap(), "cross-origin request refused");
 
     let login = post_form(
         &client,

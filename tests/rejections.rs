@@ -1173,3 +1173,56 @@ async fn pem_keys_work_with_the_allow_list() {
             .assert_ok();
     }
 }
+
+#[tokio::test]
+async fn settings_that_would_be_ignored_are_build_errors() {
+    use tower_jwt_auth::ConfigError;
+    let k = key(Algorithm::RS256);
+    let base = || Verifier::builder().issuer(Issuer::static_keys(ISS, k.jwks()));
+    let skip_with_audience = base().audience(AUD).insecure_skip_audience().build();
+    assert_eq!(
+        skip_with_audience.unwrap_err(),
+        ConfigError::AudienceWithSkip
+    );
+    let skip_with_issuer_audience = Verifier::builder()
+        .issuer(Issuer::static_keys(ISS, k.jwks()).audience("orders"))
+        .insecure_skip_audience()
+        .build();
+    assert_eq!(
+        skip_with_issuer_audience.unwrap_err(),
+        ConfigError::AudienceWithSkip
+    );
+    let fail_open = base().audience(AUD).revocation_fail_open().build();
+    assert_eq!(
+        fail_open.unwrap_err(),
+        ConfigError::RevocationSettingsWithoutStore
+    );
+    let deadline = base()
+        .audience(AUD)
+        .revocation_deadline(std::time::Duration::from_secs(1))
+        .build();
+    assert_eq!(
+        deadline.unwrap_err(),
+        ConfigError::RevocationSettingsWithoutStore
+    );
+    let typ = base().audience(AUD).token_types(["JWT"]).rfc9068().build();
+    assert_eq!(typ.unwrap_err(), ConfigError::ProfileFixesTokenType);
+    let http = Verifier::builder()
+        .issuer(Issuer::static_keys(ISS, k.jwks()).insecure_allow_http())
+        .audience(AUD)
+        .build();
+    assert!(matches!(
+        http.unwrap_err(),
+        ConfigError::HttpWithoutRemoteKeys { .. }
+    ));
+    let depth = base().audience(AUD).max_claims_depth(0).build();
+    assert_eq!(
+        depth.unwrap_err(),
+        ConfigError::Zero {
+            setting: "max_claims_depth"
+        }
+    );
+    // Each setting alone is fine.
+    assert!(base().insecure_skip_audience().build().is_ok());
+    assert!(base().audience(AUD).rfc9068().build().is_ok());
+}

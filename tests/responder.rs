@@ -392,7 +392,17 @@ async fn cors_preflights_pass_only_when_allowed_and_only_without_a_token() {
     );
     assert_eq!(out.body, "anonymous", "without claims");
 
-    // Not a preflight: OPTIONS without Access-Control-Request-Method, or another method.
+    // Not a preflight: OPTIONS without Origin or without Access-Control-Request-Method, or
+    // another method.
+    let out = preflight_status(
+        auth.clone(),
+        Request::options("/orders")
+            .header("access-control-request-method", "POST")
+            .body(())
+            .unwrap(),
+    )
+    .await;
+    out.assert_rejected(401, Some(r#"Bearer realm="api""#));
     let out = preflight_status(auth.clone(), Request::options("/orders").body(()).unwrap()).await;
     out.assert_rejected(401, Some(r#"Bearer realm="api""#));
     let out = preflight_status(

@@ -173,6 +173,37 @@ async fn revocation_redis_subject_refuses_older_tokens_and_passes_newer_ones() {
 }
 
 #[tokio::test]
+async fn revocation_redis_unrevoke_subject_lifts_it_like_the_memory_store() {
+    let url = redis_url();
+    let store = RedisRevocation::new(&url).unwrap();
+    let layer = layer_with(store.clone()).build().unwrap().layer();
+    let alice = unique("alice-lifted");
+    let jti = unique("kept");
+    let t = now();
+    let plain = token(json!({ "sub": alice, "iat": t - 10 }));
+    let by_jti = token(json!({ "sub": alice, "iat": t - 10, "jti": jti }));
+    store
+        .revoke_subject(ISS, &alice, t, Duration::from_secs(600))
+        .await
+        .unwrap();
+    assert!(store.revoke_jti(ISS, &jti, t + 300).await.unwrap());
+    for token in [&plain, &by_jti] {
+        call(&layer, bearer(token))
+            .await
+            .assert_invalid_token("token revoked");
+    }
+    store.unrevoke_subject(ISS, &alice).await.unwrap();
+    let (pttl, value) = pttl_and_value(&url, &store.subject_key(ISS, &alice)).await;
+    assert_eq!((pttl, value), (-2, None), "the key is gone");
+    // This replica forgot its remembered "revoked": the subject's tokens pass again, and the
+    // token revoked by its `jti` stays refused.
+    call(&layer, bearer(&plain)).await.assert_ok();
+    call(&layer, bearer(&by_jti))
+        .await
+        .assert_invalid_token("token revoked");
+}
+
+#[tokio::test]
 async fn revocation_redis_that_never_answers_is_cut_off_by_the_deadline() {
     // A "server" that accepts connections and never says a word.
     let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

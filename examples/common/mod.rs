@@ -221,16 +221,19 @@ pub fn configured_issuer(settings: &Settings) -> Option<Issuer> {
 /// A verifier builder with the settings applied: audience, algorithms, the revocation store
 /// and its failure policy, and the RFC 9068 profile when asked for.
 pub fn verifier<C>(settings: &Settings, issuer: Issuer) -> VerifierBuilder<C> {
+    #[cfg_attr(not(feature = "redis"), allow(unused_mut))]
     let mut builder = VerifierBuilder::<C>::new()
         .issuer(issuer)
         .audience(settings.audience.clone())
         .algorithms(settings.algorithms.clone());
+    // The failure policy applies to a store: without one (no `REDIS_URL`) there is nothing to
+    // fail open or closed.
     #[cfg(feature = "redis")]
     if let Some(store) = &settings.revocation {
         builder = builder.revocation(store.clone());
-    }
-    if settings.revocation_fail_open {
-        builder = builder.revocation_fail_open();
+        if settings.revocation_fail_open {
+            builder = builder.revocation_fail_open();
+        }
     }
     if settings.rfc9068 {
         builder.rfc9068()

@@ -89,6 +89,19 @@ pub enum ConfigError {
         /// The issuer.
         issuer: String,
     },
+    /// [`Issuer::insecure_allow_http`](crate::Issuer::insecure_allow_http) on an issuer whose
+    /// keys are given in the configuration: nothing is fetched.
+    HttpWithoutRemoteKeys {
+        /// The issuer.
+        issuer: String,
+    },
+    /// `insecure_skip_audience()` together with configured audiences, which it would ignore.
+    AudienceWithSkip,
+    /// `revocation_deadline` or `revocation_fail_open` without a revocation store to apply to.
+    RevocationSettingsWithoutStore,
+    /// The RFC 9068 profile fixes the accepted `typ` (`at+jwt`, required): `token_types` or
+    /// `require_token_type` together with it would be ignored.
+    ProfileFixesTokenType,
     /// Remote key sets need a tokio runtime to run their refresher: call `build()` inside one.
     NoRuntime,
     /// The default HTTP client could not be built.
@@ -173,6 +186,19 @@ impl fmt::Display for ConfigError {
             Self::RefreshWithoutRemoteKeys { issuer } => write!(
                 f,
                 "issuer `{issuer}`: `.refresh(…)` needs remote keys (`Issuer::jwks_url` or `Issuer::discover`)"
+            ),
+            Self::HttpWithoutRemoteKeys { issuer } => write!(
+                f,
+                "issuer `{issuer}`: `.insecure_allow_http()` needs remote keys (`Issuer::jwks_url` or `Issuer::discover`)"
+            ),
+            Self::AudienceWithSkip => f.write_str(
+                "`insecure_skip_audience()` would ignore the configured audiences: drop one or the other",
+            ),
+            Self::RevocationSettingsWithoutStore => f.write_str(
+                "`revocation_deadline`/`revocation_fail_open` need a store: add `.revocation(…)`",
+            ),
+            Self::ProfileFixesTokenType => f.write_str(
+                "the RFC 9068 profile fixes the accepted `typ`: drop `token_types`/`require_token_type`",
             ),
             Self::NoRuntime => f.write_str(
                 "remote key sets need a tokio runtime for their refresher: call `build()` inside one",

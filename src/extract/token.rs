@@ -174,9 +174,11 @@ impl TokenSource {
         }
     }
 
-    /// The token this source finds in `headers`, under the default size limit (16 KiB): the
-    /// same reading the layer does, for code that handles tokens outside a layer (a WebSocket
-    /// upgrade, a login handler that reads the current session).
+    /// The token this source finds in `headers`, read as the layer reads it, under the default
+    /// size limit ([`DEFAULT_MAX_TOKEN_LEN`](crate::DEFAULT_MAX_TOKEN_LEN), 16 KiB; a verifier
+    /// with another `max_token_len` checks its own limit in `verify`), for code that handles
+    /// tokens outside a layer (a WebSocket upgrade, a login handler that reads the current
+    /// session).
     ///
     /// # Errors
     ///

@@ -49,7 +49,7 @@ mod schedule;
 ///     .refresh(refresh);
 /// # let _ = issuer;
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use]
 pub struct Refresh {
     pub(crate) refresh_interval: Duration,
@@ -67,6 +67,37 @@ pub struct Refresh {
     /// How long a `jwks_uri` learned from discovery is used before discovery is fetched again.
     pub(crate) discovery_refresh: Duration,
     pub(crate) client: Option<reqwest::Client>,
+}
+
+/// Leaves the HTTP client out (its default headers may hold credentials): says only whether one
+/// was given.
+impl std::fmt::Debug for Refresh {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Refresh")
+            .field("interval", &self.refresh_interval)
+            .field(
+                "interval_bounds",
+                &(self.min_refresh_interval..=self.max_refresh_interval),
+            )
+            .field("jitter", &self.jitter)
+            .field("kid_miss_cooldown", &self.kid_miss_cooldown)
+            .field("key_wait", &self.key_wait)
+            .field("max_stale", &self.max_stale)
+            .field("fetch_timeout", &self.fetch_timeout)
+            .field("max_jwks_bytes", &self.max_jwks_bytes)
+            .field("retry_backoff", &(self.backoff_min..=self.backoff_max))
+            .field("initial_retry_max", &self.initial_retry_max)
+            .field("discovery_interval", &self.discovery_refresh)
+            .field(
+                "http_client",
+                &if self.client.is_some() {
+                    "yours"
+                } else {
+                    "the crate's"
+                },
+            )
+            .finish()
+    }
 }
 
 impl Default for Refresh {

@@ -73,11 +73,12 @@ impl<C, R> JwtAuthLayer<C, R> {
         self.config.csrf.as_ref()
     }
 
-    /// Lets CORS preflights through to the inner service: an `OPTIONS` request with
+    /// Lets CORS preflights through to the inner service: an `OPTIONS` request with `Origin`,
     /// `Access-Control-Request-Method` and no token (browsers never send credentials on a
     /// preflight), so a [`CorsLayer`](https://docs.rs/tower-http/latest/tower_http/cors/)
     /// placed *inside* this layer answers it. A preflight that does carry a token is verified
-    /// like any request.
+    /// like any request. Anyone can send such a request: the inner service must answer
+    /// `OPTIONS` without side effects (a `CorsLayer` answers preflights itself).
     ///
     /// # Example
     ///
@@ -88,7 +89,12 @@ impl<C, R> JwtAuthLayer<C, R> {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let verifier = tower_jwt_auth::Verifier::builder().issuer(tower_jwt_auth::Issuer::hmac("https://issuer.example", [7u8; 32])).audience("api").algorithms([tower_jwt_auth::Algorithm::HS256]).build()?;
     /// # let ok = service_fn(|_: Request<()>| async { Ok::<_, std::convert::Infallible>(Response::new(String::new())) });
-    /// let preflight = || Request::options("/").header("access-control-request-method", "POST").body(());
+    /// let preflight = || {
+    ///     Request::options("/")
+    ///         .header("origin", "https://app.example.com")
+    ///         .header("access-control-request-method", "POST")
+    ///         .body(())
+    /// };
     /// let service = verifier.layer().allow_cors_preflight().layer(ok.clone());
     /// assert_eq!(service.oneshot(preflight()?).await?.status(), 200);
     /// assert_eq!(verifier.layer().layer(ok).oneshot(preflight()?).await?.status(), 401);

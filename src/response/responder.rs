@@ -29,11 +29,21 @@ use super::{Challenge, is_grpc};
 /// assert_eq!(response.body(), "refused: missing");
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
 pub struct Rejection {
     error: AuthError,
     challenge: Arc<Challenge>,
     headers: HeaderMap,
+}
+
+/// Names the request headers without their values: they may hold the token.
+impl std::fmt::Debug for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rejection")
+            .field("error", &self.error)
+            .field("challenge", &self.challenge)
+            .field("request_headers", &self.headers.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 impl Rejection {

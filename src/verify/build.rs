@@ -14,7 +14,7 @@ use crate::keys::{
     AlgSet, KeyFamily, KeySetRules, KeyStore, ParsedKeys, PreparedKey, hmac_min_len, lone_key,
     parse_jwks, parse_pem,
 };
-use crate::revocation::RevocationConfig;
+use crate::revocation::{DEFAULT_REVOCATION_DEADLINE, FailurePolicy, RevocationConfig};
 use crate::verify::jws::TypPolicy;
 
 use super::builder::VerifierBuilder;
@@ -62,6 +62,22 @@ impl<C> VerifierBuilder<C> {
         if allowed.is_some_and(AlgSet::is_empty) {
             return Err(ConfigError::NoAlgorithms);
         }
+        if self.skip_audience
+            && (!self.audiences.is_empty() || self.issuers.iter().any(|i| i.audience.is_some()))
+        {
+            return Err(ConfigError::AudienceWithSkip);
+        }
+        if self.revocation.is_none()
+            && (self.revocation_deadline != DEFAULT_REVOCATION_DEADLINE
+                || self.revocation_policy == FailurePolicy::Open)
+        {
+            return Err(ConfigError::RevocationSettingsWithoutStore);
+        }
+        if self.max_claims_depth == 0 {
+            return Err(ConfigError::Zero {
+                setting: "max_claims_depth",
+            });
+        }
         if !self.skip_audience
             && self.audiences.is_empty()
             && self.issuers.iter().any(|i| i.audience.is_none())
@@ -92,6 +108,9 @@ impl<C> VerifierBuilder<C> {
         if self.rfc9068 {
             if self.skip_audience {
                 return Err(ConfigError::ProfileNeedsAudience);
+            }
+            if typ != TypPolicy::default() {
+                return Err(ConfigError::ProfileFixesTokenType);
             }
             typ = TypPolicy {
                 allow_absent: false,
@@ -194,6 +213,9 @@ impl<C> VerifierBuilder<C> {
                 None => {
                     if issuer.refresh.is_some() {
                         return Err(ConfigError::RefreshWithoutRemoteKeys { issuer: issuer.iss });
+                    }
+                    if issuer.allow_http {
+                        return Err(ConfigError::HttpWithoutRemoteKeys { issuer: issuer.iss });
                     }
                     let store = KeyStore::new(self.max_keys);
                     store.replace(load_keys(&issuer, allowed, self.max_keys)?);

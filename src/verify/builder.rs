@@ -129,7 +129,8 @@ impl Verifier {
 ///
 /// Setters take and return the builder by value; nothing is checked until
 /// [`build`](Self::build), which returns a [`ConfigError`](crate::ConfigError) for an unusable configuration and
-/// never panics. Each setting is read by `build()`; none is ignored.
+/// never panics. Each setting is read by `build()`; one that would be ignored (for example
+/// `revocation_fail_open()` without a store) is a [`ConfigError`](crate::ConfigError).
 ///
 /// # Example
 ///

@@ -146,6 +146,41 @@ impl RedisRevocation {
     }
 
     /// Runs one write script (atomic on the server).
+    /// Lifts the revocation of subject `sub` of issuer `iss` (deletes its key), as
+    /// [`MemoryRevocation::unrevoke_subject`](crate::revocation::MemoryRevocation::unrevoke_subject)
+    /// does; revoked tokens (`jti`) of the subject stay revoked. This replica forgets the
+    /// "revoked" answers it remembered; another replica keeps refusing a token it already
+    /// answered "revoked" until that token's `exp` (revocations are taken to only grow).
+    ///
+    /// # Errors
+    ///
+    /// Redis could not be reached or refused the command.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use tower_jwt_auth::revocation::RedisRevocation;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let store = RedisRevocation::new("redis://127.0.0.1:6379")?;
+    /// store.revoke_subject("https://issuer.example", "alice", 1_800_000_000, Duration::from_secs(3600)).await?;
+    /// store.unrevoke_subject("https://issuer.example", "alice").await?;
+    /// let mut conn = redis::Client::open("redis://127.0.0.1:6379")?.get_multiplexed_async_connection().await?;
+    /// let left: bool = redis::cmd("EXISTS").arg(store.subject_key("https://issuer.example", "alice")).query_async(&mut conn).await?;
+    /// assert!(!left);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn unrevoke_subject(&self, iss: &str, sub: &str) -> RedisResult<()> {
+        let mut cmd = redis::cmd("DEL");
+        cmd.arg(self.subject_key(iss, sub));
+        self.write(cmd).await?;
+        self.inner.revoked.invalidate_all();
+        Ok(())
+    }
+
     async fn write(&self, cmd: redis::Cmd) -> RedisResult<()> {
         let mut conn = self.manager()?;
         cmd.query_async::<()>(&mut conn).await?;

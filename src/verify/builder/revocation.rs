@@ -46,12 +46,13 @@ impl<C> VerifierBuilder<C> {
     /// # use std::time::Duration;
     /// # use tower_jwt_auth::{Issuer, RegisteredClaims, Verifier, testing::{TestKey, now}};
     /// # use tower_jwt_auth::revocation::{Check, Revocation, RevocationStatus};
-    /// // A store that answers "not revoked" after 100 ms.
-    /// struct Slow;
+    /// // A store that answers "not revoked" after a while.
+    /// struct Slow(Duration);
     /// impl Revocation for Slow {
     ///     fn check(&self, _: &RegisteredClaims) -> Check {
-    ///         Check::Pending(Box::pin(async {
-    ///             tokio::time::sleep(Duration::from_millis(100)).await;
+    ///         let delay = self.0;
+    ///         Check::Pending(Box::pin(async move {
+    ///             tokio::time::sleep(delay).await;
     ///             RevocationStatus::NotRevoked
     ///         }))
     ///     }
@@ -59,11 +60,11 @@ impl<C> VerifierBuilder<C> {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let key = TestKey::generate(tower_jwt_auth::Algorithm::ES256).with_kid("k1");
-    /// # let builder = || Verifier::builder().issuer(Issuer::static_keys("https://issuer.example", key.jwks())).audience("api").revocation(Slow);
+    /// # let builder = |delay| Verifier::builder().issuer(Issuer::static_keys("https://issuer.example", key.jwks())).audience("api").revocation(Slow(delay));
     /// # let token = key.token(&serde_json::json!({"iss": "https://issuer.example", "aud": "api", "exp": now() + 60}));
-    /// let patient = builder().revocation_deadline(Duration::from_secs(2)).build()?;
+    /// let patient = builder(Duration::from_millis(100)).revocation_deadline(Duration::from_secs(5)).build()?;
     /// assert!(patient.verify(&token).await.is_ok());
-    /// let hasty = builder().revocation_deadline(Duration::from_millis(10)).build()?;
+    /// let hasty = builder(Duration::from_secs(3600)).revocation_deadline(Duration::from_millis(10)).build()?;
     /// assert_eq!(hasty.verify(&token).await.unwrap_err().code(), "revocation_unavailable");
     /// # Ok(())
     /// # }

@@ -119,7 +119,8 @@ async fn csrf_trusted_origins_pass() {
         }
     );
     assert!(
-        err.to_string().contains("https://app.example.com/path"),
+        err.to_string().contains("https://app.example.com/path")
+            && err.to_string().contains("trusted_origin"),
         "{err}"
     );
 }

@@ -201,6 +201,13 @@ fn quickstart_exits_2_on_bad_settings() {
             .unwrap();
         assert_eq!(status.code(), Some(2), "{name}={value}: {stderr}");
         assert!(stderr.starts_with("quickstart: "), "{stderr}");
+        if name == "JWT_RESOURCE" {
+            // The printed line is a contract: the setting, then the reason.
+            assert!(
+                stderr.starts_with("quickstart: JWT_RESOURCE: `resource_metadata`: "),
+                "{stderr}"
+            );
+        }
     }
 }
 

@@ -1141,6 +1141,11 @@ async fn configuration_errors_come_from_build_not_panics() {
     // A bad cookie name is refused by `TokenSource::cookie` itself, before any build.
     let bad_cookie = TokenSource::cookie("a b").unwrap_err();
     assert!(matches!(bad_cookie, ConfigError::InvalidCookieName { .. }));
+    assert_eq!(
+        bad_cookie.to_string(),
+        r#"`token_source`: "a b" is not a valid cookie name"#,
+        "the wording the quickstart prints for a bad JWT_COOKIE"
+    );
     let skip = Verifier::builder()
         .issuer(Issuer::static_keys(ISS, k.jwks()))
         .insecure_skip_audience()

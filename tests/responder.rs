@@ -305,7 +305,11 @@ async fn problem_json_is_one_line() {
         response.headers()["content-type"],
         "application/problem+json"
     );
-    assert!(response.headers().contains_key("www-authenticate"));
+    assert_eq!(
+        response.headers()["www-authenticate"],
+        r#"Bearer realm="api", error="invalid_token", error_description="header is not base64url""#
+    );
+    assert_eq!(response.headers()["cache-control"], "no-store");
     assert_eq!(
         response.extensions().get::<AuthError>().unwrap().code(),
         "malformed"
@@ -345,6 +349,10 @@ async fn csrf_layer_guards_token_less_routes_with_the_responder() {
         .unwrap();
     let out = app.send(foreign).await;
     assert_custom(&out, 403, "csrf");
+    assert!(
+        out.1.get("www-authenticate").is_none(),
+        "the token is not the problem"
+    );
     for allowed in [
         Request::post("/login").header("sec-fetch-site", "same-origin"),
         Request::post("/login")

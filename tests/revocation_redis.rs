@@ -596,6 +596,10 @@ enum Write {
     Delete {
         sub: u8,
     },
+    /// The helper lifts the subject's revocation.
+    Unrevoke {
+        sub: u8,
+    },
 }
 
 fn write() -> impl proptest::strategy::Strategy<Value = Write> {
@@ -606,6 +610,7 @@ fn write() -> impl proptest::strategy::Strategy<Value = Write> {
             .prop_map(|(sub, at, ttl)| Write::Subject { sub, at, ttl }),
         1 => (0u8..3).prop_map(|sub| Write::RawAll { sub }),
         1 => (0u8..3).prop_map(|sub| Write::Delete { sub }),
+        1 => (0u8..3).prop_map(|sub| Write::Unrevoke { sub }),
     ]
 }
 
@@ -649,6 +654,10 @@ async fn run_writes(url: &str, writes: &[Write]) -> Result<(), String> {
                 raw_set(url, &store.subject_key(ISS, &sub.to_string()), "all").await;
                 subjects.insert(sub, ("all".to_owned(), now + 600_000));
             }
+            Write::Unrevoke { sub } => {
+                store.unrevoke_subject(ISS, &sub.to_string()).await.unwrap();
+                subjects.remove(&sub);
+            }
             Write::Delete { sub } => {
                 redis::cmd("DEL")
                     .arg(store.subject_key(ISS, &sub.to_string()))
@@ -671,6 +680,15 @@ async fn run_writes(url: &str, writes: &[Write]) -> Result<(), String> {
                 return Err(format!(
                     "after step {step} of {writes:?}: {key} holds {got:?} for {pttl} ms, \
                      expected {value:?} for {left} ms"
+                ));
+            }
+        }
+        // A subject the reference holds no revocation for has no key.
+        for sub in (0u8..3).filter(|s| !subjects.contains_key(s)) {
+            let key = store.subject_key(ISS, &sub.to_string());
+            if let (_, Some(got)) = pttl_and_value(url, &key).await {
+                return Err(format!(
+                    "after step {step} of {writes:?}: {key} holds {got:?}, expected no key"
                 ));
             }
         }

@@ -468,25 +468,36 @@ async fn tenants_need_a_template() {
     assert!(error.contains("not multi-tenant"), "{error}");
 }
 
+/// A verifier of the `organizations` endpoint of a multi-tenant provider at `base`, accepting
+/// `TENANT`, and a token of `key` from that tenant.
+fn organizations(base: &str, refresh: Refresh, key: &TestKey) -> (Verifier, String) {
+    let verifier = Verifier::builder()
+        .issuer(
+            Issuer::discover(format!("{base}/organizations/v2.0"))
+                .tenants([TENANT])
+                .refresh(refresh),
+        )
+        .audience(AUD)
+        .token_cache_capacity(1000)
+        .build()
+        .unwrap();
+    let token = key.token(&claims_with(
+        json!({ "iss": format!("{base}/{TENANT}/v2.0"), "tid": TENANT }),
+    ));
+    (verifier, token)
+}
+
 #[tokio::test]
 async fn a_cached_tenant_token_ends_when_discovery_changes_the_template() {
     let a = key_with_kid(Algorithm::ES256, "a");
     let server = JwksServer::start(&[&a]).await;
     let base = server.base_url();
     server.set_discovery_issuer(Some(&format!("{base}/{{tenantid}}/v2.0")));
-    let verifier = Verifier::builder()
-        .issuer(
-            Issuer::discover(format!("{base}/organizations/v2.0"))
-                .tenants([TENANT])
-                .refresh(fast().discovery_interval(Duration::from_millis(100))),
-        )
-        .audience(AUD)
-        .token_cache_capacity(1000)
-        .build()
-        .unwrap();
-    let t = a.token(&claims_with(
-        json!({ "iss": format!("{base}/{TENANT}/v2.0"), "tid": TENANT }),
-    ));
+    let (verifier, t) = organizations(
+        &base,
+        fast().discovery_interval(Duration::from_millis(100)),
+        &a,
+    );
     assert_eq!(verdict(&verifier, &t).await, Ok(()));
     assert_eq!(verdict(&verifier, &t).await, Ok(()), "cached");
 
@@ -509,19 +520,7 @@ async fn a_tenant_token_before_the_first_load_gets_503_not_401() {
     let server = JwksServer::start(&[&a]).await;
     let base = server.base_url();
     server.set_behavior(tower_jwt_auth::testing::Behavior::Down); // discovery never answers
-    let verifier = Verifier::builder()
-        .issuer(
-            Issuer::discover(format!("{base}/organizations/v2.0"))
-                .tenants([TENANT])
-                .refresh(fast().key_wait(Duration::from_millis(200))),
-        )
-        .audience(AUD)
-        .token_cache_capacity(1000)
-        .build()
-        .unwrap();
-    let t = a.token(&claims_with(
-        json!({ "iss": format!("{base}/{TENANT}/v2.0"), "tid": TENANT }),
-    ));
+    let (verifier, t) = organizations(&base, fast().key_wait(Duration::from_millis(200)), &a);
     let outcome = call(&verifier.layer(), bearer(&t)).await;
     outcome.assert_rejected(503, None);
     assert_eq!(outcome.code(), Some("keys_unavailable"));

@@ -220,13 +220,16 @@ impl fmt::Display for ConfigError {
                 f.write_str("`required_claims`: more than 64 claims")
             }
             Self::InvalidCookieName { name } => {
-                write!(f, "{name:?} is not a valid cookie name")
+                write!(f, "`token_source`: {name:?} is not a valid cookie name")
             }
             Self::InvalidOrigin { origin } => {
-                write!(f, "{origin:?} is not an origin like https://app.example.com")
+                write!(
+                    f,
+                    "`trusted_origin`: {origin:?} is not an origin like https://app.example.com"
+                )
             }
             Self::InvalidResource { reason } => {
-                write!(f, "protected resource identifier: {reason}")
+                write!(f, "`resource_metadata`: {reason}")
             }
         }
     }

@@ -18,7 +18,6 @@ pub(crate) fn decode(input: impl AsRef<[u8]>) -> Result<Vec<u8>, base64::DecodeE
 }
 
 /// Encodes base64url without padding.
-#[cfg(any(test, feature = "testing"))]
 pub(crate) fn encode(input: impl AsRef<[u8]>) -> String {
     STRICT.encode(input)
 }

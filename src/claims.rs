@@ -137,7 +137,8 @@ pub(crate) struct RawClaims {
     pub(crate) jti: Option<Loose<String>>,
     pub(crate) scope: Option<Loose<String>>,
     pub(crate) scp: Option<Loose<StrOrList>>,
-    pub(crate) cnf: bool,
+    /// The `cnf` claim (RFC 7800): what the token is bound to.
+    pub(crate) cnf: Option<Binding>,
     /// Microsoft Entra's tenant id, for multi-tenant issuers.
     pub(crate) tid: Option<Loose<String>>,
     /// RFC 9068 `client_id`.
@@ -146,6 +147,19 @@ pub(crate) struct RawClaims {
     pub(crate) id_token_member: bool,
     /// Bit `i` is set when `required[i]` is present.
     pub(crate) required_found: u64,
+}
+
+/// What a sender-constrained token is bound to: the confirmation methods of its `cnf` claim this
+/// crate checks (RFC 9449 §6.1 `jkt`, RFC 8705 §3.1 `x5t#S256`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Binding {
+    /// The RFC 7638 SHA-256 thumbprint of the DPoP proof key.
+    pub(crate) jkt: Option<Box<str>>,
+    /// The SHA-256 thumbprint of the client certificate.
+    pub(crate) x5t_s256: Option<Box<str>>,
+    /// `cnf` is not an object, or one of the members above is not a single string: the token is
+    /// bound to something no request can show.
+    pub(crate) unreadable: bool,
 }
 
 /// Longest list of extra required claims (a bit each in [`RawClaims::required_found`]).
@@ -195,7 +209,7 @@ impl RawClaims {
             "jti" => self.jti.is_some(),
             "scope" => self.scope.is_some(),
             "scp" => self.scp.is_some(),
-            "cnf" => self.cnf,
+            "cnf" => self.cnf.is_some(),
             "tid" => self.tid.is_some(),
             "client_id" => self.client_id.is_some(),
             _ => false,

@@ -35,6 +35,10 @@ struct Inner {
     description: &'static str,
     /// The scopes a 403 asks for (configuration values, never token content).
     scopes: Option<Arc<[String]>>,
+    /// The request presented its token with the `DPoP` scheme: the error goes on that challenge.
+    dpop: bool,
+    /// A fresh server nonce for the `DPoP-Nonce` header of the answer.
+    dpop_nonce: Option<http::HeaderValue>,
     source: Option<Arc<dyn StdError + Send + Sync>>,
 }
 
@@ -107,6 +111,22 @@ pub enum AuthErrorKind {
     Revoked,
     /// The revocation store could not answer in time, and the policy is to fail closed (503).
     RevocationUnavailable,
+    /// The DPoP proof is missing or fails a check of RFC 9449 §4.3 (401 `invalid_dpop_proof`).
+    InvalidDpopProof,
+    /// The DPoP proof's `jti` was already accepted inside the proof window (401
+    /// `invalid_dpop_proof`, "proof replayed").
+    DpopReplayed,
+    /// The DPoP proof lacks a current server nonce (401 `use_dpop_nonce` and a `DPoP-Nonce`
+    /// header with a fresh one, RFC 9449 §9).
+    UseDpopNonce,
+    /// The route requires DPoP and the token came as a bearer token (401 `invalid_token` with a
+    /// `DPoP` challenge).
+    DpopRequired,
+    /// The token's `cnf` does not match the proof key or client certificate it came with, or a
+    /// DPoP proof came with a token that is not bound to a key (401 `invalid_token`).
+    BindingMismatch,
+    /// The DPoP replay cache could not answer (Redis down or late) or is full (503).
+    ReplayCacheUnavailable,
 }
 
 impl AuthError {
@@ -131,6 +151,8 @@ impl AuthError {
                 kind,
                 description,
                 scopes: None,
+                dpop: false,
+                dpop_nonce: None,
                 source: None,
             }),
         }
@@ -272,6 +294,7 @@ impl fmt::Debug for AuthError {
             .field("kind", &self.inner.kind)
             .field("description", &self.inner.description)
             .field("scopes", &self.inner.scopes)
+            .field("dpop", &self.is_dpop())
             .field("source", &self.inner.source.as_ref().map(|s| s.to_string()))
             .finish()
     }
@@ -326,6 +349,7 @@ impl fmt::Display for JsonError {
 impl StdError for JsonError {}
 
 mod config;
+mod dpop;
 mod kind;
 #[cfg(test)]
 mod tests;

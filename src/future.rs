@@ -40,7 +40,7 @@ pin_project! {
 pin_project! {
     #[project = KindProj]
     enum Kind<F, B, E> {
-        Inner { #[pin] future: F },
+        Inner { #[pin] future: F, nonce: Option<http::HeaderValue> },
         Rejected { response: Option<Response<B>> },
         Waiting { future: Waiting<B, E> },
     }
@@ -53,9 +53,10 @@ impl<F, B, E> ResponseFuture<F, B, E> {
         }
     }
 
-    pub(crate) fn inner(future: F) -> Self {
+    /// The inner service's future; its response gets a `DPoP-Nonce` header when `nonce` is set.
+    pub(crate) fn inner(future: F, nonce: Option<http::HeaderValue>) -> Self {
         Self {
-            kind: Kind::Inner { future },
+            kind: Kind::Inner { future, nonce },
         }
     }
 
@@ -76,7 +77,15 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().kind.project() {
-            KindProj::Inner { future } => Poll::Ready(ready!(future.poll(cx))),
+            KindProj::Inner { future, nonce } => {
+                let mut result = ready!(future.poll(cx));
+                if let (Ok(response), Some(nonce)) = (&mut result, nonce.take()) {
+                    response
+                        .headers_mut()
+                        .insert(crate::response::DPOP_NONCE, nonce);
+                }
+                Poll::Ready(result)
+            }
             KindProj::Rejected { response } => {
                 Poll::Ready(Ok(response.take().expect("future polled after completion")))
             }

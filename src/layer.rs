@@ -14,6 +14,7 @@ use crate::verify::Verifier;
 
 mod challenge;
 mod cross_origin;
+mod dpop;
 mod policies;
 
 /// Authenticates requests with JWTs; builds [`JwtAuth`] services.

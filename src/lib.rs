@@ -140,8 +140,10 @@ mod verify;
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
 pub mod clock;
+pub mod dpop;
 pub mod future;
 pub mod metadata;
+pub mod mtls;
 pub mod policy;
 pub mod response;
 pub mod revocation;

@@ -71,6 +71,8 @@ pub struct ProtectedResourceMetadata {
     scopes_supported: Vec<String>,
     bearer_methods_supported: Vec<String>,
     signing_algs: Option<Vec<String>>,
+    /// `dpop_signing_alg_values_supported` and `dpop_bound_access_tokens_required`.
+    dpop: Option<(Vec<String>, bool)>,
     body: Arc<str>,
 }
 
@@ -107,6 +109,7 @@ impl ProtectedResourceMetadata {
             scopes_supported: Vec::new(),
             bearer_methods_supported: vec!["header".to_owned()],
             signing_algs: None,
+            dpop: None,
             body: Arc::from(""),
         };
         doc.render();
@@ -187,6 +190,10 @@ impl ProtectedResourceMetadata {
         }
         if let Some(algs) = &self.signing_algs {
             doc["resource_signing_alg_values_supported"] = json!(algs);
+        }
+        if let Some((algs, required)) = &self.dpop {
+            doc["dpop_signing_alg_values_supported"] = json!(algs);
+            doc["dpop_bound_access_tokens_required"] = json!(required);
         }
         doc
     }
@@ -276,6 +283,30 @@ impl ProtectedResourceMetadata {
         S: Into<String>,
     {
         self.signing_algs = Some(algs.into_iter().map(Into::into).collect());
+        self.render();
+        self
+    }
+
+    /// The DPoP members of RFC 9728 §2: `dpop_signing_alg_values_supported` (the proof
+    /// algorithms) and `dpop_bound_access_tokens_required`; omitted unless set.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// use tower_jwt_auth::metadata::ProtectedResourceMetadata;
+    ///
+    /// let metadata = ProtectedResourceMetadata::new("https://api.example.com")?.dpop(["ES256", "EdDSA"], true);
+    /// assert_eq!(metadata.document()["dpop_signing_alg_values_supported"], json!(["ES256", "EdDSA"]));
+    /// assert_eq!(metadata.document()["dpop_bound_access_tokens_required"], json!(true));
+    /// # Ok::<_, tower_jwt_auth::ConfigError>(())
+    /// ```
+    pub fn dpop<I, S>(mut self, algs: I, required: bool) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.dpop = Some((algs.into_iter().map(Into::into).collect(), required));
         self.render();
         self
     }

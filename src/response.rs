@@ -50,6 +50,18 @@ pub struct Challenge {
     realm: String,
     resource_metadata: Option<String>,
     bare: HeaderValue,
+    /// The `DPoP` challenge, on a layer that accepts DPoP.
+    dpop: Option<DpopChallenge>,
+}
+
+/// A layer's `DPoP` challenge (RFC 9449 §7.1).
+#[derive(Debug, Clone)]
+struct DpopChallenge {
+    /// The accepted proof algorithms, space-separated.
+    algs: String,
+    /// Whether the layer also accepts bearer tokens (and so offers a `Bearer` challenge).
+    bearer: bool,
+    bare: HeaderValue,
 }
 
 /// Keeps only the characters RFC 6750 §3 allows in a quoted parameter value
@@ -79,23 +91,59 @@ impl Challenge {
     /// ```
     #[must_use]
     pub fn new(realm: &str) -> Self {
-        Self::with_metadata(realm, None)
+        Self::build(realm, None, None)
     }
 
-    pub(crate) fn with_metadata(realm: &str, resource_metadata: Option<&str>) -> Self {
+    /// A challenge for `realm` naming `resource_metadata`, with a `DPoP` challenge when `dpop`
+    /// gives the proof algorithms and whether bearer tokens are accepted too.
+    pub(crate) fn build(
+        realm: &str,
+        resource_metadata: Option<&str>,
+        dpop: Option<(String, bool)>,
+    ) -> Self {
         let realm = sanitize(realm);
         let resource_metadata = resource_metadata.map(sanitize);
-        let mut bare = format!("Bearer realm=\"{realm}\"");
-        if let Some(url) = &resource_metadata {
-            let _ = write!(bare, ", resource_metadata=\"{url}\"");
-        }
-        let bare =
-            HeaderValue::try_from(bare).unwrap_or_else(|_| HeaderValue::from_static("Bearer"));
-        Self {
+        let mut challenge = Self {
             realm,
             resource_metadata,
-            bare,
+            bare: HeaderValue::from_static("Bearer"),
+            dpop: None,
+        };
+        challenge.bare = challenge.value("Bearer", None, None);
+        if let Some((algs, bearer)) = dpop {
+            let algs = sanitize(&algs);
+            let bare = challenge.value("DPoP", Some(&algs), None);
+            challenge.dpop = Some(DpopChallenge { algs, bearer, bare });
         }
+        challenge
+    }
+
+    /// One challenge: `<scheme> realm="…"[, algs="…"][, resource_metadata="…"]`, then the
+    /// error's parameters.
+    fn value(&self, scheme: &str, algs: Option<&str>, error: Option<&AuthError>) -> HeaderValue {
+        let mut value = format!("{scheme} realm=\"{}\"", self.realm);
+        if let Some(algs) = algs {
+            let _ = write!(value, ", algs=\"{algs}\"");
+        }
+        if let Some(url) = &self.resource_metadata {
+            let _ = write!(value, ", resource_metadata=\"{url}\"");
+        }
+        if let Some(error) = error
+            && let Some(code) = error.kind().rfc6750_error()
+        {
+            let _ = write!(value, ", error=\"{code}\"");
+            let _ = write!(
+                value,
+                ", error_description=\"{}\"",
+                sanitize(error.description())
+            );
+            if let Some(scopes) = error.scopes()
+                && !scopes.is_empty()
+            {
+                let _ = write!(value, ", scope=\"{}\"", sanitize(&scopes.join(" ")));
+            }
+        }
+        HeaderValue::try_from(value).unwrap_or_else(|_| HeaderValue::from_static("Bearer"))
     }
 
     /// The realm, with characters outside the RFC 6750 set replaced by `_`.
@@ -149,28 +197,63 @@ impl Challenge {
     /// ```
     #[must_use]
     pub fn www_authenticate(&self, error: &AuthError) -> Option<HeaderValue> {
-        if error.status() == StatusCode::SERVICE_UNAVAILABLE || !error.kind().challenges() {
+        if !Self::challenges(error) {
             return None;
         }
-        let Some(code) = error.kind().rfc6750_error() else {
-            return Some(self.bare.clone());
+        let dpop = self.dpop.as_ref().filter(|d| error.is_dpop() || !d.bearer);
+        Some(match (dpop, error.kind().rfc6750_error()) {
+            (Some(d), None) => d.bare.clone(),
+            (Some(d), Some(_)) => self.value("DPoP", Some(&d.algs), Some(error)),
+            (None, None) => self.bare.clone(),
+            (None, Some(_)) => self.value("Bearer", None, Some(error)),
+        })
+    }
+
+    /// Every `WWW-Authenticate` value the answer to `error` carries: on a layer that accepts
+    /// DPoP, a `DPoP` challenge with the proof algorithms first, then the `Bearer` one unless
+    /// DPoP is required; the error's parameters go on the scheme the request used (RFC 9449
+    /// §7.1). Otherwise just [`www_authenticate`](Self::www_authenticate).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::{AuthError, AuthErrorKind, dpop::Dpop};
+    /// # let verifier = tower_jwt_auth::Verifier::builder().issuer(tower_jwt_auth::Issuer::hmac("https://issuer.example", [7u8; 32])).audience("api").algorithms([tower_jwt_auth::Algorithm::HS256]).build()?;
+    ///
+    /// let layer = verifier.layer().dpop(Dpop::new("https://api.example")?.algorithms([tower_jwt_auth::Algorithm::ES256])?);
+    /// let expired = AuthError::new(AuthErrorKind::Expired, "token expired");
+    /// let values = layer.challenge().www_authenticate_all(&expired);
+    /// assert_eq!(values[0], r#"DPoP realm="api", algs="ES256""#);
+    /// assert_eq!(values[1], r#"Bearer realm="api", error="invalid_token", error_description="token expired""#);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn www_authenticate_all(&self, error: &AuthError) -> Vec<HeaderValue> {
+        let Some(dpop) = &self.dpop else {
+            return self.www_authenticate(error).into_iter().collect();
         };
-        let mut value = format!("Bearer realm=\"{}\"", self.realm);
-        if let Some(url) = &self.resource_metadata {
-            let _ = write!(value, ", resource_metadata=\"{url}\"");
+        if !Self::challenges(error) {
+            return Vec::new();
         }
-        let _ = write!(value, ", error=\"{code}\"");
-        let _ = write!(
-            value,
-            ", error_description=\"{}\"",
-            sanitize(error.description())
-        );
-        if let Some(scopes) = error.scopes()
-            && !scopes.is_empty()
-        {
-            let _ = write!(value, ", scope=\"{}\"", sanitize(&scopes.join(" ")));
+        let coded = error.kind().rfc6750_error().is_some();
+        let on_dpop = error.is_dpop() || !dpop.bearer;
+        let mut values = vec![if coded && on_dpop {
+            self.value("DPoP", Some(&dpop.algs), Some(error))
+        } else {
+            dpop.bare.clone()
+        }];
+        if dpop.bearer {
+            values.push(if coded && !on_dpop {
+                self.value("Bearer", None, Some(error))
+            } else {
+                self.bare.clone()
+            });
         }
-        Some(HeaderValue::try_from(value).unwrap_or_else(|_| self.bare.clone()))
+        values
+    }
+
+    fn challenges(error: &AuthError) -> bool {
+        error.status() != StatusCode::SERVICE_UNAVAILABLE && error.kind().challenges()
     }
 
     /// The default rejection response for `error` on a request with these headers: the RFC 6750
@@ -186,8 +269,8 @@ impl Challenge {
         let mut response = Response::new(B::default());
         *response.status_mut() = error.status();
         let headers = response.headers_mut();
-        if let Some(value) = self.www_authenticate(&error) {
-            headers.insert(WWW_AUTHENTICATE, value);
+        for value in self.www_authenticate_all(&error) {
+            headers.append(WWW_AUTHENTICATE, value);
         }
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         if error.status() == StatusCode::SERVICE_UNAVAILABLE {
@@ -272,7 +355,7 @@ mod responder;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use self::responder::{DPOP_NONCE, ErasedResponder, respond};
 pub use self::responder::{
     DefaultResponseForAuthError, ProblemJson, Rejection, ResponseForAuthError,
 };
-pub(crate) use self::responder::{ErasedResponder, respond};

@@ -11,16 +11,20 @@ use http::{Method, Request, Response};
 use serde::de::DeserializeOwned;
 use tower_service::Service;
 
+use self::admit::{admit_later, admit_now};
+use self::present::{Binding, Presentation, present};
 use crate::claims::RegisteredClaims;
+use crate::dpop::Dpop;
 use crate::error::AuthError;
-use crate::extract::Found;
 use crate::extract::TokenSource;
 use crate::extract::csrf::CsrfGuard;
 use crate::future::ResponseFuture;
 use crate::jwks::remote::keys_unavailable;
+use crate::mtls::ClientCertificate;
 use crate::policy::{self, Policy};
 use crate::response::{
-    Challenge, DefaultResponseForAuthError, ErasedResponder, ResponseForAuthError, respond,
+    Challenge, DPOP_NONCE, DefaultResponseForAuthError, ErasedResponder, ResponseForAuthError,
+    respond,
 };
 use crate::verify::Verifier;
 use crate::verify::{Pending, Verified};
@@ -89,6 +93,23 @@ pub(crate) struct LayerConfig {
     pub(crate) challenge: Arc<Challenge>,
     /// The cross-origin guard for cookie tokens (`None` only by `insecure_disable_csrf_guard`).
     pub(crate) csrf: Option<CsrfGuard>,
+    /// DPoP settings (`None`: bearer tokens only).
+    pub(crate) dpop: Option<Arc<Dpop>>,
+}
+
+impl LayerConfig {
+    /// Builds the challenge again after the realm, the metadata URL or DPoP changed.
+    pub(crate) fn rebuild_challenge(&mut self) {
+        let dpop = self
+            .dpop
+            .as_ref()
+            .map(|d| (d.algorithm_names(), !d.is_required()));
+        self.challenge = Arc::new(Challenge::build(
+            &self.realm,
+            self.resource_metadata.as_deref(),
+            dpop,
+        ));
+    }
 }
 
 impl Default for LayerConfig {
@@ -102,6 +123,7 @@ impl Default for LayerConfig {
             resource_metadata: None,
             challenge: Arc::new(Challenge::new(crate::response::DEFAULT_REALM)),
             csrf: Some(CsrfGuard::default()),
+            dpop: None,
         }
     }
 }
@@ -164,6 +186,7 @@ fn insert_claims<C, B, R, ResBody>(
     req: &mut Request<B>,
     challenge: &Arc<Challenge>,
     verified: Option<Verified<C>>,
+    binding: &Binding,
     responder: &R,
 ) where
     C: Send + Sync + 'static,
@@ -183,6 +206,9 @@ fn insert_claims<C, B, R, ResBody>(
                 extensions.insert(verified.registered);
             }
             extensions.insert(verified.claims);
+            if let Some(key) = binding.key() {
+                extensions.insert(key);
+            }
         }
         None => {
             extensions.insert(ErasedResponder::<ResBody>::new(
@@ -229,75 +255,88 @@ where
         let verifier = &self.verifier;
         let policies = &self.policies;
         let max_len = verifier.shared.max_token_len;
-        let (outcome, waiting_token) = {
-            let (source, found) = config
-                .sources
-                .iter()
-                .map(|source| (Some(source), source.find(req.headers(), max_len)))
-                .find(|(_, found)| !matches!(found, Found::Nothing))
-                .unwrap_or((None, Found::Nothing));
-            // A cookie is ambient authority: unsafe cross-origin requests don't get to use it.
-            let cross_origin = match (&found, source, &config.csrf) {
-                (Found::Token(_), Some(source), Some(guard)) if source.cookie_name().is_some() => {
-                    guard.verify(req.method(), req.uri(), req.headers()).err()
+        let clock = &verifier.shared.clock;
+        let (outcome, waiting_token, binding) = {
+            let presentation = present(config, &req, max_len, || clock.now_unix_secs());
+            let certificate = req.extensions().get::<ClientCertificate>().cloned();
+            let (token, binding) = match presentation {
+                Presentation::Dpop { token, proof } => {
+                    let dpop = config.dpop.as_deref();
+                    let binding = dpop.map_or_else(Binding::default, |dpop| {
+                        Binding::dpop(dpop, proof, certificate, clock.now_unix_secs())
+                    });
+                    (Ok(Some(token)), binding)
                 }
-                _ => None,
-            };
-            match (found, cross_origin) {
-                (Found::Token(_), Some(reason)) => (Err(Pending::Failed(reason.into())), None),
-                (Found::Token(token), None) => match verifier.verify_now(token) {
-                    Ok(verified) => (Ok(Some(verified)), None),
-                    Err(Pending::Failed(error)) => (Err(Pending::Failed(error)), None),
-                    // Keys are needed: the token outlives the borrow of the headers.
-                    Err(pending) => (Err(pending), Some(token.to_owned())),
-                },
-                (Found::Invalid(error), _) => (Err(Pending::Failed(error)), None),
+                // A cookie is ambient authority: unsafe cross-origin requests don't get to use it.
+                Presentation::Bearer { token, source } => {
+                    let cross_origin = match &config.csrf {
+                        Some(guard) if source.cookie_name().is_some() => {
+                            guard.verify(req.method(), req.uri(), req.headers()).err()
+                        }
+                        _ => None,
+                    };
+                    let token = match cross_origin {
+                        Some(reason) => Err(reason.into()),
+                        None => Ok(Some(token)),
+                    };
+                    (token, Binding::bearer(certificate))
+                }
+                Presentation::Invalid(error) => (Err(error), Binding::default()),
                 // Anonymous requests pass an optional layer, unless its policies need a token.
-                (Found::Nothing, _) if config.optional && policies.is_empty() => (Ok(None), None),
-                (Found::Nothing, _) if config.cors_preflight && is_cors_preflight(&req) => {
-                    (Ok(None), None)
+                Presentation::Nothing if config.optional && policies.is_empty() => {
+                    (Ok(None), Binding::default())
                 }
-                (Found::Nothing, _) => (Err(Pending::Failed(AuthError::missing())), None),
+                Presentation::Nothing if config.cors_preflight && is_cors_preflight(&req) => {
+                    (Ok(None), Binding::default())
+                }
+                Presentation::Nothing => (Err(AuthError::missing()), Binding::default()),
+            };
+            match token {
+                Err(error) => (Err(Pending::Failed(error)), None, binding),
+                Ok(None) => (Ok(None), None, binding),
+                Ok(Some(token)) => match verifier.verify_now(token) {
+                    Ok(verified) => (Ok(Some(verified)), None, binding),
+                    Err(Pending::Failed(error)) => (Err(Pending::Failed(error)), None, binding),
+                    // Keys are needed: the token outlives the borrow of the headers.
+                    Err(pending) => (Err(pending), Some(token.to_owned()), binding),
+                },
             }
         };
-        // What is left to do: a verified token still has to pass the revocation store, then
-        // the layer's policies.
+        // What is left to do: a verified token still has to match how it was presented, pass
+        // the revocation store and the layer's policies, and its DPoP proof the replay cache.
         let next = match (outcome, waiting_token) {
-            (Ok(Some(verified)), _) => match verifier.check_revocation(&verified) {
-                Ok(None) => match admit(policies, verified) {
-                    Ok(verified) => Next::Call(Some(verified)),
-                    Err(error) => Next::Reject(error),
-                },
-                Ok(Some(answer)) => {
-                    let verifier = verifier.clone();
-                    let policies = Arc::clone(policies);
-                    Next::Wait(Box::pin(async move {
-                        verifier.await_revocation(answer).await?;
-                        admit(&policies, verified)
-                    }))
-                }
-                Err(error) => Next::Reject(error),
-            },
-            (Ok(None), _) => Next::Call(None),
-            // Keys are being fetched: verify again once they are here, then ask the store.
+            (Ok(Some(verified)), _) => admit_now(verifier, policies, verified, binding),
+            (Ok(None), _) => Next::Call(None, binding),
+            // Keys are being fetched: verify again once they are here, then the rest.
             (Err(pending), Some(token)) => {
                 let verifier = verifier.clone();
                 let policies = Arc::clone(policies);
                 Next::Wait(Box::pin(async move {
-                    let verified = verifier.finish(&token, pending).await?;
-                    admit(&policies, verifier.pass_revocation(verified).await?)
+                    let verified = verifier
+                        .finish(&token, pending)
+                        .await
+                        .map_err(|e| binding.mark(e));
+                    let result = admit_later(verifier, policies, verified?, &binding).await;
+                    result.map(|verified| (verified, binding))
                 }))
             }
-            (Err(Pending::Failed(error)), None) => Next::Reject(error),
+            (Err(Pending::Failed(error)), None) => Next::Reject(binding.mark(error)),
             // Only `Failed` comes without a token to wait with.
             (Err(Pending::NotLoaded(_) | Pending::KidMiss(_)), None) => {
                 Next::Reject(keys_unavailable("keys unavailable"))
             }
         };
         match next {
-            Next::Call(verified) => {
-                insert_claims(&mut req, &config.challenge, verified, &self.responder);
-                ResponseFuture::inner(self.inner.call(req))
+            Next::Call(verified, binding) => {
+                let nonce = binding.nonce.clone();
+                insert_claims(
+                    &mut req,
+                    &config.challenge,
+                    verified,
+                    &binding,
+                    &self.responder,
+                );
+                ResponseFuture::inner(self.inner.call(req), nonce)
             }
             Next::Reject(error) => {
                 let headers = std::mem::take(req.headers_mut());
@@ -311,9 +350,20 @@ where
                 let challenge = Arc::clone(&config.challenge);
                 ResponseFuture::waiting(Box::pin(async move {
                     match work.await {
-                        Ok(verified) => {
-                            insert_claims(&mut req, &challenge, Some(verified), &responder);
-                            inner.call(req).await
+                        Ok((verified, binding)) => {
+                            let nonce = binding.nonce.clone();
+                            insert_claims(
+                                &mut req,
+                                &challenge,
+                                Some(verified),
+                                &binding,
+                                &responder,
+                            );
+                            let mut response = inner.call(req).await?;
+                            if let Some(nonce) = nonce {
+                                response.headers_mut().insert(DPOP_NONCE, nonce);
+                            }
+                            Ok(response)
                         }
                         Err(error) => {
                             let headers = std::mem::take(req.headers_mut());
@@ -326,12 +376,18 @@ where
     }
 }
 
+mod admit;
+mod present;
+
+/// The rest of a request's checks, answered later: the verified token and its binding.
+type Admitted<C> = Pin<Box<dyn Future<Output = Result<(Verified<C>, Binding), AuthError>> + Send>>;
+
 /// What a request needs once its token was looked at.
 enum Next<C> {
     /// Call the inner service (with the claims, if there was a token).
-    Call(Option<Verified<C>>),
+    Call(Option<Verified<C>>, Binding),
     /// Answer with this rejection.
     Reject(AuthError),
-    /// Wait for keys or for the revocation store first.
-    Wait(Pin<Box<dyn Future<Output = Result<Verified<C>, AuthError>> + Send>>),
+    /// Wait for keys, the revocation store or the replay cache first.
+    Wait(Admitted<C>),
 }

@@ -3,7 +3,51 @@
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use std::fmt;
 
-use super::{ClaimsSeed, RawClaims};
+use super::{Binding, ClaimsSeed, RawClaims};
+use crate::de::Loose;
+
+/// The members of `cnf` this crate reads; a duplicate makes the whole claim unreadable.
+#[derive(serde::Deserialize)]
+struct RawCnf {
+    #[serde(default)]
+    jkt: Option<Loose<String>>,
+    #[serde(default, rename = "x5t#S256")]
+    x5t_s256: Option<Loose<String>>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum CnfValue {
+    Object(RawCnf),
+    Other(IgnoredAny),
+}
+
+impl From<CnfValue> for Binding {
+    fn from(value: CnfValue) -> Self {
+        let CnfValue::Object(cnf) = value else {
+            return Self {
+                unreadable: true,
+                ..Self::default()
+            };
+        };
+        let mut unreadable = false;
+        let mut read = |member: Option<Loose<String>>| match member {
+            None => None,
+            Some(Loose::Ok(value)) => Some(value.into_boxed_str()),
+            Some(Loose::WrongType) => {
+                unreadable = true;
+                None
+            }
+        };
+        let jkt = read(cnf.jkt);
+        let x5t_s256 = read(cnf.x5t_s256);
+        Self {
+            jkt,
+            x5t_s256,
+            unreadable,
+        }
+    }
+}
 
 enum Field {
     Iss,
@@ -114,11 +158,10 @@ impl<'de> Visitor<'de> for ClaimsSeed<'_> {
                     out.id_token_member = true;
                 }
                 Field::Cnf => {
-                    if out.cnf {
+                    if out.cnf.is_some() {
                         return Err(de::Error::duplicate_field("cnf"));
                     }
-                    map.next_value::<IgnoredAny>()?;
-                    out.cnf = true;
+                    out.cnf = Some(Binding::from(map.next_value::<CnfValue>()?));
                 }
                 Field::Required(i) => {
                     let bit = 1u64 << i;

@@ -144,6 +144,20 @@ pub enum ConfigError {
         /// What was wrong.
         reason: String,
     },
+    /// The public base URL DPoP proofs name (`htu`) is not an `http`/`https` URL without user,
+    /// query or fragment.
+    InvalidPublicUrl {
+        /// What was wrong.
+        reason: &'static str,
+    },
+    /// The DPoP nonce secret is shorter than 32 bytes.
+    ShortNonceSecret {
+        /// Its length, in bytes.
+        len: usize,
+    },
+    /// A symmetric (HS*) algorithm on the DPoP proof allow-list: a proof is signed with the
+    /// client's own public key pair (RFC 9449 §4.2).
+    SymmetricProofAlgorithm,
 }
 
 impl fmt::Display for ConfigError {
@@ -231,6 +245,14 @@ impl fmt::Display for ConfigError {
             Self::InvalidResource { reason } => {
                 write!(f, "`resource_metadata`: {reason}")
             }
+            Self::InvalidPublicUrl { reason } => write!(f, "`Dpop::new`: public URL {reason}"),
+            Self::ShortNonceSecret { len } => write!(
+                f,
+                "`DpopNonce::new`: the secret is {len} bytes; it needs at least 32"
+            ),
+            Self::SymmetricProofAlgorithm => f.write_str(
+                "`Dpop::algorithms`: DPoP proofs are signed with asymmetric keys; drop the HS* algorithms",
+            ),
         }
     }
 }

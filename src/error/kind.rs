@@ -40,6 +40,12 @@ impl AuthErrorKind {
             Self::Csrf => "csrf",
             Self::Revoked => "revoked",
             Self::RevocationUnavailable => "revocation_unavailable",
+            Self::InvalidDpopProof => "invalid_dpop_proof",
+            Self::DpopReplayed => "dpop_replayed",
+            Self::UseDpopNonce => "use_dpop_nonce",
+            Self::DpopRequired => "dpop_required",
+            Self::BindingMismatch => "binding_mismatch",
+            Self::ReplayCacheUnavailable => "replay_cache_unavailable",
         }
     }
 
@@ -62,6 +68,7 @@ impl AuthErrorKind {
                 | Self::KeysUnavailable
                 | Self::ClockUnavailable
                 | Self::RevocationUnavailable
+                | Self::ReplayCacheUnavailable
         )
     }
 
@@ -96,16 +103,23 @@ impl AuthErrorKind {
             | Self::InvalidClaim
             | Self::SenderConstrained
             | Self::NotAccepted
-            | Self::Revoked => StatusCode::UNAUTHORIZED,
+            | Self::Revoked
+            | Self::InvalidDpopProof
+            | Self::DpopReplayed
+            | Self::UseDpopNonce
+            | Self::DpopRequired
+            | Self::BindingMismatch => StatusCode::UNAUTHORIZED,
             Self::InsufficientScope | Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
             Self::InvalidRequest => StatusCode::BAD_REQUEST,
-            Self::KeysUnavailable | Self::ClockUnavailable | Self::RevocationUnavailable => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            Self::KeysUnavailable
+            | Self::ClockUnavailable
+            | Self::RevocationUnavailable
+            | Self::ReplayCacheUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
-    /// The RFC 6750 §3.1 `error` code, or `None` where the challenge carries none.
+    /// The challenge's `error` code (RFC 6750 §3.1; RFC 9449 §7.1 and §9 for
+    /// `invalid_dpop_proof` and `use_dpop_nonce`), or `None` where the challenge carries none.
     ///
     /// ```
     /// use tower_jwt_auth::AuthErrorKind;
@@ -114,6 +128,8 @@ impl AuthErrorKind {
     /// assert_eq!(AuthErrorKind::Forbidden.rfc6750_error(), Some("insufficient_scope"));
     /// assert_eq!(AuthErrorKind::InvalidRequest.rfc6750_error(), Some("invalid_request"));
     /// assert_eq!(AuthErrorKind::Missing.rfc6750_error(), None);
+    /// assert_eq!(AuthErrorKind::DpopReplayed.rfc6750_error(), Some("invalid_dpop_proof"));
+    /// assert_eq!(AuthErrorKind::UseDpopNonce.rfc6750_error(), Some("use_dpop_nonce"));
     /// ```
     #[must_use]
     pub const fn rfc6750_error(self) -> Option<&'static str> {
@@ -122,7 +138,10 @@ impl AuthErrorKind {
             | Self::KeysUnavailable
             | Self::ClockUnavailable
             | Self::RevocationUnavailable
+            | Self::ReplayCacheUnavailable
             | Self::Csrf => None,
+            Self::InvalidDpopProof | Self::DpopReplayed => Some("invalid_dpop_proof"),
+            Self::UseDpopNonce => Some("use_dpop_nonce"),
             Self::InvalidRequest => Some("invalid_request"),
             Self::InsufficientScope | Self::Forbidden => Some("insufficient_scope"),
             _ => Some("invalid_token"),

@@ -48,6 +48,8 @@ pub struct TokenSource(Kind);
 #[derive(Clone, PartialEq, Eq)]
 enum Kind {
     Bearer,
+    /// `Authorization: DPoP <token>`: read by a layer that accepts DPoP, never configured.
+    Dpop,
     Cookie(String),
     Header(HeaderName),
 }
@@ -56,6 +58,7 @@ impl fmt::Debug for TokenSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
             Kind::Bearer => f.write_str("TokenSource::bearer()"),
+            Kind::Dpop => f.write_str("TokenSource::dpop()"),
             Kind::Cookie(name) => write!(f, "TokenSource::cookie({name:?})"),
             Kind::Header(name) => write!(f, "TokenSource::header({name:?})"),
         }
@@ -166,6 +169,11 @@ impl TokenSource {
         Self(Kind::Header(name))
     }
 
+    /// `Authorization: DPoP <token>`, for a layer that accepts DPoP.
+    pub(crate) fn dpop() -> Self {
+        Self(Kind::Dpop)
+    }
+
     /// The cookie name, for configuration checks.
     pub(crate) fn cookie_name(&self) -> Option<&str> {
         match &self.0 {
@@ -209,7 +217,7 @@ impl TokenSource {
 
     pub(crate) fn find<'a>(&self, headers: &'a HeaderMap, max_len: usize) -> Found<'a> {
         let name = match &self.0 {
-            Kind::Bearer => &AUTHORIZATION,
+            Kind::Bearer | Kind::Dpop => &AUTHORIZATION,
             Kind::Cookie(_) => &COOKIE,
             Kind::Header(name) => name,
         };
@@ -226,9 +234,14 @@ impl TokenSource {
         }
         let mut one = OneValue::default();
         match &self.0 {
-            Kind::Bearer => {
+            Kind::Bearer | Kind::Dpop => {
+                let scheme: &[u8] = if matches!(self.0, Kind::Dpop) {
+                    b"dpop"
+                } else {
+                    b"bearer"
+                };
                 for value in headers.get_all(AUTHORIZATION) {
-                    if let Some(token) = bearer_value(value.as_bytes()) {
+                    if let Some(token) = scheme_value(value.as_bytes(), scheme) {
                         one.add(token);
                     }
                 }
@@ -247,7 +260,7 @@ impl TokenSource {
                 }
             }
         }
-        one.finish(max_len, matches!(self.0, Kind::Bearer))
+        one.finish(max_len, matches!(self.0, Kind::Bearer | Kind::Dpop))
     }
 }
 
@@ -292,14 +305,15 @@ impl<'a> OneValue<'a> {
     }
 }
 
-/// The token of a `Bearer` credential, or `None` for another scheme. May be empty.
-fn bearer_value(value: &[u8]) -> Option<&[u8]> {
+/// The token of a credential of `scheme` (lower case; schemes compare case-insensitively), or
+/// `None` for another scheme. May be empty.
+fn scheme_value<'v>(value: &'v [u8], scheme_wanted: &[u8]) -> Option<&'v [u8]> {
     let value = trim_ows(value);
     let (scheme, rest) = match value.iter().position(|b| *b == b' ') {
         Some(i) => (&value[..i], &value[i..]),
         None => (value, &[][..]),
     };
-    if !scheme.eq_ignore_ascii_case(b"bearer") {
+    if !scheme.eq_ignore_ascii_case(scheme_wanted) {
         return None;
     }
     let start = rest.iter().position(|b| *b != b' ').unwrap_or(rest.len());

@@ -250,9 +250,11 @@ fn first_non_ws(bytes: &[u8]) -> Option<u8> {
         .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
 }
 
-type SkipReason = (Option<String>, &'static str);
+pub(crate) type SkipReason = (Option<String>, &'static str);
 
-fn parse_jwk(json: &str, rules: KeySetRules) -> Result<PreparedKey, SkipReason> {
+/// Reads one JWK by the rules of a key set: what a key set would skip, this refuses, with the
+/// reason.
+pub(crate) fn parse_jwk(json: &str, rules: KeySetRules) -> Result<PreparedKey, SkipReason> {
     if first_non_ws(json.as_bytes()) != Some(b'{') {
         return Err((None, "not a JSON object"));
     }

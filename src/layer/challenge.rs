@@ -1,7 +1,5 @@
 //! The layer's challenge: its realm, the RFC 9728 metadata URL it names, and that document.
 
-use std::sync::Arc;
-
 use crate::error::ConfigError;
 use crate::metadata::ProtectedResourceMetadata;
 use crate::response::Challenge;
@@ -29,10 +27,7 @@ impl<C, R> JwtAuthLayer<C, R> {
     pub fn realm(self, realm: impl Into<String>) -> Self {
         self.with_config(|c| {
             c.realm = realm.into();
-            c.challenge = Arc::new(Challenge::with_metadata(
-                &c.realm,
-                c.resource_metadata.as_deref(),
-            ));
+            c.rebuild_challenge();
         })
     }
 
@@ -61,10 +56,7 @@ impl<C, R> JwtAuthLayer<C, R> {
     pub fn resource_metadata(self, url: impl Into<String>) -> Self {
         self.with_config(|c| {
             c.resource_metadata = Some(url.into());
-            c.challenge = Arc::new(Challenge::with_metadata(
-                &c.realm,
-                c.resource_metadata.as_deref(),
-            ));
+            c.rebuild_challenge();
         })
     }
 
@@ -85,8 +77,9 @@ impl<C, R> JwtAuthLayer<C, R> {
     }
 
     /// An RFC 9728 metadata document for `resource`, filled from this layer: the verifier's
-    /// issuers as `authorization_servers`, and `header` (plus `cookie` when a cookie source is
-    /// configured) as `bearer_methods_supported`.
+    /// issuers as `authorization_servers`, `header` (plus `cookie` when a cookie source is
+    /// configured) as `bearer_methods_supported`, and with [`dpop`](Self::dpop) the proof
+    /// algorithms and whether DPoP is required.
     ///
     /// # Errors
     ///
@@ -122,8 +115,12 @@ impl<C, R> JwtAuthLayer<C, R> {
         {
             methods.push("cookie");
         }
-        Ok(ProtectedResourceMetadata::new(resource)?
+        let metadata = ProtectedResourceMetadata::new(resource)?
             .authorization_servers(servers)
-            .bearer_methods_supported(methods))
+            .bearer_methods_supported(methods);
+        Ok(match &self.config.dpop {
+            Some(dpop) => metadata.dpop(dpop.algorithm_list(), dpop.is_required()),
+            None => metadata,
+        })
     }
 }

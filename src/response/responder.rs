@@ -308,6 +308,9 @@ impl<B: Default + From<String>> ResponseForAuthError<B> for ProblemJson {
     }
 }
 
+/// The RFC 9449 §8 header that hands a client a server nonce.
+pub(crate) const DPOP_NONCE: http::HeaderName = http::HeaderName::from_static("dpop-nonce");
+
 /// Asks `responder` for the answer to a refused request, and puts the error into the
 /// response's extensions whatever the responder did.
 pub(crate) fn respond<B, R: ResponseForAuthError<B>>(
@@ -318,6 +321,11 @@ pub(crate) fn respond<B, R: ResponseForAuthError<B>>(
 ) -> Response<B> {
     let rejection = Rejection::new(error.clone(), Arc::clone(challenge), request_headers);
     let mut response = responder.response_for_auth_error(rejection);
+    if let Some(nonce) = error.dpop_nonce()
+        && !response.headers().contains_key(DPOP_NONCE)
+    {
+        response.headers_mut().insert(DPOP_NONCE, nonce.clone());
+    }
     response.extensions_mut().insert(error);
     response
 }

@@ -29,9 +29,10 @@ fn challenges_follow_rfc6750() {
 
 #[test]
 fn insufficient_scope_names_the_scopes() {
-    let c = Challenge::with_metadata(
+    let c = Challenge::build(
         "api",
         Some("https://api.example/.well-known/oauth-protected-resource"),
+        None,
     );
     let err = AuthError::insufficient_scope(vec!["admin".into(), "orders:write".into()]);
     assert_eq!(

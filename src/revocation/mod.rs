@@ -48,7 +48,7 @@ use crate::claims::RegisteredClaims;
 
 mod memory;
 #[cfg(feature = "redis")]
-mod redis;
+pub(crate) mod redis;
 
 pub use self::memory::{DEFAULT_MEMORY_CAPACITY, MemoryRevocation, StoreFull};
 #[cfg(feature = "redis")]

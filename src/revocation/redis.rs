@@ -337,16 +337,24 @@ impl RedisRevocation {
 impl Inner {
     /// The connection manager, created on first use (it needs the tokio runtime).
     fn manager(&self) -> &RedisResult<ConnectionManager> {
-        self.manager.get_or_init(|| {
-            let config = ConnectionManagerConfig::new()
-                .set_connection_timeout(Some(self.io_timeout))
-                .set_response_timeout(Some(self.io_timeout))
-                .set_number_of_retries(3)
-                .set_min_delay(Duration::from_millis(50))
-                .set_max_delay(Duration::from_secs(1));
-            ConnectionManager::new_lazy_with_config(self.client.clone(), config)
-        })
+        self.manager
+            .get_or_init(|| lazy_manager(&self.client, self.io_timeout))
     }
+}
+
+/// A connection manager that connects on first use, each connect and command bounded by
+/// `io_timeout`, reconnecting with capped backoff.
+pub(crate) fn lazy_manager(
+    client: &Client,
+    io_timeout: Duration,
+) -> RedisResult<ConnectionManager> {
+    let config = ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(io_timeout))
+        .set_response_timeout(Some(io_timeout))
+        .set_number_of_retries(3)
+        .set_min_delay(Duration::from_millis(50))
+        .set_max_delay(Duration::from_secs(1));
+    ConnectionManager::new_lazy_with_config(client.clone(), config)
 }
 
 mod check;

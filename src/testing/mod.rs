@@ -247,8 +247,10 @@ pub fn sha256(data: &[u8]) -> Vec<u8> {
     digest::digest(&digest::SHA256, data).as_ref().to_vec()
 }
 
+mod dpop;
 mod key;
 mod server;
 
+pub use self::dpop::DpopProof;
 pub use self::key::TestKey;
 pub use self::server::{Behavior, JwksServer};

@@ -270,6 +270,7 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
         let verified = Verified {
             claims: Claims(claims),
             registered: Claims(registered),
+            binding: raw.cnf.map(Arc::new),
         };
         Ok((verified, facts))
     }
@@ -277,12 +278,6 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
     fn check_claims(&self, raw: &RawClaims, issuer: &IssuerState) -> Result<(), AuthError> {
         let shared = &*self.shared;
         let invalid = |d| AuthError::new(AuthErrorKind::InvalidClaim, d);
-        if raw.cnf {
-            return Err(AuthError::new(
-                AuthErrorKind::SenderConstrained,
-                "sender-constrained token",
-            ));
-        }
         let exp = match raw.exp {
             None => return Err(invalid("exp missing")),
             Some(Loose::WrongType) => return Err(invalid("exp is not a number")),

@@ -84,6 +84,9 @@ struct RawHeader {
     cty: Option<IgnoredAny>,
     #[serde(default, deserialize_with = "present")]
     b64: Option<IgnoredAny>,
+    /// Only DPoP proofs use it (as their own key); a token's is never looked at.
+    #[serde(default)]
+    jwk: Option<Box<serde_json::value::RawValue>>,
 }
 
 /// Which `typ` header values are accepted (RFC 8725 §3.11 explicit typing).
@@ -110,7 +113,7 @@ impl TypPolicy {
         strip_application(typ).to_ascii_lowercase()
     }
 
-    fn check(&self, typ: Option<Loose<String>>) -> Result<(), AuthError> {
+    pub(crate) fn check(&self, typ: Option<Loose<String>>) -> Result<(), AuthError> {
         let wrong = || AuthError::new(AuthErrorKind::WrongType, "token type not accepted");
         match typ {
             None if self.allow_absent => Ok(()),
@@ -147,6 +150,8 @@ fn strip_application(typ: &str) -> &str {
 pub(crate) struct Parsed<'t> {
     pub(crate) alg: Algorithm,
     pub(crate) kid: Option<String>,
+    /// The header's `jwk` member, unparsed.
+    pub(crate) jwk: Option<Box<serde_json::value::RawValue>>,
     signing_input: &'t str,
     pub(crate) payload_b64: &'t str,
     signature_b64: &'t str,
@@ -224,6 +229,7 @@ pub(crate) fn parse_compact<'t>(
     Ok(Parsed {
         alg,
         kid,
+        jwk: header.jwk,
         signing_input,
         payload_b64,
         signature_b64,
@@ -278,6 +284,19 @@ pub(crate) fn verify_signature(
         )),
         None => Err(unknown()),
     }
+}
+
+/// Whether `key` verifies the signature of `parsed` (a DPoP proof's own key).
+pub(crate) fn verify_with(parsed: &Parsed<'_>, key: &PreparedKey) -> bool {
+    let Ok(signature) = b64::decode(parsed.signature_b64) else {
+        return false;
+    };
+    !signature.is_empty()
+        && (provider().verifier_factory)(&parsed.alg, &key.key).is_ok_and(|verifier| {
+            verifier
+                .verify(parsed.signing_input.as_bytes(), &signature)
+                .is_ok()
+        })
 }
 
 fn unknown() -> AuthError {

@@ -31,7 +31,7 @@ use std::sync::Arc;
 use serde::de::{DeserializeOwned, DeserializeSeed};
 
 use self::jws::TypPolicy;
-use crate::claims::{Claims, ClaimsSeed, RawClaims, RegisteredClaims, WrongClaimType};
+use crate::claims::{Binding, Claims, ClaimsSeed, RawClaims, RegisteredClaims, WrongClaimType};
 use crate::clock::Clock;
 use crate::de::{Loose, StrOrList, is_json_object, json_depth};
 use crate::digest::DigestHash;
@@ -47,6 +47,7 @@ use std::any::Any;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+mod bind;
 mod build;
 mod builder;
 mod cache;
@@ -59,6 +60,7 @@ pub use self::builder::{
     VerifierBuilder,
 };
 
+pub(crate) use self::bind::Presented;
 pub(crate) use self::cache::{CachedToken, TokenCache};
 
 /// Verifies tokens: token in, typed claims out, no tower. Built by [`Verifier::builder`].
@@ -176,6 +178,8 @@ impl From<AuthError> for Pending {
 pub(crate) struct Verified<C> {
     pub(crate) claims: Claims<C>,
     pub(crate) registered: Claims<RegisteredClaims>,
+    /// What the token is bound to (`cnf`), checked against how it was presented.
+    pub(crate) binding: Option<Arc<Binding>>,
 }
 
 impl<C> Clone for Verified<C> {
@@ -183,6 +187,7 @@ impl<C> Clone for Verified<C> {
         Self {
             claims: self.claims.clone(),
             registered: self.registered.clone(),
+            binding: self.binding.clone(),
         }
     }
 }
@@ -338,6 +343,8 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
             Ok(verified) => verified,
             Err(pending) => self.finish(token, pending).await?,
         };
+        // A token bound to a key (`cnf`) is never a bearer token.
+        verified.check_binding(&Presented::default())?;
         Ok(self.pass_revocation(verified).await?.claims)
     }
 }

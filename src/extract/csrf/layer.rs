@@ -172,7 +172,7 @@ where
             .guard
             .check(req.method(), req.uri(), req.headers())
         {
-            Ok(()) => ResponseFuture::inner(self.inner.call(req)),
+            Ok(()) => ResponseFuture::inner(self.inner.call(req), None),
             Err(error) => {
                 let headers = std::mem::take(req.headers_mut());
                 let layer = &mut self.layer;

@@ -1,0 +1,204 @@
+//! How the request presents its token: from which source, under which scheme, with which DPoP
+//! proof; and what must happen after the token verified (binding, replay cache).
+
+use http::{HeaderValue, Request};
+
+use super::LayerConfig;
+use crate::dpop::proof::{Proof, ProofRequest};
+use crate::dpop::{Dpop, DpopKey, NonceCheck, Recorded, ReplayCache};
+use crate::error::{AuthError, AuthErrorKind};
+use crate::extract::{Found, TokenSource};
+use crate::mtls::ClientCertificate;
+use crate::verify::{Presented, Verified};
+
+/// The `DPoP` request header (RFC 9449 §4.1).
+const DPOP: http::HeaderName = http::HeaderName::from_static("dpop");
+
+/// The token a request presents.
+pub(super) enum Presentation<'r> {
+    /// No token in any source.
+    Nothing,
+    /// A token refused before verification (400 or 401).
+    Invalid(AuthError),
+    /// A bearer token, from `source`.
+    Bearer {
+        token: &'r str,
+        source: &'r TokenSource,
+    },
+    /// A DPoP token whose proof passed every check but the replay one.
+    Dpop { token: &'r str, proof: Proof },
+}
+
+/// Finds the request's token: a `DPoP` one first on a layer that accepts DPoP (with its proof
+/// checked), then the configured sources, in order.
+pub(super) fn present<'r, B>(
+    config: &'r LayerConfig,
+    req: &'r Request<B>,
+    max_len: usize,
+    now: impl FnOnce() -> f64,
+) -> Presentation<'r> {
+    let headers = req.headers();
+    if let Some(dpop) = &config.dpop {
+        match TokenSource::dpop().find(headers, max_len) {
+            Found::Token(token) => {
+                // One credential per request: a bearer one beside it is ambiguous.
+                if !matches!(TokenSource::bearer().find(headers, max_len), Found::Nothing) {
+                    return Presentation::Invalid(
+                        AuthError::new(
+                            AuthErrorKind::InvalidRequest,
+                            "several different tokens in one request",
+                        )
+                        .on_dpop(),
+                    );
+                }
+                return match check_proof(dpop, req, token, now()) {
+                    Ok(proof) => Presentation::Dpop { token, proof },
+                    Err(error) => Presentation::Invalid(error.on_dpop()),
+                };
+            }
+            Found::Invalid(error) => return Presentation::Invalid(error.on_dpop()),
+            Found::Nothing => {}
+        }
+        if dpop.is_required() {
+            // Only DPoP counts: a token anywhere else is the wrong kind of credential.
+            let other = config
+                .sources
+                .iter()
+                .any(|s| !matches!(s.find(headers, max_len), Found::Nothing));
+            return if other {
+                Presentation::Invalid(AuthError::new(
+                    AuthErrorKind::DpopRequired,
+                    "DPoP-bound token required",
+                ))
+            } else {
+                Presentation::Nothing
+            };
+        }
+    }
+    for source in &config.sources {
+        match source.find(headers, max_len) {
+            Found::Nothing => {}
+            Found::Token(token) => return Presentation::Bearer { token, source },
+            Found::Invalid(error) => return Presentation::Invalid(error),
+        }
+    }
+    Presentation::Nothing
+}
+
+/// Reads the one `DPoP` header and checks the proof in it.
+fn check_proof<B>(
+    dpop: &Dpop,
+    req: &Request<B>,
+    token: &str,
+    now: f64,
+) -> Result<Proof, AuthError> {
+    let mut values = req.headers().get_all(DPOP).iter();
+    let Some(value) = values.next() else {
+        return Err(AuthError::new(
+            AuthErrorKind::InvalidDpopProof,
+            "proof missing",
+        ));
+    };
+    if values.next().is_some() || value.as_bytes().contains(&b',') {
+        return Err(AuthError::new(
+            AuthErrorKind::InvalidRequest,
+            "several DPoP proofs",
+        ));
+    }
+    let Ok(proof) = value.to_str() else {
+        return Err(AuthError::new(
+            AuthErrorKind::InvalidDpopProof,
+            "proof is not a well-formed JWS",
+        ));
+    };
+    dpop.verify_proof(
+        proof.trim(),
+        &ProofRequest {
+            method: req.method().as_str(),
+            path: req.uri().path(),
+            access_token: Some(token),
+            now,
+        },
+    )
+}
+
+/// What a request's presentation leaves to check once its token verified: the binding (the
+/// proof key, the client certificate), then, last, the proof's place in the replay cache.
+#[derive(Default)]
+pub(super) struct Binding {
+    jkt: Option<String>,
+    certificate: Option<ClientCertificate>,
+    replay: Option<ReplayJob>,
+    /// A fresh nonce for the response, when the proof's one is about to lapse.
+    pub(super) nonce: Option<HeaderValue>,
+    /// Whether the token came with the `DPoP` scheme.
+    pub(super) dpop: bool,
+}
+
+struct ReplayJob {
+    cache: ReplayCache,
+    jti: String,
+    now: f64,
+    until: f64,
+}
+
+impl Binding {
+    /// What a DPoP presentation binds the token to.
+    pub(super) fn dpop(
+        dpop: &Dpop,
+        proof: Proof,
+        certificate: Option<ClientCertificate>,
+        now: f64,
+    ) -> Self {
+        let nonce = match (&dpop.nonce, proof.nonce) {
+            (Some(nonces), NonceCheck::Previous) => Some(nonces.current(now)),
+            _ => None,
+        };
+        Self {
+            replay: Some(ReplayJob {
+                cache: dpop.replay.clone(),
+                jti: proof.jti,
+                now,
+                until: dpop.remember_until(proof.iat),
+            }),
+            jkt: Some(proof.jkt),
+            certificate,
+            nonce,
+            dpop: true,
+        }
+    }
+
+    /// A bearer presentation, on a connection with this client certificate (if any).
+    pub(super) fn bearer(certificate: Option<ClientCertificate>) -> Self {
+        Self {
+            certificate,
+            ..Self::default()
+        }
+    }
+
+    /// The token's `cnf` against this presentation.
+    pub(super) fn check<C>(&self, verified: &Verified<C>) -> Result<(), AuthError> {
+        verified.check_binding(&Presented {
+            jkt: self.jkt.as_deref(),
+            certificate: self.certificate.as_ref().map(ClientCertificate::der),
+        })
+    }
+
+    /// The key to put in the request extensions.
+    pub(super) fn key(&self) -> Option<DpopKey> {
+        self.jkt.as_deref().map(DpopKey::new)
+    }
+
+    /// Records the proof in the replay cache (nothing to do for a bearer token).
+    pub(super) fn record(&self) -> Recorded {
+        match (&self.replay, &self.jkt) {
+            (Some(job), Some(jkt)) => job.cache.record(jkt, &job.jti, job.now, job.until),
+            _ => Recorded::Done(Ok(())),
+        }
+    }
+
+    /// Marks an error as the answer to a DPoP request, when it is one.
+    pub(super) fn mark(&self, error: AuthError) -> AuthError {
+        if self.dpop { error.on_dpop() } else { error }
+    }
+}

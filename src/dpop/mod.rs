@@ -78,6 +78,8 @@ mod nonce;
 pub(crate) mod proof;
 mod replay;
 mod thumbprint;
+mod token_request;
+pub(crate) use self::token_request::one_proof;
 mod url;
 
 pub use self::key::DpopKey;
@@ -104,6 +106,9 @@ pub const DEFAULT_PROOF_WINDOW: Duration = Duration::from_secs(60);
 /// assert_eq!(tower_jwt_auth::dpop::DEFAULT_MAX_PROOF_LEN, 8 * 1024);
 /// ```
 pub const DEFAULT_MAX_PROOF_LEN: usize = 8 * 1024;
+
+/// The `DPoP` request header (RFC 9449 §4.1).
+pub(crate) const DPOP_HEADER: http::HeaderName = http::HeaderName::from_static("dpop");
 
 /// How long after its window a proof's `jti` is still remembered, for replicas whose clocks
 /// disagree.

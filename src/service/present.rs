@@ -5,14 +5,11 @@ use http::{HeaderValue, Request};
 
 use super::LayerConfig;
 use crate::dpop::proof::{Proof, ProofRequest};
-use crate::dpop::{Dpop, DpopKey, NonceCheck, Recorded, ReplayCache};
+use crate::dpop::{Dpop, DpopKey, NonceCheck, Recorded, ReplayCache, one_proof};
 use crate::error::{AuthError, AuthErrorKind};
 use crate::extract::{Found, TokenSource};
 use crate::mtls::ClientCertificate;
 use crate::verify::{Presented, Verified};
-
-/// The `DPoP` request header (RFC 9449 §4.1).
-const DPOP: http::HeaderName = http::HeaderName::from_static("dpop");
 
 /// The token a request presents.
 pub(super) enum Presentation<'r> {
@@ -92,23 +89,10 @@ fn check_proof<B>(
     token: &str,
     now: f64,
 ) -> Result<Proof, AuthError> {
-    let mut values = req.headers().get_all(DPOP).iter();
-    let Some(value) = values.next() else {
+    let Some(proof) = one_proof(req.headers())? else {
         return Err(AuthError::new(
             AuthErrorKind::InvalidDpopProof,
             "proof missing",
-        ));
-    };
-    if values.next().is_some() || value.as_bytes().contains(&b',') {
-        return Err(AuthError::new(
-            AuthErrorKind::InvalidRequest,
-            "several DPoP proofs",
-        ));
-    }
-    let Ok(proof) = value.to_str() else {
-        return Err(AuthError::new(
-            AuthErrorKind::InvalidDpopProof,
-            "proof is not a well-formed JWS",
         ));
     };
     dpop.verify_proof(

@@ -62,7 +62,9 @@
 //!   `none` in any spelling is refused.
 //! - `jku`, `x5u`, `jwk` and `x5c` headers are never followed or used. `crit` and `cty` are refused.
 //! - Explicit typing (RFC 8725 §3.11): `typ` must be absent, `JWT` or `at+jwt`.
-//! - Tokens bound to a key (`cnf`: DPoP, mTLS) are refused as bearer tokens.
+//! - Tokens bound to a key (`cnf`: DPoP, mTLS) are never accepted as bearer tokens: with
+//!   [`JwtAuthLayer::dpop`] a DPoP token passes with a valid proof of its key ([`dpop`]), and a
+//!   certificate-bound one on a connection with its client certificate ([`mtls`]).
 //! - Claims are checked by this crate against an injectable [`Clock`](clock::Clock): `exp`
 //!   required, `nbf` when present, 60 s leeway, `iss` byte-equal to a trusted issuer, `aud`
 //!   naming a configured audience (compulsory, RFC 8725 §3.9).

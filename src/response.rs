@@ -8,6 +8,7 @@
 //! | a required scope is missing, or a predicate forbids | 403 | `Bearer realm="…", error="insufficient_scope", error_description="…"[, scope="…"]` |
 //! | cookie token on a cross-origin unsafe request | 403 | none (code `csrf`) |
 //! | keys (or the clock) unavailable | 503 | none; `Retry-After` |
+//! | on a layer with [`dpop`](crate::JwtAuthLayer::dpop): any 401 | 401 | `DPoP realm="…", algs="…"` first, then the `Bearer` one unless DPoP is required; the error on the scheme the request used (`invalid_dpop_proof`, `use_dpop_nonce` with `DPoP-Nonce`) |
 //! | any of these on a gRPC request (`content-type: application/grpc*`) | 200 | none; `grpc-status` 16, 7 (403) or 14 (503), `grpc-message` |
 //!
 //! Every rejection carries `Cache-Control: no-store`, an empty body, and the [`AuthError`] in its

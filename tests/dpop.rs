@@ -866,3 +866,84 @@ async fn a_certificate_bound_token_needs_that_client_certificate() {
     let out = call(&layer, with(None)).await;
     assert_eq!((out.status, out.code()), (401, "sender_constrained"));
 }
+
+// ------------------------------------------------------------------ promises of the README
+
+#[tokio::test]
+async fn the_public_url_is_never_taken_from_the_request() {
+    let client = client();
+    let token = bound_to(&client);
+    for (header, value) in [
+        ("host", "evil.example"),
+        ("x-forwarded-host", "evil.example"),
+        ("forwarded", "host=evil.example;proto=https"),
+    ] {
+        let proof = DpopProof::new(&client, "GET", "https://evil.example/orders")
+            .access_token(&token)
+            .sign();
+        let mut req = dpop_request(&token, &proof);
+        req.headers_mut().insert(header, value.parse().unwrap());
+        call(&allowed(), req)
+            .await
+            .assert_bad_proof("proof htu does not match the request URL");
+    }
+}
+
+#[tokio::test]
+async fn only_requests_that_pass_everything_take_replay_cache_space() {
+    let cache = ReplayCache::memory(100);
+    let layer = verifier_with(None)
+        .layer()
+        .dpop(Dpop::new(BASE).unwrap().replay_cache(cache.clone()))
+        .require_scopes(["admin"]);
+    let client = client();
+    let token = bound_to(&client);
+    let out = call(&layer, dpop_request(&token, &proof(&client, &token).sign())).await;
+    assert_eq!((out.status, out.code()), (403, "insufficient_scope"));
+    let expired = issuer().token(&claims(
+        json!({"exp": now() - 600, "cnf": {"jkt": client.thumbprint()}}),
+    ));
+    let out = call(
+        &layer,
+        dpop_request(&expired, &proof(&client, &expired).sign()),
+    )
+    .await;
+    assert_eq!((out.status, out.code()), (401, "expired"));
+    assert!(cache.is_empty(), "refused requests recorded no proof");
+    let admin = issuer().token(&claims(
+        json!({"scope": "admin", "cnf": {"jkt": client.thumbprint()}}),
+    ));
+    call(&layer, dpop_request(&admin, &proof(&client, &admin).sign()))
+        .await
+        .assert_ok();
+    assert_eq!(cache.len(), 1);
+}
+
+#[tokio::test]
+async fn the_nonce_is_checked_before_the_signature() {
+    let layer = verifier_with(None).layer().dpop(
+        Dpop::new(BASE)
+            .unwrap()
+            .nonce(DpopNonce::new([9u8; 32]).unwrap()),
+    );
+    let client = client();
+    let token = bound_to(&client);
+    let forged = |nonce: Option<&str>| {
+        let mut proof = proof(&client, &token);
+        if let Some(nonce) = nonce {
+            proof = proof.nonce(nonce);
+        }
+        let proof = proof.sign();
+        let (head, _) = proof.rsplit_once('.').unwrap();
+        format!("{head}.{}", "A".repeat(86))
+    };
+    let out = call(&layer, dpop_request(&token, &forged(None))).await;
+    assert_eq!(
+        out.code(),
+        "use_dpop_nonce",
+        "no signature check spent on it"
+    );
+    let nonce = out.headers["dpop-nonce"].to_str().unwrap().to_owned();
+    let out = call(&layer, dpop_request(&token, &forged(Some(&nonce)))).await;
+    assert_eq!(out.error.unwrap().description(), "proof signature invalid");
+}

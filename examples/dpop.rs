@@ -30,10 +30,11 @@
 
 mod common;
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use axum::extract::{Form, FromRequest as _, Request, State};
-use axum::http::StatusCode;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -41,7 +42,7 @@ use serde_json::{Value, json};
 use tower_jwt_auth::clock::SystemClock;
 use tower_jwt_auth::dpop::{Dpop, DpopNonce, ReplayCache};
 use tower_jwt_auth::testing::{TestKey, now};
-use tower_jwt_auth::{Algorithm, Claims, Issuer, Verifier};
+use tower_jwt_auth::{Algorithm, AuthErrorKind, Claims, Issuer, Verifier};
 
 const AUDIENCE: &str = "dpop-example";
 
@@ -53,49 +54,37 @@ struct Issuing {
     dpop: Dpop,
 }
 
-#[derive(serde::Deserialize)]
-struct TokenForm {
-    sub: Option<String>,
-    scope: Option<String>,
-}
-
 async fn token(State(issuing): State<Issuing>, request: Request) -> Response {
-    let key = match issuing
-        .dpop
-        .check_token_request(&request, &SystemClock)
-        .await
-    {
-        Ok(key) => key,
-        Err(error) if error.status() == StatusCode::SERVICE_UNAVAILABLE => {
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"error": "temporarily_unavailable"})),
-            )
-                .into_response();
-        }
-        Err(error) => {
-            let code = error.kind().rfc6750_error().unwrap_or("invalid_dpop_proof");
-            return (StatusCode::BAD_REQUEST, Json(json!({"error": code}))).into_response();
-        }
+    let (parts, body) = request.into_parts();
+    // The form, read leniently: a body-less POST (or one without a content type) is an empty form.
+    let Ok(body) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return error(StatusCode::BAD_REQUEST, "invalid_request");
     };
-    let Ok(Form(form)) = Form::<TokenForm>::from_request(request, &()).await else {
-        return (
-            StatusCode::BAD_REQUEST,
-            Json(json!({"error": "invalid_request"})),
-        )
-            .into_response();
+    let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let head = Request::from_parts(parts, ());
+    let key = match issuing.dpop.check_token_request(&head, &SystemClock).await {
+        Ok(key) => key,
+        Err(e) if e.status() == StatusCode::SERVICE_UNAVAILABLE => {
+            return error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable");
+        }
+        // RFC 9449 §5: a token endpoint answers proof errors with 400.
+        Err(e) if e.kind() == AuthErrorKind::UseDpopNonce => {
+            return error(StatusCode::BAD_REQUEST, "use_dpop_nonce");
+        }
+        Err(_) => return error(StatusCode::BAD_REQUEST, "invalid_dpop_proof"),
     };
     static SERIAL: AtomicU64 = AtomicU64::new(0);
+    let issued = now();
     let mut claims = json!({
         "iss": issuing.iss,
         "aud": AUDIENCE,
-        "sub": form.sub.unwrap_or_else(|| "alice".to_owned()),
+        "sub": form.get("sub").map_or("alice", String::as_str),
         "client_id": "dpop-example-client",
-        "iat": now(),
-        "exp": now() + 300,
-        "jti": format!("{}-{}", now(), SERIAL.fetch_add(1, Ordering::Relaxed)),
+        "iat": issued,
+        "exp": issued + 300,
+        "jti": format!("{}-{issued}-{}", std::process::id(), SERIAL.fetch_add(1, Ordering::Relaxed)),
     });
-    if let Some(scope) = form.scope {
+    if let Some(scope) = form.get("scope") {
         claims["scope"] = json!(scope);
     }
     let token_type = match &key {
@@ -107,7 +96,20 @@ async fn token(State(issuing): State<Issuing>, request: Request) -> Response {
     };
     let header = json!({ "alg": "ES256", "typ": "at+jwt", "kid": issuing.key.kid() });
     let access_token = issuing.key.sign(&header, &claims);
-    Json(json!({ "access_token": access_token, "token_type": token_type, "expires_in": 300 }))
+    // RFC 6749 §5.1: responses carrying tokens are not stored.
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(json!({ "access_token": access_token, "token_type": token_type, "expires_in": 300 })),
+    )
+        .into_response()
+}
+
+fn error(status: StatusCode, code: &str) -> Response {
+    (
+        status,
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(json!({ "error": code })),
+    )
         .into_response()
 }
 
@@ -118,7 +120,12 @@ async fn me(Claims(claims): Claims<Value>) -> Json<Value> {
 #[tokio::main]
 async fn main() {
     let program = "dpop";
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let var = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
     let bind = var("BIND").unwrap_or_else(|| "127.0.0.1:3000".to_owned());
     let bind: std::net::SocketAddr = bind
         .parse()

@@ -113,6 +113,31 @@ fn tls_config(ca: CertificateDer<'static>, server: &Leaf) -> Result<ServerConfig
         .map_err(|e| e.to_string())
 }
 
+/// A new directory of this process's own under the temporary directory (never one that exists).
+fn fresh_dir() -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let dir = std::env::temp_dir().join(format!(
+        "tower-jwt-auth-mtls-{}-{nanos}",
+        std::process::id()
+    ));
+    if let Err(e) = std::fs::create_dir(&dir) {
+        common::bad_setting("mtls", format!("{}: {e}", dir.display()));
+    }
+    dir
+}
+
+/// Writes a file only its owner can read (it may hold a private key).
+fn private_file(path: &std::path::Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(contents)
+}
+
 #[tokio::main]
 async fn main() {
     let program = "mtls";
@@ -121,15 +146,12 @@ async fn main() {
     let bind: std::net::SocketAddr = bind
         .parse()
         .unwrap_or_else(|e| common::bad_setting(program, format!("BIND: {e}")));
-    let dir = var("MTLS_DIR").map_or_else(
-        || std::env::temp_dir().join(format!("tower-jwt-auth-mtls-{}", std::process::id())),
-        PathBuf::from,
-    );
+    let dir = var("MTLS_DIR").map_or_else(fresh_dir, PathBuf::from);
     let (ca_pem, server, client, other, ca_der) = certificates()
         .unwrap_or_else(|e| common::bad_setting(program, format!("certificates: {e}")));
     let write = |name: &str, contents: String| {
         std::fs::create_dir_all(&dir)
-            .and_then(|()| std::fs::write(dir.join(name), contents))
+            .and_then(|()| private_file(&dir.join(name), contents.as_bytes()))
             .unwrap_or_else(|e| common::bad_setting(program, format!("MTLS_DIR: {e}")));
     };
     write("ca.pem", ca_pem);
@@ -170,11 +192,16 @@ async fn main() {
     );
     loop {
         let Ok((stream, _)) = listener.accept().await else {
+            // Out of file descriptors, say: wait a little rather than spin.
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             continue;
         };
         let (acceptor, app) = (acceptor.clone(), app.clone());
         tokio::spawn(async move {
-            let Ok(stream) = acceptor.accept(stream).await else {
+            let handshake = acceptor.accept(stream);
+            let Ok(Ok(stream)) =
+                tokio::time::timeout(std::time::Duration::from_secs(10), handshake).await
+            else {
                 return;
             };
             // The certificate the handshake verified, for every request of the connection.

@@ -80,9 +80,11 @@ where
             KindProj::Inner { future, nonce } => {
                 let mut result = ready!(future.poll(cx));
                 if let (Ok(response), Some(nonce)) = (&mut result, nonce.take()) {
+                    // A nonce the handler set itself stays.
                     response
                         .headers_mut()
-                        .insert(crate::response::DPOP_NONCE, nonce);
+                        .entry(crate::response::DPOP_NONCE)
+                        .or_insert(nonce);
                 }
                 Poll::Ready(result)
             }

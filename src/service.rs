@@ -260,13 +260,15 @@ where
             let presentation = present(config, &req, max_len, || clock.now_unix_secs());
             let certificate = req.extensions().get::<ClientCertificate>().cloned();
             let (token, binding) = match presentation {
-                Presentation::Dpop { token, proof } => {
-                    let dpop = config.dpop.as_deref();
-                    let binding = dpop.map_or_else(Binding::default, |dpop| {
-                        Binding::dpop(dpop, proof, certificate, clock.now_unix_secs())
-                    });
-                    (Ok(Some(token)), binding)
-                }
+                Presentation::Dpop {
+                    token,
+                    proof,
+                    dpop,
+                    now,
+                } => (
+                    Ok(Some(token)),
+                    Binding::dpop(dpop, proof, certificate, now),
+                ),
                 // A cookie is ambient authority: unsafe cross-origin requests don't get to use it.
                 Presentation::Bearer { token, source } => {
                     let cross_origin = match &config.csrf {
@@ -361,7 +363,7 @@ where
                             );
                             let mut response = inner.call(req).await?;
                             if let Some(nonce) = nonce {
-                                response.headers_mut().insert(DPOP_NONCE, nonce);
+                                response.headers_mut().entry(DPOP_NONCE).or_insert(nonce);
                             }
                             Ok(response)
                         }

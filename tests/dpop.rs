@@ -668,7 +668,7 @@ async fn a_full_replay_cache_refuses_with_503_rather_than_forget() {
     assert_eq!(cache.len(), 2);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn of_a_thousand_concurrent_copies_of_a_proof_exactly_one_passes() {
     let client = client();
     let token = bound_to(&client);
@@ -946,4 +946,122 @@ async fn the_nonce_is_checked_before_the_signature() {
     let nonce = out.headers["dpop-nonce"].to_str().unwrap().to_owned();
     let out = call(&layer, dpop_request(&token, &forged(Some(&nonce)))).await;
     assert_eq!(out.error.unwrap().description(), "proof signature invalid");
+}
+
+// ------------------------------------------------------------------ the other paths
+
+#[tokio::test]
+async fn a_dpop_request_that_waits_for_keys_gets_every_check() {
+    use tower_jwt_auth::testing::JwksServer;
+    let server = JwksServer::start(&[&issuer()]).await;
+    server.set_latency(Duration::from_millis(200));
+    let layer = Verifier::builder()
+        .issuer(Issuer::jwks_url(ISS, server.jwks_url()))
+        .audience(AUD)
+        .build()
+        .unwrap()
+        .layer()
+        .dpop(Dpop::new(BASE).unwrap());
+    let client = client();
+    let token = bound_to(&client);
+    let other = common::key_with_kid(Algorithm::ES256, "other");
+    // The first request waits for the key set: the binding and the replay cache still apply.
+    let theirs = bound_to(&other);
+    let out = call(
+        &layer,
+        dpop_request(&theirs, &proof(&client, &theirs).sign()),
+    )
+    .await;
+    assert_eq!(
+        (out.status, out.code(), out.inner_calls),
+        (401, "binding_mismatch", 0)
+    );
+    assert!(out.challenges()[0].starts_with("DPoP "));
+    let p = proof(&client, &token).sign();
+    call(&layer, dpop_request(&token, &p)).await.assert_ok();
+    call(&layer, dpop_request(&token, &p))
+        .await
+        .assert_bad_proof("proof replayed");
+}
+
+#[tokio::test]
+async fn a_bound_token_accepted_with_its_proof_is_still_refused_as_a_cached_bearer_token() {
+    let layer = allowed();
+    let client = client();
+    let token = bound_to(&client);
+    call(&layer, dpop_request(&token, &proof(&client, &token).sign()))
+        .await
+        .assert_ok();
+    // The verified-token cache now holds the token: a bearer presentation still fails.
+    let out = call(&layer, common::bearer(&token)).await;
+    assert_eq!((out.status, out.code()), (401, "sender_constrained"));
+    let err = layer.verifier().verify(&token).await.unwrap_err();
+    assert_eq!(err.code(), "sender_constrained");
+    let cert_bound = issuer().token(&claims(json!({"cnf": {"x5t#S256": "abc"}})));
+    let err = layer.verifier().verify(&cert_bound).await.unwrap_err();
+    assert_eq!(err.code(), "sender_constrained");
+}
+
+#[tokio::test]
+async fn a_request_path_with_dot_segments_never_matches_a_proof() {
+    let client = client();
+    let token = bound_to(&client);
+    for path in ["/x/../orders", "/x/%2e%2e/orders", "/./orders"] {
+        let proof = proof(&client, &token).sign();
+        let req = Request::get(path)
+            .header("authorization", format!("DPoP {token}"))
+            .header("dpop", proof)
+            .body(())
+            .unwrap();
+        call(&allowed(), req)
+            .await
+            .assert_bad_proof("proof htu does not match the request URL");
+    }
+}
+
+#[tokio::test]
+async fn the_iat_window_is_inclusive() {
+    let clock = ManualClock::at(1_800_000_000.0);
+    let layer = verifier_with(Some(clock.clone()))
+        .layer()
+        .dpop(Dpop::new(BASE).unwrap());
+    let client = client();
+    let t = clock.now_unix_secs() as i64;
+    let token = issuer().token(&claims(
+        json!({"iat": t, "exp": t + 3600, "cnf": {"jkt": client.thumbprint()}}),
+    ));
+    for (offset, accepted) in [(-60, true), (60, true), (-61, false), (61, false)] {
+        let proof = proof(&client, &token).claim("iat", t + offset).sign();
+        let out = call(&layer, dpop_request(&token, &proof)).await;
+        assert_eq!(
+            out.status == 200,
+            accepted,
+            "iat {offset:+}: {:?}",
+            out.error
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_okp_thumbprint_is_rfc7638_computed_independently() {
+    let client = common::key_with_kid(Algorithm::EdDSA, "client");
+    let jwk = client.bare_jwk();
+    let canonical = format!(
+        r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#,
+        jwk["x"].as_str().unwrap()
+    );
+    use base64::Engine as _;
+    let expected =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha256(canonical.as_bytes()));
+    assert_eq!(client.thumbprint(), expected);
+    let rsa = common::key_with_kid(Algorithm::RS256, "client");
+    let jwk = rsa.bare_jwk();
+    let canonical = format!(
+        r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#,
+        jwk["e"].as_str().unwrap(),
+        jwk["n"].as_str().unwrap()
+    );
+    let expected =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha256(canonical.as_bytes()));
+    assert_eq!(rsa.thumbprint(), expected);
 }

@@ -271,12 +271,25 @@ fn bad_settings_exit_2() {
         ("JWT_PUBLIC_URL", "ftp://api.example.com"),
         ("BIND", "not an address"),
     ] {
-        let status = Command::new(example("dpop"))
+        let mut child = Command::new(example("dpop"))
             .env("BIND", "127.0.0.1:0")
             .env(name, value)
             .env_remove("REDIS_URL")
-            .status()
+            .stdout(std::process::Stdio::null())
+            .spawn()
             .unwrap();
+        // An example that starts serving instead would never exit: fail, don't hang.
+        let start = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if start.elapsed() > Duration::from_secs(20) {
+                let _ = child.kill();
+                panic!("{name}={value}: still running");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
         assert_eq!(status.code(), Some(2), "{name}={value}");
     }
 }

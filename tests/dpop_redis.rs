@@ -192,3 +192,27 @@ async fn a_silent_or_absent_redis_refuses_proofs_with_503_within_the_deadline() 
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_two_hundred_concurrent_copies_on_two_replicas_exactly_one_passes() {
+    let a = replica(RedisReplayCache::new(&redis_url()).unwrap());
+    let b = replica(RedisReplayCache::new(&redis_url()).unwrap());
+    let client = client();
+    let token = bound_token(&client);
+    let proof = DpopProof::new(&client, "GET", "https://api.example/orders")
+        .access_token(&token)
+        .sign();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..200 {
+        let layer = if i % 2 == 0 { a.clone() } else { b.clone() };
+        let req = request(&token, &proof);
+        tasks.spawn(async move { call(&layer, req).await.0 });
+    }
+    let statuses = tasks.join_all().await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 199);
+}

@@ -110,6 +110,8 @@ async fn the_replay_cache_agrees_with_the_history() {
             .collect();
         let mut model = Model::default();
         let mut history = Vec::new();
+        // Independent of the model's retention rule: accepted (client, jti, iat) so far.
+        let mut accepted: Vec<(usize, u64, f64)> = Vec::new();
         for _ in 0..40 {
             clock.advance(Duration::from_secs(
                 steps[rng.below(steps.len() as u64) as usize],
@@ -136,6 +138,16 @@ async fn the_replay_cache_agrees_with_the_history() {
             let expected = model.verdict(client, jti, iat, now);
             let got = code(&layer, req).await;
             assert_eq!(got, expected, "seed {seed}, after {history:#?}");
+            if got == "ok" {
+                // Never a key's jti twice while the first proof is inside its window.
+                assert!(
+                    !accepted
+                        .iter()
+                        .any(|&(c, j, first)| c == client && j == jti && now <= first + WINDOW),
+                    "seed {seed}: a replay passed, after {history:#?}"
+                );
+                accepted.push((client, jti, iat));
+            }
             *seen.entry(got).or_insert(0) += 1;
         }
     }

@@ -100,6 +100,19 @@ pub(crate) use self::thumbprint::jwk_thumbprint;
 /// ```
 pub const DEFAULT_PROOF_WINDOW: Duration = Duration::from_secs(60);
 
+/// The longest `iat` window: 10 minutes (a proof is meant to be fresh; longer would only fill the
+/// replay cache).
+///
+/// ```
+/// use std::time::Duration;
+/// use tower_jwt_auth::dpop::{Dpop, MAX_PROOF_WINDOW};
+///
+/// let dpop = Dpop::new("https://api.example.com")?.proof_window(Duration::from_secs(86_400));
+/// assert_eq!(dpop.get_proof_window(), MAX_PROOF_WINDOW);
+/// # Ok::<_, tower_jwt_auth::ConfigError>(())
+/// ```
+pub const MAX_PROOF_WINDOW: Duration = Duration::from_secs(600);
+
 /// Default limit on a proof's length: 8 KiB (an RSA-4096 proof is about 2 KiB).
 ///
 /// ```
@@ -173,7 +186,9 @@ impl Dpop {
     /// DPoP allowed next to bearer tokens, for a service whose public base URL is `public_url`
     /// (what clients call: `https://api.example.com`, or `https://example.com/api` behind a
     /// proxy that strips `/api`). Proofs' `htu` must name that base plus the request's path;
-    /// the URL is never taken from `Host` or `X-Forwarded-*`, which the client controls.
+    /// the URL is never taken from `Host` or `X-Forwarded-*`, which the client controls. The path
+    /// is the one the layer sees: a layer inside an axum `Router::nest("/api", …)` sees paths
+    /// without `/api`, like a service behind a stripping proxy, so its public URL ends in `/api`.
     ///
     /// # Errors
     ///
@@ -250,8 +265,8 @@ impl Dpop {
     }
 
     /// How far a proof's `iat` may be from the verifier's clock, either way (default
-    /// [`DEFAULT_PROOF_WINDOW`], at least one second). A `jti` is remembered for as long as its
-    /// proof could be accepted.
+    /// [`DEFAULT_PROOF_WINDOW`]; from one second to [`MAX_PROOF_WINDOW`]). A `jti` is remembered
+    /// for as long as its proof could be accepted, so a longer window costs replay-cache space.
     ///
     /// ```
     /// # use std::time::Duration;
@@ -262,7 +277,7 @@ impl Dpop {
     /// ```
     #[must_use]
     pub fn proof_window(mut self, window: Duration) -> Self {
-        self.window = window.max(Duration::from_secs(1));
+        self.window = window.clamp(Duration::from_secs(1), MAX_PROOF_WINDOW);
         self
     }
 

@@ -20,9 +20,10 @@ pub const DEFAULT_NONCE_ROTATION: Duration = Duration::from_secs(300);
 /// Server-provided DPoP nonces (RFC 9449 §8), without server state.
 ///
 /// A nonce is `base64url(step ‖ HMAC-SHA256(secret, step)[..16])` where `step` counts rotation
-/// periods on the verifier's clock. A proof must carry the nonce of the current step or of the
-/// one before, so every replica sharing the secret accepts the nonces of every other one, and a
-/// nonce stays usable for at least one rotation period. The proofs' `iat` window still bounds
+/// periods on the verifier's clock. A proof must carry the nonce of the current step, of the one
+/// before, or of the next one (a replica whose clock is a little ahead may have issued it), so
+/// every replica sharing the secret accepts the nonces of every other one, and a nonce stays
+/// usable for at least one rotation period. The proofs' `iat` window still bounds
 /// how long one proof is good for; the nonce bounds how far ahead a client can mint proofs.
 ///
 /// ```
@@ -161,7 +162,7 @@ impl DpopNonce {
         step.copy_from_slice(&bytes[..8]);
         let step = u64::from_be_bytes(step);
         let current = self.step(now);
-        let verdict = if step == current {
+        let verdict = if step == current || current.checked_add(1) == Some(step) {
             NonceCheck::Current
         } else if current.checked_sub(1) == Some(step) {
             NonceCheck::Previous
@@ -194,7 +195,12 @@ mod tests {
         assert_eq!(nonce.check(Some(issued), at + 60.0), NonceCheck::Previous);
         assert_eq!(nonce.check(Some(issued), at + 119.0), NonceCheck::Previous);
         assert_eq!(nonce.check(Some(issued), at + 120.0), NonceCheck::Refused);
-        assert_eq!(nonce.check(Some(issued), at - 1.0), NonceCheck::Refused);
+        assert_eq!(
+            nonce.check(Some(issued), at - 1.0),
+            NonceCheck::Current,
+            "a clock behind"
+        );
+        assert_eq!(nonce.check(Some(issued), at - 61.0), NonceCheck::Refused);
         assert_eq!(nonce.check(None, at), NonceCheck::Refused);
         assert_eq!(nonce.check(Some("AAAA"), at), NonceCheck::Refused);
         let other = DpopNonce::new([2u8; 32])

@@ -44,18 +44,28 @@ impl PublicBase {
 
     /// Whether a proof's `htu` names the request with this path: the same scheme, host, port
     /// and path after normalization; its query and fragment are ignored.
+    ///
+    /// A request path that normalization would change (dot segments, raw or percent-encoded;
+    /// characters a URL encodes) matches nothing: the router sees the path as sent, and a proof
+    /// for `/me` must not pass on `/a/../me`, which a router may send elsewhere.
     pub(crate) fn matches(&self, htu: &str, request_path: &str) -> bool {
         let Ok(htu) = Url::parse(htu) else {
             return false;
         };
-        let path = if request_path.starts_with('/') {
-            request_path
-        } else {
-            "/"
-        };
-        let Ok(expected) = Url::parse(&format!("{}{path}", self.base)) else {
+        if !request_path.starts_with('/') {
+            return false;
+        }
+        let raw = format!("{}{request_path}", self.base);
+        let Ok(expected) = Url::parse(&raw) else {
             return false;
         };
+        let base_path = match Url::parse(&self.base) {
+            Ok(base) => base.path().trim_end_matches('/').len(),
+            Err(_) => return false,
+        };
+        if expected.path().get(base_path..) != Some(request_path) || has_dot_segment(request_path) {
+            return false;
+        }
         htu.scheme() == expected.scheme()
             && htu.host() == expected.host()
             && htu.port_or_known_default() == expected.port_or_known_default()
@@ -63,6 +73,15 @@ impl PublicBase {
             && htu.username().is_empty()
             && htu.password().is_none()
     }
+}
+
+/// Whether a path has a `.` or `..` segment, raw or percent-encoded (`%2e`).
+fn has_dot_segment(path: &str) -> bool {
+    path.split('/').any(|segment| {
+        let lower = segment.to_ascii_lowercase();
+        let dots = lower.replace("%2e", ".");
+        dots == "." || dots == ".."
+    })
 }
 
 #[cfg(test)]
@@ -80,6 +99,7 @@ mod tests {
             "https://api.example.com/me?x=1",
             "https://api.example.com/me#frag",
             "https://api.example.com/a/../me",
+            "https://api.example.com/%2e/me",
         ] {
             assert!(base.matches(same, "/me"), "{same}");
         }
@@ -95,6 +115,23 @@ mod tests {
         ] {
             assert!(!base.matches(other, "/me"), "{other}");
         }
+    }
+
+    #[test]
+    fn request_paths_that_normalization_changes_match_nothing() {
+        let base = PublicBase::parse("https://api.example.com").unwrap();
+        for (htu, path) in [
+            ("https://api.example.com/me", "/a/../me"),
+            ("https://api.example.com/me", "/a/%2E%2E/me"),
+            ("https://api.example.com/me", "/./me"),
+            ("https://api.example.com/me", "*"),
+            ("https://api.example.com/", ""),
+        ] {
+            assert!(!base.matches(htu, path), "{path}");
+        }
+        let prefixed = PublicBase::parse("https://host.example/api").unwrap();
+        assert!(!prefixed.matches("https://host.example/admin", "/../admin"));
+        assert!(prefixed.matches("https://host.example/api/..x/y", "/..x/y"));
     }
 
     #[test]

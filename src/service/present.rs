@@ -22,8 +22,13 @@ pub(super) enum Presentation<'r> {
         token: &'r str,
         source: &'r TokenSource,
     },
-    /// A DPoP token whose proof passed every check but the replay one.
-    Dpop { token: &'r str, proof: Proof },
+    /// A DPoP token whose proof passed every check but the replay one, at `now`.
+    Dpop {
+        token: &'r str,
+        proof: Proof,
+        dpop: &'r Dpop,
+        now: f64,
+    },
 }
 
 /// Finds the request's token: a `DPoP` one first on a layer that accepts DPoP (with its proof
@@ -48,8 +53,14 @@ pub(super) fn present<'r, B>(
                         .on_dpop(),
                     );
                 }
-                return match check_proof(dpop, req, token, now()) {
-                    Ok(proof) => Presentation::Dpop { token, proof },
+                let now = now();
+                return match check_proof(dpop, req, token, now) {
+                    Ok(proof) => Presentation::Dpop {
+                        token,
+                        proof,
+                        dpop,
+                        now,
+                    },
                     Err(error) => Presentation::Invalid(error.on_dpop()),
                 };
             }

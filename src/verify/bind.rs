@@ -27,8 +27,9 @@ fn mismatch(description: &'static str) -> AuthError {
 impl<C> Verified<C> {
     /// Checks the token's binding against how it was presented: every confirmation method its
     /// `cnf` names must be shown (a `jkt` by a proof of that key, an `x5t#S256` by that client
-    /// certificate), and a DPoP proof comes only with a token bound to its key. A `cnf` this
-    /// crate can't check is refused.
+    /// certificate), and a DPoP proof comes only with a token bound to its key. A `cnf` that
+    /// names neither method (or names one in a form that can't be read) is refused; other
+    /// members beside a checked method are not looked at.
     pub(crate) fn check_binding(&self, presented: &Presented<'_>) -> Result<(), AuthError> {
         let Some(binding) = &self.binding else {
             return match presented.jkt {

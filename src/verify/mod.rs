@@ -309,6 +309,10 @@ impl<C> Verifier<C> {
 impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
     /// Verifies a compact JWT and returns its claims.
     ///
+    /// The token is taken as a bearer token: one bound to a key or certificate (`cnf`) is
+    /// refused here (`sender_constrained`). The layer, which sees the DPoP proof and the client
+    /// certificate of the request, accepts those.
+    ///
     /// # Errors
     ///
     /// An [`AuthError`] saying why the token was refused.

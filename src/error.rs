@@ -33,12 +33,15 @@ pub struct AuthError {
 struct Inner {
     kind: AuthErrorKind,
     description: &'static str,
-    /// The scopes a 403 asks for (configuration values, never token content).
+    /// The scopes a 403 asks for, or a 401 without a token names (configuration values, never
+    /// token content).
     scopes: Option<Arc<[String]>>,
     /// The request presented its token with the `DPoP` scheme: the error goes on that challenge.
     dpop: bool,
     /// A fresh server nonce for the `DPoP-Nonce` header of the answer.
     dpop_nonce: Option<http::HeaderValue>,
+    /// Where the refusal happened, for the audit event.
+    trail: Trail,
     source: Option<Arc<dyn StdError + Send + Sync>>,
 }
 
@@ -153,6 +156,7 @@ impl AuthError {
                 scopes: None,
                 dpop: false,
                 dpop_nonce: None,
+                trail: Trail::default(),
                 source: None,
             }),
         }
@@ -179,6 +183,12 @@ impl AuthError {
         let mut error = Self::new(AuthErrorKind::InsufficientScope, "insufficient scope");
         error.inner.scopes = Some(scopes.into());
         error
+    }
+
+    /// Names the scopes the route needs (the challenge's `scope`).
+    pub(crate) fn with_scopes(mut self, scopes: Arc<[String]>) -> Self {
+        self.inner.scopes = Some(scopes);
+        self
     }
 
     pub(crate) fn missing() -> Self {
@@ -246,7 +256,8 @@ impl AuthError {
         self.inner.kind.status()
     }
 
-    /// The scopes a 403 asks for, if any.
+    /// The scopes a 403 asks for, if any; a 401 for a missing token names them too on a layer
+    /// with scope policies.
     ///
     /// ```
     /// use tower_jwt_auth::AuthError;
@@ -348,10 +359,12 @@ impl fmt::Display for JsonError {
 
 impl StdError for JsonError {}
 
+mod audit;
 mod config;
 mod dpop;
 mod kind;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use self::audit::Trail;
 pub use self::config::ConfigError;

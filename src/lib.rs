@@ -83,6 +83,7 @@
 //! | | algorithms | each key's own JWK `alg` only |
 //! | | audience | required at `build()` |
 //! | | leeway | 60 s ([`DEFAULT_LEEWAY`]) |
+//! | | token age (`iat`) | any (`max_token_age` to bound it) |
 //! | | token size | 16 KiB |
 //! | | keys per set | 100 |
 //! | | keys tried for a token without `kid` | 4 |
@@ -106,6 +107,7 @@
 //! | | CORS preflights | authenticated like other requests |
 //! | | policies | none |
 //! | | responder | RFC 6750 / gRPC ([`DefaultResponseForAuthError`](response::DefaultResponseForAuthError)) |
+//! | | DPoP | off (bearer only); with [`dpop`](JwtAuthLayer::dpop): ES256 ES384 RS256 PS256 EdDSA proofs, `iat` ±60 s, 200,000 proofs remembered in memory, no nonces |
 //!
 //! # Feature flags
 //!

@@ -129,21 +129,26 @@ impl Challenge {
         if let Some(url) = &self.resource_metadata {
             let _ = write!(value, ", resource_metadata=\"{url}\"");
         }
-        if let Some(error) = error
-            && let Some(code) = error.kind().rfc6750_error()
-        {
+        let Some(error) = error else {
+            return Self::header(value);
+        };
+        if let Some(code) = error.kind().rfc6750_error() {
             let _ = write!(value, ", error=\"{code}\"");
             let _ = write!(
                 value,
                 ", error_description=\"{}\"",
                 sanitize(error.description())
             );
-            if let Some(scopes) = error.scopes()
-                && !scopes.is_empty()
-            {
-                let _ = write!(value, ", scope=\"{}\"", sanitize(&scopes.join(" ")));
-            }
         }
+        if let Some(scopes) = error.scopes()
+            && !scopes.is_empty()
+        {
+            let _ = write!(value, ", scope=\"{}\"", sanitize(&scopes.join(" ")));
+        }
+        Self::header(value)
+    }
+
+    fn header(value: String) -> HeaderValue {
         HeaderValue::try_from(value).unwrap_or_else(|_| HeaderValue::from_static("Bearer"))
     }
 
@@ -202,11 +207,11 @@ impl Challenge {
             return None;
         }
         let dpop = self.dpop.as_ref().filter(|d| error.is_dpop() || !d.bearer);
-        Some(match (dpop, error.kind().rfc6750_error()) {
-            (Some(d), None) => d.bare.clone(),
-            (Some(d), Some(_)) => self.value("DPoP", Some(&d.algs), Some(error)),
-            (None, None) => self.bare.clone(),
-            (None, Some(_)) => self.value("Bearer", None, Some(error)),
+        Some(match (dpop, Self::has_parameters(error)) {
+            (Some(d), false) => d.bare.clone(),
+            (Some(d), true) => self.value("DPoP", Some(&d.algs), Some(error)),
+            (None, false) => self.bare.clone(),
+            (None, true) => self.value("Bearer", None, Some(error)),
         })
     }
 
@@ -236,7 +241,7 @@ impl Challenge {
         if !Self::challenges(error) {
             return Vec::new();
         }
-        let coded = error.kind().rfc6750_error().is_some();
+        let coded = Self::has_parameters(error);
         let on_dpop = error.is_dpop() || !dpop.bearer;
         let mut values = vec![if coded && on_dpop {
             self.value("DPoP", Some(&dpop.algs), Some(error))
@@ -251,6 +256,11 @@ impl Challenge {
             });
         }
         values
+    }
+
+    /// Whether the error adds parameters to the challenge: an `error` code, or scopes.
+    fn has_parameters(error: &AuthError) -> bool {
+        error.kind().rfc6750_error().is_some() || error.scopes().is_some_and(|s| !s.is_empty())
     }
 
     fn challenges(error: &AuthError) -> bool {

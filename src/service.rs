@@ -14,10 +14,7 @@ use tower_service::Service;
 use self::admit::{admit_later, admit_now};
 use self::present::{Binding, Presentation, present};
 use crate::claims::RegisteredClaims;
-use crate::dpop::Dpop;
 use crate::error::AuthError;
-use crate::extract::TokenSource;
-use crate::extract::csrf::CsrfGuard;
 use crate::future::ResponseFuture;
 use crate::jwks::remote::keys_unavailable;
 use crate::mtls::ClientCertificate;
@@ -76,56 +73,6 @@ pub struct JwtAuth<S, C = RegisteredClaims, R = DefaultResponseForAuthError> {
     config: Arc<LayerConfig>,
     policies: Arc<Vec<Policy<C>>>,
     responder: R,
-}
-
-/// The layer's own settings (the verifier's are in [`Verifier`]).
-#[derive(Debug, Clone)]
-pub(crate) struct LayerConfig {
-    /// Where the token is read, in order (never empty).
-    pub(crate) sources: Vec<TokenSource>,
-    /// Whether `sources` still is the default (the first `token_source` call replaces it).
-    pub(crate) default_sources: bool,
-    pub(crate) optional: bool,
-    /// CORS preflights without a token reach the inner service.
-    pub(crate) cors_preflight: bool,
-    pub(crate) realm: String,
-    pub(crate) resource_metadata: Option<String>,
-    pub(crate) challenge: Arc<Challenge>,
-    /// The cross-origin guard for cookie tokens (`None` only by `insecure_disable_csrf_guard`).
-    pub(crate) csrf: Option<CsrfGuard>,
-    /// DPoP settings (`None`: bearer tokens only).
-    pub(crate) dpop: Option<Arc<Dpop>>,
-}
-
-impl LayerConfig {
-    /// Builds the challenge again after the realm, the metadata URL or DPoP changed.
-    pub(crate) fn rebuild_challenge(&mut self) {
-        let dpop = self
-            .dpop
-            .as_ref()
-            .map(|d| (d.algorithm_names(), !d.is_required()));
-        self.challenge = Arc::new(Challenge::build(
-            &self.realm,
-            self.resource_metadata.as_deref(),
-            dpop,
-        ));
-    }
-}
-
-impl Default for LayerConfig {
-    fn default() -> Self {
-        Self {
-            sources: vec![TokenSource::bearer()],
-            default_sources: true,
-            optional: false,
-            cors_preflight: false,
-            realm: crate::response::DEFAULT_REALM.to_owned(),
-            resource_metadata: None,
-            challenge: Arc::new(Challenge::new(crate::response::DEFAULT_REALM)),
-            csrf: Some(CsrfGuard::default()),
-            dpop: None,
-        }
-    }
 }
 
 impl<S: Clone, C, R: Clone> Clone for JwtAuth<S, C, R> {
@@ -281,7 +228,7 @@ where
                         Some(reason) => Err(reason.into()),
                         None => Ok(Some(token)),
                     };
-                    (token, Binding::bearer(certificate))
+                    (token, Binding::bearer(source, certificate))
                 }
                 Presentation::Invalid(error) => (Err(error), Binding::default()),
                 // Anonymous requests pass an optional layer, unless its policies need a token.
@@ -291,7 +238,13 @@ where
                 Presentation::Nothing if config.cors_preflight && is_cors_preflight(&req) => {
                     (Ok(None), Binding::default())
                 }
-                Presentation::Nothing => (Err(AuthError::missing()), Binding::default()),
+                Presentation::Nothing => {
+                    let missing = match &config.challenge_scopes {
+                        Some(scopes) => AuthError::missing().with_scopes(Arc::clone(scopes)),
+                        None => AuthError::missing(),
+                    };
+                    (Err(missing), Binding::default())
+                }
             };
             match token {
                 Err(error) => (Err(Pending::Failed(error)), None, binding),
@@ -330,6 +283,9 @@ where
         };
         match next {
             Next::Call(verified, binding) => {
+                if let Some(verified) = &verified {
+                    verifier.audit_accepted(verified);
+                }
                 let nonce = binding.nonce.clone();
                 insert_claims(
                     &mut req,
@@ -350,9 +306,11 @@ where
                 let mut inner = take_ready(&mut self.inner);
                 let mut responder = self.responder.clone();
                 let challenge = Arc::clone(&config.challenge);
+                let verifier = self.verifier.clone();
                 ResponseFuture::waiting(Box::pin(async move {
                     match work.await {
                         Ok((verified, binding)) => {
+                            verifier.audit_accepted(&verified);
                             let nonce = binding.nonce.clone();
                             insert_claims(
                                 &mut req,
@@ -379,7 +337,10 @@ where
 }
 
 mod admit;
+mod config;
 mod present;
+
+pub(crate) use self::config::LayerConfig;
 
 /// The rest of a request's checks, answered later: the verified token and its binding.
 type Admitted<C> = Pin<Box<dyn Future<Output = Result<(Verified<C>, Binding), AuthError>> + Send>>;

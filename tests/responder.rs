@@ -179,7 +179,11 @@ async fn the_custom_responder_answers_every_kind_of_rejection() {
         .send(post_orders(None).body(Body::empty()).unwrap())
         .await;
     assert_custom(&out, 401, "missing");
-    assert_eq!(out.1["www-authenticate"], r#"Bearer realm="api""#);
+    // The route requires `orders:write`: the challenge names it up front (MCP authorization).
+    assert_eq!(
+        out.1["www-authenticate"],
+        r#"Bearer realm="api", scope="orders:write""#
+    );
     let out = app
         .send(post_orders(Some("a.b.c")).body(Body::empty()).unwrap())
         .await;

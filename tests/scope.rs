@@ -120,6 +120,29 @@ async fn scope_on_an_optional_route_without_a_token_gets_401() {
         .require_scopes(["admin"]);
     run(layer, get().body(()).unwrap())
         .await
+        .rejected(401, Some(r#"Bearer realm="api", scope="admin""#));
+}
+
+#[tokio::test]
+async fn scope_policies_are_named_in_the_401_for_a_missing_token() {
+    // MCP authorization (2025-11-25): the 401 names the scopes, so a client asks for them up
+    // front; every scope policy of the layer, each scope once, in order.
+    let layer = auth::<RegisteredClaims>()
+        .require_scopes(["orders:read", "orders:write"])
+        .require_any_scope(["orders:write", "admin"]);
+    run(layer, get().body(()).unwrap()).await.rejected(
+        401,
+        Some(r#"Bearer realm="api", scope="orders:read orders:write admin""#),
+    );
+    // A bad token still gets its error, no scope.
+    let layer = auth::<RegisteredClaims>().require_scopes(["orders:read"]);
+    run(layer.clone(), bearer("a.b.c")).await.rejected(
+        401,
+        Some(r#"Bearer realm="api", error="invalid_token", error_description="header is not base64url""#),
+    );
+    // Without scope policies, the bare challenge.
+    run(auth::<RegisteredClaims>(), get().body(()).unwrap())
+        .await
         .rejected(401, Some(r#"Bearer realm="api""#));
 }
 

@@ -124,3 +124,28 @@ async fn token_cache_answers_503_past_max_stale() {
         AuthErrorKind::KeysUnavailable
     );
 }
+
+#[tokio::test]
+async fn token_cache_hits_honour_max_token_age() {
+    let clock = ManualClock::at(1_800_000_000.0);
+    let verifier = Verifier::builder()
+        .issuer(Issuer::static_keys(ISS, key(Algorithm::RS256).jwks()))
+        .audience(AUD)
+        .token_cache_capacity(10_000)
+        .clock(clock.clone())
+        .max_token_age(Duration::from_secs(600))
+        .build()
+        .unwrap();
+    let t = 1_800_000_000_i64;
+    let token = key(Algorithm::RS256).token(&claims_with(json!({"iat": t, "exp": t + 86_400})));
+    let first = verifier.verify(&token).await.unwrap();
+    clock.advance(Duration::from_secs(600 + 60)); // the age, plus the 60 s leeway
+    let hit = verifier.verify(&token).await.unwrap();
+    assert!(Arc::ptr_eq(&first.0, &hit.0), "still served from the cache");
+    clock.advance(Duration::from_secs(1));
+    let err = verifier.verify(&token).await.unwrap_err();
+    assert_eq!(
+        (err.kind(), err.description()),
+        (AuthErrorKind::Expired, "token too old")
+    );
+}

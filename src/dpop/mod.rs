@@ -386,7 +386,10 @@ impl Dpop {
     }
 
     pub(crate) fn algorithm_list(&self) -> Vec<String> {
-        self.algs.iter().map(|alg| format!("{alg:?}")).collect()
+        self.algs
+            .iter()
+            .map(|alg| crate::keys::alg_name(alg).to_owned())
+            .collect()
     }
 
     /// Until when a proof of `iat` must be remembered.

@@ -174,6 +174,16 @@ impl TokenSource {
         Self(Kind::Dpop)
     }
 
+    /// The source's name in audit events: `bearer`, `dpop`, `cookie` or `header`.
+    pub(crate) fn audit_name(&self) -> &'static str {
+        match self.0 {
+            Kind::Bearer => "bearer",
+            Kind::Dpop => "dpop",
+            Kind::Cookie(_) => "cookie",
+            Kind::Header(_) => "header",
+        }
+    }
+
     /// The cookie name, for configuration checks.
     pub(crate) fn cookie_name(&self) -> Option<&str> {
         match &self.0 {

@@ -41,6 +41,25 @@ pub(crate) fn hmac_min_len(alg: Algorithm) -> usize {
     }
 }
 
+/// The registered name of an algorithm (`"RS256"`, `"EdDSA"`, …).
+pub(crate) fn alg_name(alg: Algorithm) -> &'static str {
+    match alg {
+        Algorithm::HS256 => "HS256",
+        Algorithm::HS384 => "HS384",
+        Algorithm::HS512 => "HS512",
+        Algorithm::ES256 => "ES256",
+        Algorithm::ES384 => "ES384",
+        Algorithm::RS256 => "RS256",
+        Algorithm::RS384 => "RS384",
+        Algorithm::RS512 => "RS512",
+        Algorithm::PS256 => "PS256",
+        Algorithm::PS384 => "PS384",
+        Algorithm::PS512 => "PS512",
+        Algorithm::EdDSA => "EdDSA",
+        _ => "unknown",
+    }
+}
+
 /// Parses an algorithm name exactly as registered (case-sensitive, RFC 7518 §3.1).
 pub(crate) fn parse_alg(name: &str) -> Option<Algorithm> {
     name.parse().ok()

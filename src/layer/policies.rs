@@ -33,7 +33,7 @@ impl<C, R> JwtAuthLayer<C, R> {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.with_policy(Policy::scopes(scopes, true))
+        self.with_scope_policy(scopes, true)
     }
 
     /// Requires at least one of these scopes: otherwise 403 `insufficient_scope` naming them.
@@ -61,7 +61,7 @@ impl<C, R> JwtAuthLayer<C, R> {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.with_policy(Policy::scopes(scopes, false))
+        self.with_scope_policy(scopes, false)
     }
 
     /// Asks `check` about every authenticated request, with the claims the layer decoded (no
@@ -122,6 +122,26 @@ impl<C, R> JwtAuthLayer<C, R> {
     #[must_use]
     pub fn policy_count(&self) -> usize {
         self.policies.len()
+    }
+
+    /// A scope policy; its scopes also go into the 401 challenge of a request without a token
+    /// (MCP authorization asks for that: a client learns which scopes to request up front).
+    fn with_scope_policy<I, S>(self, scopes: I, all: bool) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let scopes: Vec<String> = scopes.into_iter().map(Into::into).collect();
+        self.with_config(|c| {
+            let mut named: Vec<String> = c.challenge_scopes.as_deref().unwrap_or_default().to_vec();
+            for scope in &scopes {
+                if !named.contains(scope) {
+                    named.push(scope.clone());
+                }
+            }
+            c.challenge_scopes = Some(named.into());
+        })
+        .with_policy(Policy::scopes(scopes, all))
     }
 
     fn with_policy(mut self, policy: Policy<C>) -> Self {

@@ -319,6 +319,7 @@ pub(crate) fn respond<B, R: ResponseForAuthError<B>>(
     challenge: &Arc<Challenge>,
     request_headers: HeaderMap,
 ) -> Response<B> {
+    error.audit();
     let rejection = Rejection::new(error.clone(), Arc::clone(challenge), request_headers);
     let mut response = responder.response_for_auth_error(rejection);
     if let Some(nonce) = error.dpop_nonce()

@@ -61,10 +61,12 @@ pub(super) fn present<'r, B>(
                         dpop,
                         now,
                     },
-                    Err(error) => Presentation::Invalid(error.on_dpop()),
+                    Err(error) => Presentation::Invalid(error.on_dpop().with_token_source("dpop")),
                 };
             }
-            Found::Invalid(error) => return Presentation::Invalid(error.on_dpop()),
+            Found::Invalid(error) => {
+                return Presentation::Invalid(error.on_dpop().with_token_source("dpop"));
+            }
             Found::Nothing => {}
         }
         if dpop.is_required() {
@@ -87,7 +89,9 @@ pub(super) fn present<'r, B>(
         match source.find(headers, max_len) {
             Found::Nothing => {}
             Found::Token(token) => return Presentation::Bearer { token, source },
-            Found::Invalid(error) => return Presentation::Invalid(error),
+            Found::Invalid(error) => {
+                return Presentation::Invalid(error.with_token_source(source.audit_name()));
+            }
         }
     }
     Presentation::Nothing
@@ -128,6 +132,8 @@ pub(super) struct Binding {
     pub(super) nonce: Option<HeaderValue>,
     /// Whether the token came with the `DPoP` scheme.
     pub(super) dpop: bool,
+    /// Where the token was read, for the audit event.
+    source: Option<&'static str>,
 }
 
 struct ReplayJob {
@@ -160,13 +166,16 @@ impl Binding {
             certificate,
             nonce,
             dpop: true,
+            source: Some("dpop"),
         }
     }
 
-    /// A bearer presentation, on a connection with this client certificate (if any).
-    pub(super) fn bearer(certificate: Option<ClientCertificate>) -> Self {
+    /// A bearer presentation from `source`, on a connection with this client certificate (if
+    /// any).
+    pub(super) fn bearer(source: &TokenSource, certificate: Option<ClientCertificate>) -> Self {
         Self {
             certificate,
+            source: Some(source.audit_name()),
             ..Self::default()
         }
     }
@@ -192,8 +201,12 @@ impl Binding {
         }
     }
 
-    /// Marks an error as the answer to a DPoP request, when it is one.
+    /// Marks an error as the answer to a DPoP request, when it is one, and with its source.
     pub(super) fn mark(&self, error: AuthError) -> AuthError {
-        if self.dpop { error.on_dpop() } else { error }
+        let error = if self.dpop { error.on_dpop() } else { error };
+        match self.source {
+            Some(source) => error.with_token_source(source),
+            None => error,
+        }
     }
 }

@@ -235,6 +235,7 @@ impl<C> VerifierBuilder<C> {
             issuers,
             allowed,
             leeway,
+            max_token_age: self.max_token_age.map(|age| age.as_secs_f64()),
             audiences: self.audiences,
             skip_audience: self.skip_audience,
             required: custom,

@@ -157,6 +157,7 @@ pub struct VerifierBuilder<C = RegisteredClaims> {
     pub(super) skip_audience: bool,
     pub(super) algorithms: Option<Vec<Algorithm>>,
     pub(super) leeway: Duration,
+    pub(super) max_token_age: Option<Duration>,
     pub(super) required: Vec<String>,
     pub(super) typ: TypPolicy,
     pub(super) max_token_len: usize,
@@ -180,6 +181,7 @@ impl<C> fmt::Debug for VerifierBuilder<C> {
             .field("skip_audience", &self.skip_audience)
             .field("algorithms", &self.algorithms)
             .field("leeway", &self.leeway)
+            .field("max_token_age", &self.max_token_age)
             .field("required", &self.required)
             .field("max_token_len", &self.max_token_len)
             .finish_non_exhaustive()
@@ -212,6 +214,7 @@ impl<C> VerifierBuilder<C> {
             skip_audience: false,
             algorithms: None,
             leeway: DEFAULT_LEEWAY,
+            max_token_age: None,
             required: Vec::new(),
             typ: TypPolicy::default(),
             max_token_len: DEFAULT_MAX_TOKEN_LEN,
@@ -262,6 +265,7 @@ impl<C> VerifierBuilder<C> {
             skip_audience: self.skip_audience,
             algorithms: self.algorithms,
             leeway: self.leeway,
+            max_token_age: self.max_token_age,
             required: self.required,
             typ: self.typ,
             max_token_len: self.max_token_len,

@@ -50,6 +50,15 @@ fn check_time(
             "token issued in the future",
         ));
     }
+    if let Some(max_age) = shared.max_token_age {
+        match iat {
+            None => return Err(AuthError::new(AuthErrorKind::InvalidClaim, "iat missing")),
+            Some(iat) if now - shared.leeway > iat + max_age => {
+                return Err(AuthError::new(AuthErrorKind::Expired, "token too old"));
+            }
+            Some(_) => {}
+        }
+    }
     Ok(())
 }
 
@@ -132,13 +141,20 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
                 && self.key_still_current(&hit)
             {
                 let issuer = &self.shared.issuers[hit.issuer];
+                let trail = |error: AuthError| {
+                    error
+                        .with_header(hit.alg, hit.kid.as_deref())
+                        .with_issuer(&issuer.iss)
+                };
                 if let Some(remote) = &issuer.remote
                     && let Usable::Expired = remote.usable()
                 {
-                    return Err(keys_unavailable("keys expired").into());
+                    return Err(trail(keys_unavailable("keys expired")).into());
                 }
-                check_time(&self.shared, hit.exp, hit.nbf, hit.iat)?;
-                return Ok(verified.clone());
+                check_time(&self.shared, hit.exp, hit.nbf, hit.iat).map_err(trail)?;
+                let mut verified = verified.clone();
+                verified.cached = true;
+                return Ok(verified);
             }
             cache.cache.invalidate(&hash);
         }
@@ -165,11 +181,32 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
         Ok(verified)
     }
 
-    /// The full verification: header, key, signature, claims.
+    /// The full verification: header, key, signature, claims. A refusal records the header's
+    /// `alg` and `kid` and the issuer the token matched, for the audit event.
     fn verify_cold(&self, token: &str) -> Result<(Verified<C>, Facts), Pending> {
         let shared = &*self.shared;
         let parsed = jws::parse_compact(token, shared.max_token_len, shared.allowed, &shared.typ)?;
-        let payload = jws::decode_payload(&parsed)?;
+        let mut matched = None;
+        self.verify_parsed(&parsed, &mut matched)
+            .map_err(|pending| match pending {
+                Pending::Failed(error) => {
+                    let error = error.with_header(parsed.alg, parsed.kid.as_deref());
+                    Pending::Failed(match matched {
+                        Some(index) => error.with_issuer(&shared.issuers[index].iss),
+                        None => error,
+                    })
+                }
+                other => other,
+            })
+    }
+
+    fn verify_parsed(
+        &self,
+        parsed: &jws::Parsed<'_>,
+        matched: &mut Option<usize>,
+    ) -> Result<(Verified<C>, Facts), Pending> {
+        let shared = &*self.shared;
+        let payload = jws::decode_payload(parsed)?;
         if json_depth(&payload) > shared.max_claims_depth {
             return Err(AuthError::malformed("claims nested too deeply").into());
         }
@@ -215,6 +252,7 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
                 _ => AuthError::new(AuthErrorKind::WrongIssuer, "issuer not accepted").into(),
             });
         };
+        *matched = Some(index);
         let issuer = &shared.issuers[index];
         if let Some(remote) = &issuer.remote {
             match remote.usable() {
@@ -224,7 +262,7 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
             }
         }
         let generation = issuer.store.generation();
-        let key = match jws::verify_signature(&parsed, &issuer.store, shared.allowed) {
+        let key = match jws::verify_signature(parsed, &issuer.store, shared.allowed) {
             Ok(key) => key,
             Err(e) if e.kind() == AuthErrorKind::UnknownKey && issuer.remote.is_some() => {
                 return Err(Pending::KidMiss(index));
@@ -271,6 +309,8 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
             claims: Claims(claims),
             registered: Claims(registered),
             binding: raw.cnf.map(Arc::new),
+            issuer: index,
+            cached: false,
         };
         Ok((verified, facts))
     }

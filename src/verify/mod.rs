@@ -128,6 +128,8 @@ pub(crate) struct Shared {
     pub(crate) issuers: Vec<IssuerState>,
     pub(crate) allowed: Option<AlgSet>,
     pub(crate) leeway: f64,
+    /// The oldest `iat` accepted, as an age in seconds (`None`: any).
+    pub(crate) max_token_age: Option<f64>,
     pub(crate) audiences: Vec<String>,
     pub(crate) skip_audience: bool,
     /// Required claims outside the registered set the verifier reads anyway.
@@ -180,6 +182,10 @@ pub(crate) struct Verified<C> {
     pub(crate) registered: Claims<RegisteredClaims>,
     /// What the token is bound to (`cnf`), checked against how it was presented.
     pub(crate) binding: Option<Arc<Binding>>,
+    /// The index of the issuer it matched.
+    pub(crate) issuer: usize,
+    /// Whether the verified-token cache answered.
+    pub(crate) cached: bool,
 }
 
 impl<C> Clone for Verified<C> {
@@ -188,6 +194,8 @@ impl<C> Clone for Verified<C> {
             claims: self.claims.clone(),
             registered: self.registered.clone(),
             binding: self.binding.clone(),
+            issuer: self.issuer,
+            cached: self.cached,
         }
     }
 }
@@ -232,6 +240,17 @@ pub struct IssuerStatus {
 }
 
 impl<C> Verifier<C> {
+    /// The audit event of an accepted token: target `tower_jwt_auth::accepted`, level `debug`,
+    /// with the configured issuer it matched and whether the cache answered.
+    pub(crate) fn audit_accepted(&self, verified: &Verified<C>) {
+        let iss = self
+            .shared
+            .issuers
+            .get(verified.issuer)
+            .map(|i| i.iss.as_str());
+        tracing::debug!(target: "tower_jwt_auth::accepted", iss, cached = verified.cached, "request accepted");
+    }
+
     pub(crate) fn from_shared(shared: Shared) -> Self {
         Self {
             shared: Arc::new(shared),

@@ -33,6 +33,38 @@ impl<C> VerifierBuilder<C> {
         self
     }
 
+    /// Refuses tokens issued longer ago than `age` (by their `iat`, with the leeway), for
+    /// providers that issue long-lived tokens; a token without `iat` is then refused too. Off by
+    /// default.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use tower_jwt_auth::{Issuer, Verifier, clock::FixedClock, testing::TestKey};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let key = TestKey::generate(tower_jwt_auth::Algorithm::ES256).with_kid("k1");
+    /// # let token = |iat: Option<i64>| { let mut c = serde_json::json!({"iss": "https://issuer.example", "aud": "api", "exp": 1_800_000_000}); if let Some(iat) = iat { c["iat"] = iat.into(); } key.token(&c) };
+    /// let verifier = Verifier::builder()
+    ///     .issuer(Issuer::static_keys("https://issuer.example", key.jwks()))
+    ///     .audience("api")
+    ///     .clock(FixedClock(1_700_000_000.0))
+    ///     .max_token_age(Duration::from_secs(3600))
+    ///     .build()?;
+    /// assert!(verifier.verify(&token(Some(1_700_000_000 - 3600))).await.is_ok());
+    /// let old = verifier.verify(&token(Some(1_700_000_000 - 7200))).await.unwrap_err();
+    /// assert_eq!((old.code(), old.description()), ("expired", "token too old"));
+    /// let no_iat = verifier.verify(&token(None)).await.unwrap_err();
+    /// assert_eq!((no_iat.code(), no_iat.description()), ("invalid_claim", "iat missing"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn max_token_age(mut self, age: Duration) -> Self {
+        self.max_token_age = Some(age);
+        self
+    }
+
     /// Claims that must be present (a member with the value `null` counts as present), in
     /// addition to `exp`, `iss`, and `aud` (unless
     /// [`insecure_skip_audience`](Self::insecure_skip_audience)). `cnf` can't be required:

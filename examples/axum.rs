@@ -36,6 +36,7 @@ async fn maybe(claims: Option<Claims<Value>>) -> Json<Value> {
 
 #[tokio::main]
 async fn main() {
+    common::serve_metrics("axum");
     let settings =
         common::settings("127.0.0.1:3000").unwrap_or_else(|e| common::bad_setting("axum", e));
     let (listener, base) = common::listen(&settings, "axum").await;

@@ -157,6 +157,7 @@ async fn add_note(
 
 #[tokio::main]
 async fn main() {
+    common::serve_metrics("cookie_login");
     let settings = common::settings("127.0.0.1:3000")
         .unwrap_or_else(|e| common::bad_setting("cookie_login", e));
     let (listener, base) = common::listen(&settings, "cookie_login").await;

@@ -119,6 +119,7 @@ async fn me(Claims(claims): Claims<Value>) -> Json<Value> {
 
 #[tokio::main]
 async fn main() {
+    common::serve_metrics("dpop");
     let program = "dpop";
     let var = |name: &str| {
         std::env::var(name)

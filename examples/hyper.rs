@@ -42,6 +42,7 @@ async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infalli
 
 #[tokio::main]
 async fn main() {
+    common::serve_metrics("hyper");
     let settings =
         common::settings("127.0.0.1:3000").unwrap_or_else(|e| common::bad_setting("hyper", e));
     let (issuer, demo) = match common::configured_issuer(&settings) {

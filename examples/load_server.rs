@@ -82,6 +82,7 @@ async fn issuer(dir: PathBuf, settings: &common::Settings) {
 
 #[tokio::main]
 async fn main() {
+    common::serve_metrics("load_server");
     let settings = common::settings("127.0.0.1:3000")
         .unwrap_or_else(|e| common::bad_setting("load_server", e));
     let mut args = std::env::args().skip(1);

@@ -140,6 +140,7 @@ fn private_file(path: &std::path::Path, contents: &[u8]) -> std::io::Result<()> 
 
 #[tokio::main]
 async fn main() {
+    common::serve_metrics("mtls");
     let program = "mtls";
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let bind = var("BIND").unwrap_or_else(|| "127.0.0.1:3443".to_owned());

@@ -23,6 +23,7 @@
 //! | `JWT_RESOURCE` | this API's resource identifier URL: serves RFC 9728 metadata | not served |
 //! | `REDIS_URL` | revocation checks in this Redis (`redis://127.0.0.1:6379`); needs `--features redis` | no revocation |
 //! | `JWT_REVOCATION_FAIL` | `open`: pass requests while Redis can't answer; `closed`: 503 | `closed` |
+//! | `METRICS_BIND` | serve the crate's metrics in Prometheus text at `http://<METRICS_BIND>/metrics`; needs `--features metrics` | not served |
 //!
 //! ```text
 //! JWT_JWKS_URL=https://login.example.com/keys JWT_ISSUER=https://login.example.com/ \
@@ -46,6 +47,7 @@ async fn me(Claims(claims): Claims<Value>) -> Json<Value> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    common::serve_metrics("quickstart");
     let settings = match common::settings("127.0.0.1:3000") {
         Ok(s) => s,
         Err(message) => {

@@ -49,6 +49,7 @@ async fn call(url: &str, token: Option<&str>) -> String {
 
 #[tokio::main]
 async fn main() {
+    common::serve_metrics("tonic");
     let demo = std::env::args().any(|a| a == "--demo");
     let settings =
         common::settings("127.0.0.1:50051").unwrap_or_else(|e| common::bad_setting("tonic", e));

@@ -113,6 +113,7 @@
 //!
 //! - `aws-lc-rs` (default): verify signatures with aws-lc-rs.
 //! - `rust-crypto`: verify signatures with the RustCrypto crates. With both on, aws-lc-rs is used.
+//! - `metrics`: metrics through the `metrics` facade, with fixed names (see the README's table).
 //! - `axum`: [`Claims<C>`] and `Option<Claims<C>>` as axum extractors.
 //! - `tonic`: `RequestClaimsExt` for `tonic::Request`.
 //! - `redis`: `revocation::RedisRevocation`, revocations shared by replicas through Redis.
@@ -138,6 +139,7 @@ mod jwks;
 mod keys;
 mod layer;
 mod service;
+mod telemetry;
 mod verify;
 
 #[cfg(feature = "axum")]

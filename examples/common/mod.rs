@@ -124,6 +124,41 @@ pub fn settings(default_bind: &str) -> Result<Settings, String> {
     })
 }
 
+/// Serves the crate's metrics in Prometheus text at `http://<METRICS_BIND>/metrics` when
+/// `METRICS_BIND` is set (with the `metrics` feature; without it, a set `METRICS_BIND` is a bad
+/// setting rather than silently ignored). Call it inside the tokio runtime.
+pub fn serve_metrics(program: &str) {
+    let Some(bind) = std::env::var("METRICS_BIND")
+        .ok()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+    else {
+        return;
+    };
+    #[cfg(feature = "metrics")]
+    {
+        let addr: SocketAddr = bind
+            .parse()
+            .unwrap_or_else(|e| bad_setting(program, format!("METRICS_BIND: {e}")));
+        // Bound here, so a taken address is a bad setting, not a silent background error.
+        drop(
+            std::net::TcpListener::bind(addr)
+                .unwrap_or_else(|e| bad_setting(program, format!("METRICS_BIND: {e}"))),
+        );
+        metrics_exporter_prometheus::PrometheusBuilder::new()
+            .with_http_listener(addr)
+            .install()
+            .unwrap_or_else(|e| bad_setting(program, format!("METRICS_BIND: {e}")));
+    }
+    #[cfg(not(feature = "metrics"))]
+    bad_setting(
+        program,
+        format!(
+            "METRICS_BIND={bind} is set, but this build has no metrics: run it with `--features metrics`"
+        ),
+    );
+}
+
 /// Prints the message and ends the program with exit code 2 (a bad setting).
 pub fn bad_setting(name: &str, message: impl std::fmt::Display) -> ! {
     eprintln!("{name}: {message}");

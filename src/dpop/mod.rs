@@ -41,7 +41,6 @@
 //!         let key = req.extensions().get::<DpopKey>().unwrap().thumbprint().to_owned();
 //!         Ok::<_, std::convert::Infallible>(Response::new(key))
 //!     }));
-//!
 //! // The client's key pair, and a token bound to it.
 //! let client = TestKey::generate(Algorithm::ES256);
 //! let token = issuer.token(&serde_json::json!({
@@ -56,7 +55,6 @@
 //! let response = service.clone().oneshot(request).await?;
 //! assert_eq!(response.status(), 200);
 //! assert_eq!(response.into_body(), client.thumbprint());
-//!
 //! // The same token as a bearer token: refused, with a DPoP challenge.
 //! let request = Request::get("/orders").header("authorization", format!("Bearer {token}")).body(())?;
 //! let response = service.oneshot(request).await?;
@@ -73,6 +71,7 @@ use jsonwebtoken::Algorithm;
 use crate::error::ConfigError;
 use crate::keys::{AlgSet, KeyFamily};
 
+mod counted;
 mod key;
 mod nonce;
 pub(crate) mod proof;
@@ -82,6 +81,7 @@ mod token_request;
 pub(crate) use self::token_request::one_proof;
 mod url;
 
+pub(crate) use self::counted::{count_refused, counted};
 pub use self::key::DpopKey;
 pub(crate) use self::nonce::NonceCheck;
 pub use self::nonce::{DEFAULT_NONCE_ROTATION, DpopNonce};
@@ -90,6 +90,7 @@ pub use self::replay::{DEFAULT_REPLAY_CAPACITY, ReplayCache};
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use self::replay::{DEFAULT_REPLAY_DEADLINE, DEFAULT_REPLAY_PREFIX, RedisReplayCache};
+#[cfg(feature = "testing")]
 pub(crate) use self::thumbprint::jwk_thumbprint;
 
 /// Default window for a proof's `iat`: 60 seconds either way of the verifier's clock (RFC 9449
@@ -123,8 +124,7 @@ pub const DEFAULT_MAX_PROOF_LEN: usize = 8 * 1024;
 /// The `DPoP` request header (RFC 9449 §4.1).
 pub(crate) const DPOP_HEADER: http::HeaderName = http::HeaderName::from_static("dpop");
 
-/// How long after its window a proof's `jti` is still remembered, for replicas whose clocks
-/// disagree.
+/// How long after its window a proof's `jti` is still remembered (replica clocks disagree).
 const REPLAY_MARGIN: f64 = 5.0;
 
 /// The proof algorithms accepted by default: ES256, ES384, PS256, RS256, EdDSA.

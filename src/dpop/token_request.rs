@@ -98,17 +98,19 @@ impl Dpop {
         let Some(proof) = one_proof(req.headers())? else {
             return Ok(None);
         };
-        let proof = self.verify_proof(
-            proof,
-            &ProofRequest {
-                method: req.method().as_str(),
-                path: req.uri().path(),
-                access_token: None,
-                now,
-            },
-        )?;
+        let proof = self
+            .verify_proof(
+                proof,
+                &ProofRequest {
+                    method: req.method().as_str(),
+                    path: req.uri().path(),
+                    access_token: None,
+                    now,
+                },
+            )
+            .inspect_err(super::count_refused)?;
         let until = self.remember_until(proof.iat);
-        let recorded = self.replay.record(&proof.jkt, &proof.jti, now, until);
+        let recorded = super::counted(self.replay.record(&proof.jkt, &proof.jti, now, until));
         Ok(Some((DpopKey::new(&proof.jkt), recorded)))
     }
 }

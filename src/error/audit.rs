@@ -44,6 +44,7 @@ impl AuthError {
     /// Emits the rejection's audit event: target `tower_jwt_auth::rejected`, `info` for a 4xx,
     /// `warn` for a 5xx, with `code`, `status` and, where known, `iss`, `kid`, `alg`, `source`.
     pub(crate) fn audit(&self) {
+        crate::telemetry::request(false, self.code());
         let trail = &self.inner.trail;
         let (code, status) = (self.code(), self.status().as_u16());
         let iss = trail.iss.as_deref();

@@ -22,6 +22,7 @@ impl Remote {
         let mut state = self.state();
         match &result {
             Ok(interval) => {
+                crate::telemetry::jwks_loaded(&self.iss, self.store.len(), now);
                 state.last_refresh = Some(now);
                 state.last_error = None;
                 state.interval = *interval;
@@ -32,6 +33,7 @@ impl Remote {
                 }
             }
             Err(e) => {
+                crate::telemetry::jwks_fetch(&self.iss, "error");
                 tracing::warn!(issuer = %self.iss, error = %e, "key set refresh failed");
                 state.last_error = Some(e.to_string());
             }
@@ -101,7 +103,10 @@ impl Remote {
         )
         .await?;
         let max_age = match fetched {
-            Fetched::NotModified { max_age } => max_age,
+            Fetched::NotModified { max_age } => {
+                crate::telemetry::jwks_fetch(&self.iss, "not_modified");
+                max_age
+            }
             Fetched::Body {
                 body,
                 etag,
@@ -125,6 +130,7 @@ impl Remote {
                     tracing::info!(issuer = %self.iss, added, removed, keys = self.store.len(), "key set changed");
                 }
                 memo.etag = etag;
+                crate::telemetry::jwks_fetch(&self.iss, "updated");
                 max_age
             }
         };

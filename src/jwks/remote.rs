@@ -252,6 +252,7 @@ impl Remote {
                 state.kid_miss_started = Some(Instant::now());
                 let seq = state.kid_miss_seq;
                 // A spawned task: a request dropped while waiting never cancels or repeats it.
+                crate::telemetry::kid_miss_refetch(&self.iss);
                 tokio::spawn(kid_miss_fetch(Arc::clone(self), seq));
                 Plan::Wait(seq)
             }

@@ -61,7 +61,10 @@ pub(super) fn present<'r, B>(
                         dpop,
                         now,
                     },
-                    Err(error) => Presentation::Invalid(error.on_dpop().with_token_source("dpop")),
+                    Err(error) => {
+                        crate::dpop::count_refused(&error);
+                        Presentation::Invalid(error.on_dpop().with_token_source("dpop"))
+                    }
                 };
             }
             Found::Invalid(error) => {
@@ -196,7 +199,9 @@ impl Binding {
     /// Records the proof in the replay cache (nothing to do for a bearer token).
     pub(super) fn record(&self) -> Recorded {
         match (&self.replay, &self.jkt) {
-            (Some(job), Some(jkt)) => job.cache.record(jkt, &job.jti, job.now, job.until),
+            (Some(job), Some(jkt)) => {
+                crate::dpop::counted(job.cache.record(jkt, &job.jti, job.now, job.until))
+            }
             _ => Recorded::Done(Ok(())),
         }
     }

@@ -114,7 +114,7 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
         } else {
             remote.await_first_load().await?;
         }
-        match self.verify_now(token) {
+        match self.verify_cached(token, false) {
             Ok(verified) => Ok(verified),
             Err(Pending::Failed(error)) => Err(error),
             // A fetch that started after the miss succeeded without the key: the token's fault.
@@ -129,6 +129,12 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
     /// Verifies a token with the keys at hand, synchronously: from the verified-token cache when
     /// it holds the token (every check but the signature runs again), else in full.
     pub(crate) fn verify_now(&self, token: &str) -> Result<Verified<C>, Pending> {
+        self.verify_cached(token, true)
+    }
+
+    /// [`verify_now`](Self::verify_now); `count` says whether the cache lookup counts in the
+    /// metrics (not when a request verifies again after waiting for keys).
+    fn verify_cached(&self, token: &str, count: bool) -> Result<Verified<C>, Pending> {
         let Some(cache) = &self.shared.token_cache else {
             return self.verify_cold(token).map(|(verified, _)| verified);
         };
@@ -152,11 +158,17 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
                     return Err(trail(keys_unavailable("keys expired")).into());
                 }
                 check_time(&self.shared, hit.exp, hit.nbf, hit.iat).map_err(trail)?;
+                if count {
+                    crate::telemetry::token_cache(true);
+                }
                 let mut verified = verified.clone();
                 verified.cached = true;
                 return Ok(verified);
             }
             cache.cache.invalidate(&hash);
+        }
+        if count {
+            crate::telemetry::token_cache(false);
         }
         let (verified, facts) = self.verify_cold(token)?;
         let now = self.shared.clock.now_unix_secs();

@@ -243,6 +243,7 @@ impl<C> Verifier<C> {
     /// The audit event of an accepted token: target `tower_jwt_auth::accepted`, level `debug`,
     /// with the configured issuer it matched and whether the cache answered.
     pub(crate) fn audit_accepted(&self, verified: &Verified<C>) {
+        crate::telemetry::request(true, "ok");
         let iss = self
             .shared
             .issuers

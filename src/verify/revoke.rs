@@ -27,6 +27,16 @@ fn revocation_verdict(
         },
     }
 }
+/// Counts a revocation answer and how long it took (`start` is set only with metrics on).
+fn count_check(status: RevocationStatus, start: Option<std::time::Instant>) {
+    let result = match status {
+        RevocationStatus::NotRevoked => "not_revoked",
+        RevocationStatus::Revoked => "revoked",
+        RevocationStatus::Unknown => "unavailable",
+    };
+    crate::telemetry::revocation_check(result, start.map(|s| s.elapsed()).unwrap_or_default());
+}
+
 impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
     /// Passes a verified token through the revocation store, waiting for it if it answers
     /// later.
@@ -50,8 +60,12 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
         let Some(config) = &self.shared.revocation else {
             return Ok(None);
         };
+        let start = crate::telemetry::TIMED.then(std::time::Instant::now);
         match config.store.check(&verified.registered) {
-            Check::Ready(status) => revocation_verdict(config, status).map(|()| None),
+            Check::Ready(status) => {
+                count_check(status, start);
+                revocation_verdict(config, status).map(|()| None)
+            }
             Check::Pending(answer) => Ok(Some(answer)),
         }
     }
@@ -61,9 +75,11 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
         let Some(config) = &self.shared.revocation else {
             return Ok(());
         };
+        let start = crate::telemetry::TIMED.then(std::time::Instant::now);
         let status = tokio::time::timeout(config.deadline, answer)
             .await
             .unwrap_or(RevocationStatus::Unknown);
+        count_check(status, start);
         revocation_verdict(config, status)
     }
 }

@@ -14,6 +14,7 @@ fn features() -> Vec<&'static str> {
         ("axum", cfg!(feature = "axum")),
         ("tonic", cfg!(feature = "tonic")),
         ("redis", cfg!(feature = "redis")),
+        ("metrics", cfg!(feature = "metrics")),
         ("testing", cfg!(feature = "testing")),
     ]
     .into_iter()

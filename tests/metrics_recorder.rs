@@ -1,0 +1,146 @@
+//! The metrics the quickstart test can't reach (feature `metrics`), read through a debugging
+//! recorder: DPoP proofs by result, revocation checks by result with their duration histogram.
+#![cfg(feature = "metrics")]
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::*;
+use metrics_util::debugging::{DebugValue, DebuggingRecorder};
+use serde_json::json;
+use tower_jwt_auth::dpop::{Dpop, DpopNonce};
+use tower_jwt_auth::revocation::{Check, MemoryRevocation, Revocation, RevocationStatus};
+use tower_jwt_auth::testing::{DpopProof, now};
+use tower_jwt_auth::{Algorithm, Issuer, RegisteredClaims, Verifier};
+
+/// A store that can never answer.
+#[derive(Debug)]
+struct Down;
+
+impl Revocation for Down {
+    fn check(&self, _: &RegisteredClaims) -> Check {
+        Check::Ready(RevocationStatus::Unknown)
+    }
+}
+
+/// `name{label=value,…}` → value (counters), or the number of samples (histograms).
+fn values(snapshotter: &metrics_util::debugging::Snapshotter) -> BTreeMap<String, u64> {
+    snapshotter
+        .snapshot()
+        .into_vec()
+        .into_iter()
+        .map(|(key, _, _, value)| {
+            let key = key.key();
+            let labels: Vec<String> = key
+                .labels()
+                .map(|l| format!("{}={}", l.key(), l.value()))
+                .collect();
+            let name = format!("{}{{{}}}", key.name(), labels.join(","));
+            let n = match value {
+                DebugValue::Counter(n) => n,
+                DebugValue::Histogram(samples) => samples.len() as u64,
+                DebugValue::Gauge(g) => g.into_inner() as u64,
+            };
+            (name, n)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn dpop_proofs_and_revocation_checks_are_counted_by_result() {
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    recorder.install().unwrap();
+
+    let issuer = key(Algorithm::ES256);
+    let revoked = MemoryRevocation::new();
+    let verifier = Verifier::builder()
+        .issuer(Issuer::static_keys(ISS, issuer.jwks()))
+        .audience(AUD)
+        .revocation(revoked.clone())
+        .build()
+        .unwrap();
+    let client = key_with_kid(Algorithm::ES256, "metrics-client");
+    let bound = issuer.token(&claims_with(
+        json!({"jti": "t-1", "cnf": {"jkt": client.thumbprint()}}),
+    ));
+    let request = |proof: String| {
+        http::Request::get("/orders")
+            .header("authorization", format!("DPoP {bound}"))
+            .header("dpop", proof)
+            .body(())
+            .unwrap()
+    };
+    let proof =
+        || DpopProof::new(&client, "GET", "https://api.example/orders").access_token(&bound);
+    let layer = verifier
+        .layer()
+        .dpop(Dpop::new("https://api.example").unwrap());
+    let once = proof().sign();
+    call(&layer, request(once.clone())).await.assert_ok(); // accepted, not_revoked
+    assert_eq!(
+        call(&layer, request(once)).await.code(),
+        Some("dpop_replayed")
+    ); // replayed, not_revoked
+    assert_eq!(
+        call(&layer, request(proof().claim("htm", "PUT").sign()))
+            .await
+            .code(),
+        Some("invalid_dpop_proof")
+    );
+    let nonces = verifier.layer().dpop(
+        Dpop::new("https://api.example")
+            .unwrap()
+            .nonce(DpopNonce::new([3u8; 32]).unwrap()),
+    );
+    assert_eq!(
+        call(&nonces, request(proof().sign())).await.code(),
+        Some("use_dpop_nonce")
+    );
+
+    revoked.revoke_jti(ISS, "t-1", now() + 300).unwrap();
+    assert_eq!(
+        call(&layer, request(proof().sign())).await.code(),
+        Some("revoked")
+    ); // revoked
+    let down = Verifier::builder()
+        .issuer(Issuer::static_keys(ISS, issuer.jwks()))
+        .audience(AUD)
+        .revocation(Down)
+        .build()
+        .unwrap()
+        .layer();
+    let plain = issuer.token(&good_claims());
+    assert_eq!(
+        call(&down, bearer(&plain)).await.code(),
+        Some("revocation_unavailable")
+    );
+
+    let v = values(&snapshotter);
+    let get = |name: &str| v.get(name).copied().unwrap_or(0);
+    assert_eq!(
+        get("jwt_auth_dpop_proofs_total{result=accepted}"),
+        1,
+        "{v:#?}"
+    );
+    assert_eq!(get("jwt_auth_dpop_proofs_total{result=replayed}"), 1);
+    assert_eq!(get("jwt_auth_dpop_proofs_total{result=invalid}"), 1);
+    assert_eq!(get("jwt_auth_dpop_proofs_total{result=nonce_required}"), 1);
+    assert_eq!(
+        get("jwt_auth_revocation_checks_total{result=not_revoked}"),
+        2
+    );
+    assert_eq!(get("jwt_auth_revocation_checks_total{result=revoked}"), 1);
+    assert_eq!(
+        get("jwt_auth_revocation_checks_total{result=unavailable}"),
+        1
+    );
+    assert_eq!(get("jwt_auth_revocation_check_duration_seconds{}"), 4);
+    assert_eq!(get("jwt_auth_requests_total{outcome=accepted,code=ok}"), 1);
+    assert_eq!(
+        get("jwt_auth_requests_total{outcome=rejected,code=dpop_replayed}"),
+        1
+    );
+}

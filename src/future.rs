@@ -4,7 +4,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use http::Response;
+use http::header::CACHE_CONTROL;
+use http::{HeaderValue, Response};
 use pin_project_lite::pin_project;
 
 /// The rest of a request that waits for keys: boxed, since it is the rare path.
@@ -40,9 +41,43 @@ pin_project! {
 pin_project! {
     #[project = KindProj]
     enum Kind<F, B, E> {
-        Inner { #[pin] future: F, nonce: Option<http::HeaderValue> },
+        Inner { #[pin] future: F, extra: Option<Extra> },
         Rejected { response: Option<Response<B>> },
         Waiting { future: Waiting<B, E> },
+    }
+}
+
+/// What the layer adds to the inner service's response: a fresh DPoP nonce, and
+/// `Cache-Control: private` for a request whose token was in the URL (RFC 6750 §2.3).
+#[derive(Debug, Default)]
+pub(crate) struct Extra {
+    pub(crate) nonce: Option<HeaderValue>,
+    pub(crate) private: bool,
+}
+
+impl Extra {
+    fn is_empty(&self) -> bool {
+        self.nonce.is_none() && !self.private
+    }
+
+    /// Adds to `response` what the handler did not set itself.
+    pub(crate) fn apply<B>(self, response: &mut Response<B>) {
+        let headers = response.headers_mut();
+        if let Some(nonce) = self.nonce {
+            headers.entry(crate::response::DPOP_NONCE).or_insert(nonce);
+        }
+        if self.private {
+            let strict = headers.get_all(CACHE_CONTROL).iter().any(|v| {
+                v.to_str().is_ok_and(|v| {
+                    v.split(',').map(str::trim).any(|d| {
+                        d.eq_ignore_ascii_case("private") || d.eq_ignore_ascii_case("no-store")
+                    })
+                })
+            });
+            if !strict {
+                headers.append(CACHE_CONTROL, HeaderValue::from_static("private"));
+            }
+        }
     }
 }
 
@@ -53,10 +88,11 @@ impl<F, B, E> ResponseFuture<F, B, E> {
         }
     }
 
-    /// The inner service's future; its response gets a `DPoP-Nonce` header when `nonce` is set.
-    pub(crate) fn inner(future: F, nonce: Option<http::HeaderValue>) -> Self {
+    /// The inner service's future; `extra` is what its response gets added.
+    pub(crate) fn inner(future: F, extra: Extra) -> Self {
+        let extra = (!extra.is_empty()).then_some(extra);
         Self {
-            kind: Kind::Inner { future, nonce },
+            kind: Kind::Inner { future, extra },
         }
     }
 
@@ -77,14 +113,10 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().kind.project() {
-            KindProj::Inner { future, nonce } => {
+            KindProj::Inner { future, extra } => {
                 let mut result = ready!(future.poll(cx));
-                if let (Ok(response), Some(nonce)) = (&mut result, nonce.take()) {
-                    // A nonce the handler set itself stays.
-                    response
-                        .headers_mut()
-                        .entry(crate::response::DPOP_NONCE)
-                        .or_insert(nonce);
+                if let (Ok(response), Some(extra)) = (&mut result, extra.take()) {
+                    extra.apply(response);
                 }
                 Poll::Ready(result)
             }

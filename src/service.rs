@@ -15,13 +15,12 @@ use self::admit::{admit_later, admit_now};
 use self::present::{Binding, Presentation, present};
 use crate::claims::RegisteredClaims;
 use crate::error::AuthError;
-use crate::future::ResponseFuture;
+use crate::future::{Extra, ResponseFuture};
 use crate::jwks::remote::keys_unavailable;
 use crate::mtls::ClientCertificate;
 use crate::policy::{self, Policy};
 use crate::response::{
-    Challenge, DPOP_NONCE, DefaultResponseForAuthError, ErasedResponder, ResponseForAuthError,
-    respond,
+    Challenge, DefaultResponseForAuthError, ErasedResponder, ResponseForAuthError, respond,
 };
 use crate::verify::Verifier;
 use crate::verify::{Pending, Verified};
@@ -288,7 +287,10 @@ where
                     // Let through without a token (an optional layer, a CORS preflight).
                     None => crate::telemetry::request(true, "ok"),
                 }
-                let nonce = binding.nonce.clone();
+                let extra = Extra {
+                    nonce: binding.nonce.clone(),
+                    private: binding.strip(&mut req),
+                };
                 insert_claims(
                     &mut req,
                     &config.challenge,
@@ -296,7 +298,7 @@ where
                     &binding,
                     &self.responder,
                 );
-                ResponseFuture::inner(self.inner.call(req), nonce)
+                ResponseFuture::inner(self.inner.call(req), extra)
             }
             Next::Reject(error) => {
                 let headers = std::mem::take(req.headers_mut());
@@ -313,7 +315,10 @@ where
                     match work.await {
                         Ok((verified, binding)) => {
                             verifier.audit_accepted(&verified);
-                            let nonce = binding.nonce.clone();
+                            let extra = Extra {
+                                nonce: binding.nonce.clone(),
+                                private: binding.strip(&mut req),
+                            };
                             insert_claims(
                                 &mut req,
                                 &challenge,
@@ -322,9 +327,7 @@ where
                                 &responder,
                             );
                             let mut response = inner.call(req).await?;
-                            if let Some(nonce) = nonce {
-                                response.headers_mut().entry(DPOP_NONCE).or_insert(nonce);
-                            }
+                            extra.apply(&mut response);
                             Ok(response)
                         }
                         Err(error) => {
@@ -347,7 +350,9 @@ pub(crate) use self::config::LayerConfig;
 /// The rest of a request's checks, answered later: the verified token and its binding.
 type Admitted<C> = Pin<Box<dyn Future<Output = Result<(Verified<C>, Binding), AuthError>> + Send>>;
 
-/// What a request needs once its token was looked at.
+/// What a request needs once its token was looked at. A short-lived value on the stack: boxing
+/// the binding would cost an allocation on every request.
+#[allow(clippy::large_enum_variant)]
 enum Next<C> {
     /// Call the inner service (with the claims, if there was a token).
     Call(Option<Verified<C>>, Binding),

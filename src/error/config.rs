@@ -150,6 +150,13 @@ pub enum ConfigError {
         /// What was wrong.
         reason: &'static str,
     },
+    /// A query parameter name or WebSocket subprotocol prefix a token source can't use.
+    InvalidTokenSource {
+        /// The value given.
+        source: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// The DPoP nonce secret is shorter than 32 bytes.
     ShortNonceSecret {
         /// Its length, in bytes.
@@ -246,6 +253,9 @@ impl fmt::Display for ConfigError {
                 write!(f, "`resource_metadata`: {reason}")
             }
             Self::InvalidPublicUrl { reason } => write!(f, "`Dpop::new`: public URL {reason}"),
+            Self::InvalidTokenSource { source, reason } => {
+                write!(f, "`token_source`: {source:?} {reason}")
+            }
             Self::ShortNonceSecret { len } => write!(
                 f,
                 "`DpopNonce::new`: the secret is {len} bytes; it needs at least 32"

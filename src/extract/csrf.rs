@@ -5,7 +5,9 @@
 //! from the site itself. The rules are the cross-origin scheme of Go 1.25's
 //! `CrossOriginProtection`, also used by tower-http 0.7's `csrf` module:
 //!
-//! 1. safe methods pass;
+//! 1. safe methods pass, except a WebSocket upgrade (`GET` with `Upgrade: websocket`): a page
+//!    of any site can open a WebSocket with the user's cookies (cross-site WebSocket hijacking),
+//!    and the browser sends `Origin` on every one;
 //! 2. `Sec-Fetch-Site: same-origin` or `none` passes, any other value is refused (unless its
 //!    `Origin` is trusted);
 //! 3. a request with neither `Sec-Fetch-Site` nor `Origin` passes (a non-browser client, or a
@@ -25,6 +27,17 @@ use url::Url;
 use crate::error::{AuthError, AuthErrorKind, ConfigError};
 
 mod layer;
+
+/// Whether a request asks to become a WebSocket (`Upgrade: websocket`, RFC 6455 §4.1; the
+/// token compared case-insensitively, in any of the header's values).
+fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
+    headers.get_all(http::header::UPGRADE).iter().any(|value| {
+        value
+            .as_bytes()
+            .split(|b| *b == b',')
+            .any(|token| token.trim_ascii().eq_ignore_ascii_case(b"websocket"))
+    })
+}
 
 pub use self::layer::{Csrf, CsrfLayer};
 
@@ -150,7 +163,9 @@ impl CsrfGuard {
         uri: &Uri,
         headers: &HeaderMap,
     ) -> Result<(), CrossOrigin> {
-        if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+            && !is_websocket_upgrade(headers)
+        {
             return Ok(());
         }
         let origin = headers

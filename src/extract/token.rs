@@ -16,6 +16,8 @@ use std::fmt;
 use http::header::{AUTHORIZATION, COOKIE};
 use http::{HeaderMap, HeaderName};
 
+use self::grammar::{as_b64token, cookie_values, trim_ows};
+use self::sources::{WEBSOCKET_PROTOCOL, protocol_values, query_values};
 use crate::error::{AuthError, AuthErrorKind, ConfigError};
 
 /// The most values one token source reads from a request (`Authorization`, `Cookie`, or the
@@ -50,6 +52,10 @@ enum Kind {
     Bearer,
     /// `Authorization: DPoP <token>`: read by a layer that accepts DPoP, never configured.
     Dpop,
+    /// A query parameter of this name.
+    Query(String),
+    /// A `Sec-WebSocket-Protocol` entry with this prefix.
+    Protocol(String),
     Cookie(String),
     Header(HeaderName),
 }
@@ -59,6 +65,8 @@ impl fmt::Debug for TokenSource {
         match &self.0 {
             Kind::Bearer => f.write_str("TokenSource::bearer()"),
             Kind::Dpop => f.write_str("TokenSource::dpop()"),
+            Kind::Query(name) => write!(f, "TokenSource::query({name:?})"),
+            Kind::Protocol(prefix) => write!(f, "TokenSource::websocket_protocol({prefix:?})"),
             Kind::Cookie(name) => write!(f, "TokenSource::cookie({name:?})"),
             Kind::Header(name) => write!(f, "TokenSource::header({name:?})"),
         }
@@ -181,6 +189,8 @@ impl TokenSource {
             Kind::Dpop => "dpop",
             Kind::Cookie(_) => "cookie",
             Kind::Header(_) => "header",
+            Kind::Query(_) => "query",
+            Kind::Protocol(_) => "websocket_protocol",
         }
     }
 
@@ -218,18 +228,32 @@ impl TokenSource {
     /// # Ok::<_, Box<dyn std::error::Error>>(())
     /// ```
     pub fn extract<'a>(&self, headers: &'a HeaderMap) -> Result<Option<&'a str>, AuthError> {
-        match self.find(headers, crate::verify::jws::DEFAULT_MAX_TOKEN_LEN) {
+        match self.find(headers, None, crate::verify::jws::DEFAULT_MAX_TOKEN_LEN) {
             Found::Nothing => Ok(None),
             Found::Token(token) => Ok(Some(token)),
             Found::Invalid(error) => Err(error),
         }
     }
 
-    pub(crate) fn find<'a>(&self, headers: &'a HeaderMap, max_len: usize) -> Found<'a> {
+    pub(crate) fn find<'a>(
+        &self,
+        headers: &'a HeaderMap,
+        query: Option<&'a str>,
+        max_len: usize,
+    ) -> Found<'a> {
+        if let Kind::Query(name) = &self.0 {
+            let mut one = OneValue::default();
+            if let Some(query) = query {
+                query_values(query, name, |token| one.add(token));
+            }
+            return one.finish(max_len, true);
+        }
         let name = match &self.0 {
             Kind::Bearer | Kind::Dpop => &AUTHORIZATION,
             Kind::Cookie(_) => &COOKIE,
             Kind::Header(name) => name,
+            Kind::Protocol(_) => &WEBSOCKET_PROTOCOL,
+            Kind::Query(_) => return Found::Nothing,
         };
         if headers
             .get_all(name)
@@ -269,6 +293,12 @@ impl TokenSource {
                     }
                 }
             }
+            Kind::Protocol(prefix) => {
+                for value in headers.get_all(WEBSOCKET_PROTOCOL) {
+                    protocol_values(value.as_bytes(), prefix.as_bytes(), |token| one.add(token));
+                }
+            }
+            Kind::Query(_) => {}
         }
         one.finish(max_len, matches!(self.0, Kind::Bearer | Kind::Dpop))
     }
@@ -330,66 +360,7 @@ fn scheme_value<'v>(value: &'v [u8], scheme_wanted: &[u8]) -> Option<&'v [u8]> {
     Some(&rest[start..])
 }
 
-/// Calls `found` with the value of every cookie named `name` in one `Cookie` header
-/// (RFC 6265 §4.2.1), surrounding double quotes removed. Empty values are left out.
-fn cookie_values<'h>(header: &'h [u8], name: &[u8], mut found: impl FnMut(&'h [u8])) {
-    for pair in header.split(|b| *b == b';') {
-        let pair = trim_ows(pair);
-        let Some(eq) = pair.iter().position(|b| *b == b'=') else {
-            continue;
-        };
-        if trim_ows(&pair[..eq]) != name {
-            continue;
-        }
-        let mut value = trim_ows(&pair[eq + 1..]);
-        if value.len() >= 2 && value[0] == b'"' && value[value.len() - 1] == b'"' {
-            value = &value[1..value.len() - 1];
-        }
-        if !value.is_empty() {
-            found(value);
-        }
-    }
-}
-
-fn trim_ows(bytes: &[u8]) -> &[u8] {
-    let is_ows = |b: &u8| *b == b' ' || *b == b'\t';
-    let start = bytes.iter().position(|b| !is_ows(b)).unwrap_or(bytes.len());
-    let end = bytes
-        .iter()
-        .rposition(|b| !is_ows(b))
-        .map_or(start, |i| i + 1);
-    &bytes[start..end]
-}
-
-/// Checks the RFC 6750 §2.1 `b64token` grammar: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" /
-/// "+" / "/" ) *"="`.
-fn as_b64token(token: &[u8]) -> Option<&str> {
-    let body_end = token.iter().rposition(|b| *b != b'=').map_or(0, |i| i + 1);
-    if body_end == 0 {
-        return None;
-    }
-    // Branch-free per byte and checked 64 bytes at a time, so the compiler can use SIMD compares:
-    // a token of a few hundred bytes is checked on every request.
-    let ok = token[..body_end]
-        .chunks(64)
-        .all(|chunk| chunk.iter().fold(true, |ok, b| ok & is_b64token_char(*b)));
-    if !ok {
-        return None;
-    }
-    std::str::from_utf8(token).ok()
-}
-
-fn is_b64token_char(b: u8) -> bool {
-    b.is_ascii_lowercase()
-        | b.is_ascii_uppercase()
-        | b.is_ascii_digit()
-        | (b == b'-')
-        | (b == b'.')
-        | (b == b'_')
-        | (b == b'~')
-        | (b == b'+')
-        | (b == b'/')
-}
-
+mod grammar;
+mod sources;
 #[cfg(test)]
 mod tests;

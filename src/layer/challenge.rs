@@ -107,13 +107,12 @@ impl<C, R> JwtAuthLayer<C, R> {
             .map(|status| status.iss)
             .collect();
         let mut methods = vec!["header"];
-        if self
-            .config
-            .sources
-            .iter()
-            .any(|s| s.cookie_name().is_some())
-        {
+        let sources = &self.config.sources;
+        if sources.iter().any(|s| s.cookie_name().is_some()) {
             methods.push("cookie");
+        }
+        if sources.iter().any(|s| s.query_name().is_some()) {
+            methods.push("query");
         }
         let metadata = ProtectedResourceMetadata::new(resource)?
             .authorization_servers(servers)

@@ -40,11 +40,15 @@ pub(super) fn present<'r, B>(
     now: impl FnOnce() -> f64,
 ) -> Presentation<'r> {
     let headers = req.headers();
+    let query = req.uri().query();
     if let Some(dpop) = &config.dpop {
-        match TokenSource::dpop().find(headers, max_len) {
+        match TokenSource::dpop().find(headers, None, max_len) {
             Found::Token(token) => {
                 // One credential per request: a bearer one beside it is ambiguous.
-                if !matches!(TokenSource::bearer().find(headers, max_len), Found::Nothing) {
+                if !matches!(
+                    TokenSource::bearer().find(headers, None, max_len),
+                    Found::Nothing
+                ) {
                     return Presentation::Invalid(
                         AuthError::new(
                             AuthErrorKind::InvalidRequest,
@@ -77,7 +81,7 @@ pub(super) fn present<'r, B>(
             let other = config
                 .sources
                 .iter()
-                .any(|s| !matches!(s.find(headers, max_len), Found::Nothing));
+                .any(|s| !matches!(s.find(headers, query, max_len), Found::Nothing));
             return if other {
                 Presentation::Invalid(AuthError::new(
                     AuthErrorKind::DpopRequired,
@@ -89,7 +93,7 @@ pub(super) fn present<'r, B>(
         }
     }
     for source in &config.sources {
-        match source.find(headers, max_len) {
+        match source.find(headers, query, max_len) {
             Found::Nothing => {}
             Found::Token(token) => return Presentation::Bearer { token, source },
             Found::Invalid(error) => {
@@ -137,6 +141,9 @@ pub(super) struct Binding {
     pub(super) dpop: bool,
     /// Where the token was read, for the audit event.
     source: Option<&'static str>,
+    /// A source the token must be removed from before the handler sees the request (a query
+    /// parameter, a WebSocket subprotocol entry).
+    strip: Option<TokenSource>,
 }
 
 struct ReplayJob {
@@ -170,6 +177,7 @@ impl Binding {
             nonce,
             dpop: true,
             source: Some("dpop"),
+            strip: None,
         }
     }
 
@@ -179,8 +187,15 @@ impl Binding {
         Self {
             certificate,
             source: Some(source.audit_name()),
+            strip: source.needs_strip().then(|| source.clone()),
             ..Self::default()
         }
+    }
+
+    /// Removes the token from the request before the handler sees it; whether the response must
+    /// be `Cache-Control: private` (the token was in the URL).
+    pub(super) fn strip<B>(&self, req: &mut Request<B>) -> bool {
+        self.strip.as_ref().is_some_and(|source| source.strip(req))
     }
 
     /// The token's `cnf` against this presentation.

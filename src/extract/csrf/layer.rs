@@ -8,7 +8,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use super::CsrfGuard;
-use crate::future::ResponseFuture;
+use crate::future::{Extra, ResponseFuture};
 use crate::response::{
     Challenge, DEFAULT_REALM, DefaultResponseForAuthError, ResponseForAuthError, respond,
 };
@@ -172,7 +172,7 @@ where
             .guard
             .check(req.method(), req.uri(), req.headers())
         {
-            Ok(()) => ResponseFuture::inner(self.inner.call(req), None),
+            Ok(()) => ResponseFuture::inner(self.inner.call(req), Extra::default()),
             Err(error) => {
                 let headers = std::mem::take(req.headers_mut());
                 let layer = &mut self.layer;

@@ -15,7 +15,7 @@ fn headers(pairs: &[(&str, &[u8])]) -> HeaderMap {
 }
 
 fn bearer(pairs: &[(&str, &[u8])]) -> Result<Option<String>, AuthErrorKind> {
-    match TokenSource::bearer().find(&headers(pairs), 16 * 1024) {
+    match TokenSource::bearer().find(&headers(pairs), None, 16 * 1024) {
         Found::Nothing => Ok(None),
         Found::Token(t) => Ok(Some(t.to_owned())),
         Found::Invalid(e) => Err(e.kind()),
@@ -25,7 +25,7 @@ fn bearer(pairs: &[(&str, &[u8])]) -> Result<Option<String>, AuthErrorKind> {
 fn cookie(pairs: &[(&str, &[u8])]) -> Result<Option<String>, AuthErrorKind> {
     match TokenSource::cookie("at")
         .unwrap()
-        .find(&headers(pairs), 16 * 1024)
+        .find(&headers(pairs), None, 16 * 1024)
     {
         Found::Nothing => Ok(None),
         Found::Token(t) => Ok(Some(t.to_owned())),
@@ -158,7 +158,7 @@ fn cookies_are_read_from_every_cookie_header() {
 fn custom_header_holds_the_bare_token() {
     let src = TokenSource::header(HeaderName::from_static("x-auth"));
     let map = headers(&[("x-auth", b" a.b.c ")]);
-    assert!(matches!(src.find(&map, 100), Found::Token("a.b.c")));
+    assert!(matches!(src.find(&map, None, 100), Found::Token("a.b.c")));
     let map = headers(&[("x-auth", b"Bearer a.b.c")]);
-    assert!(matches!(src.find(&map, 100), Found::Invalid(_)));
+    assert!(matches!(src.find(&map, None, 100), Found::Invalid(_)));
 }

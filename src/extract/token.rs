@@ -10,6 +10,9 @@
 //! | `Bearer` with an empty token, or one outside the RFC 6750 `b64token` grammar | 401 `invalid_token` |
 //! | two different tokens in one source (two `Authorization` headers, two cookies of the name) | 400 `invalid_request` |
 //! | a token over the size limit | 401 `invalid_token` |
+//!
+//! [`TokenSource::query`] and [`TokenSource::websocket_protocol`] are opt-in sources for clients
+//! that can set no header; the layer removes their token from the request before the handler.
 
 use std::fmt;
 

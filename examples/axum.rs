@@ -12,19 +12,38 @@
 //! | `GET /me` | required | the token's claims object as JSON |
 //! | `GET /maybe` | optional | 200 `{"sub": "…"}` with a valid token, 200 `{"anonymous": true}` without one, 401 with an invalid one |
 //! | `GET /admin` | scope `admin` | 200; 403 `insufficient_scope`, `scope="admin"` without it |
+//! | `GET /events` | required | Server-Sent Events: one `tick` event a second (data: its number), ending within 2 s after the token's `exp` |
 //!
 //! Settings: `BIND` (default `127.0.0.1:3000`) and the quickstart's `JWT_*` variables; with none
 //! of those it runs on an embedded issuer and prints a token with the `admin` scope.
 
 mod common;
 
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::response::sse::{Event, Sse};
 use axum::routing::get;
 use axum::{Json, Router};
+use futures_util::stream::{self, Stream};
 use serde_json::{Value, json};
-use tower_jwt_auth::Claims;
+use tower_jwt_auth::{Claims, Expiry};
 
 async fn me(Claims(claims): Claims<Value>) -> Json<Value> {
     Json(claims.as_ref().clone())
+}
+
+/// One `tick` a second until the token expires: a stream must not outlive its token.
+async fn events(expiry: Expiry) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let ticks = stream::unfold((expiry, 0u64), |(expiry, n)| async move {
+        tokio::select! {
+            () = expiry.expired() => None,
+            () = tokio::time::sleep(Duration::from_secs(1)) => {
+                Some((Ok(Event::default().event("tick").data(n.to_string())), (expiry, n + 1)))
+            }
+        }
+    });
+    Sse::new(ticks)
 }
 
 async fn maybe(claims: Option<Claims<Value>>) -> Json<Value> {
@@ -63,7 +82,12 @@ async fn main() {
 
     let app = app
         .route("/public", get(|| async { "public" }))
-        .merge(Router::new().route("/me", get(me)).layer(auth.clone()))
+        .merge(
+            Router::new()
+                .route("/me", get(me))
+                .route("/events", get(events))
+                .layer(auth.clone()),
+        )
         .merge(
             Router::new()
                 .route("/maybe", get(maybe))
@@ -85,6 +109,7 @@ async fn main() {
         println!("  curl -i {base}/me -H \"Authorization: Bearer $TOKEN\"");
         println!("  curl -i {base}/maybe");
         println!("  curl -i {base}/admin -H \"Authorization: Bearer $TOKEN\"");
+        println!("  curl -N {base}/events -H \"Authorization: Bearer $TOKEN\"");
     } else {
         println!(
             "Try: curl -i {base}/me -H \"Authorization: Bearer <a token from your provider>\""

@@ -234,3 +234,43 @@ where
         lookup::<C>(parts)
     }
 }
+
+/// The token's [`Expiry`](crate::Expiry), for handlers of long-lived responses (SSE,
+/// WebSocket): rejected like `Claims<RegisteredClaims>` when the request has no token.
+///
+/// ```
+/// use std::time::Duration;
+/// use axum::response::sse::{Event, Sse};
+/// use futures_util::stream::{self, Stream};
+/// use tower_jwt_auth::Expiry;
+///
+/// async fn events(expiry: Expiry) -> Sse<impl Stream<Item = Result<Event, std::convert::Infallible>>> {
+///     Sse::new(stream::unfold(expiry, |expiry| async move {
+///         tokio::select! {
+///             () = expiry.expired() => None, // the stream ends with the token
+///             () = tokio::time::sleep(Duration::from_secs(1)) => Some((Ok(Event::default().event("tick")), expiry)),
+///         }
+///     }))
+/// }
+/// let app: axum::Router = axum::Router::new().route("/events", axum::routing::get(events));
+/// ```
+impl<S> FromRequestParts<S> for crate::Expiry
+where
+    S: Send + Sync,
+{
+    type Rejection = ClaimsRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let claims = <Claims<crate::RegisteredClaims> as FromRequestParts<S>>::from_request_parts(
+            parts, state,
+        )
+        .await?;
+        Self::from_extensions(&parts.extensions).ok_or_else(|| {
+            // A token without `exp` never passes the verifier; an extension set by hand might.
+            let _ = claims;
+            ClaimsRejection::MissingLayer {
+                claims_type: std::any::type_name::<crate::RegisteredClaims>(),
+            }
+        })
+    }
+}

@@ -134,6 +134,7 @@ mod crypto;
 mod de;
 mod digest;
 mod error;
+mod expiry;
 mod extract;
 mod jwks;
 mod keys;
@@ -167,6 +168,7 @@ pub use self::crypto::crypto_backend;
 
 pub use self::claims::{Claims, RegisteredClaims, Scopes};
 pub use self::error::{AuthError, AuthErrorKind, ConfigError};
+pub use self::expiry::Expiry;
 pub use self::extract::{TokenSource, csrf};
 pub use self::jwks::{Freshness, Issuer, Refresh};
 pub use self::keys::{MAX_KIDLESS_CANDIDATES, SkippedKey};

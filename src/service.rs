@@ -28,7 +28,7 @@ use crate::verify::{Pending, Verified};
 /// Left in the request extensions by every [`JwtAuth`] a request passes, so extractors can tell
 /// "no layer" (a server bug, 500) from "optional layer, no token" (anonymous).
 /// Read by the axum extractors only.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[cfg_attr(not(feature = "axum"), allow(dead_code))]
 pub(crate) struct AuthMarker {
     pub(crate) challenge: Arc<Challenge>,
@@ -36,6 +36,17 @@ pub(crate) struct AuthMarker {
     pub(crate) authenticated: bool,
     /// The claims type the layer inserted.
     pub(crate) claims_type: &'static str,
+    /// The verifier's clock and revocation store, for [`Expiry`](crate::Expiry).
+    pub(crate) shared: Arc<crate::verify::Shared>,
+}
+
+impl fmt::Debug for AuthMarker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthMarker")
+            .field("authenticated", &self.authenticated)
+            .field("claims_type", &self.claims_type)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Middleware that authenticates requests with JWTs; built by [`JwtAuthLayer`](crate::JwtAuthLayer).
@@ -130,6 +141,7 @@ fn take_ready<S: Clone>(inner: &mut S) -> S {
 /// A request let through without a token also gets the layer's responder, for the extractor.
 fn insert_claims<C, B, R, ResBody>(
     req: &mut Request<B>,
+    shared: &Arc<crate::verify::Shared>,
     challenge: &Arc<Challenge>,
     verified: Option<Verified<C>>,
     binding: &Binding,
@@ -144,6 +156,7 @@ fn insert_claims<C, B, R, ResBody>(
         challenge: Arc::clone(challenge),
         authenticated: verified.is_some(),
         claims_type: std::any::type_name::<C>(),
+        shared: Arc::clone(shared),
     });
     match verified {
         Some(verified) => {
@@ -293,6 +306,7 @@ where
                 };
                 insert_claims(
                     &mut req,
+                    &verifier.shared,
                     &config.challenge,
                     verified,
                     &binding,
@@ -321,6 +335,7 @@ where
                             };
                             insert_claims(
                                 &mut req,
+                                &verifier.shared,
                                 &challenge,
                                 Some(verified),
                                 &binding,

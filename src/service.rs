@@ -137,8 +137,10 @@ fn take_ready<S: Clone>(inner: &mut S) -> S {
     std::mem::replace(inner, clone)
 }
 
-/// Puts the layer's marker, and the claims of a verified token, into the request extensions.
-/// A request let through without a token also gets the layer's responder, for the extractor.
+/// Puts the layer's marker, and the claims of a verified token, into the request extensions,
+/// and removes the token from where the handler would see it (a query parameter, a WebSocket
+/// subprotocol entry). A request let through without a token also gets the layer's responder,
+/// for the extractor. Returns what the response gets added.
 fn insert_claims<C, B, R, ResBody>(
     req: &mut Request<B>,
     shared: &Arc<crate::verify::Shared>,
@@ -146,11 +148,16 @@ fn insert_claims<C, B, R, ResBody>(
     verified: Option<Verified<C>>,
     binding: &Binding,
     responder: &R,
-) where
+) -> Extra
+where
     C: Send + Sync + 'static,
     R: ResponseForAuthError<ResBody> + Send + 'static,
     ResBody: 'static,
 {
+    let extra = Extra {
+        nonce: binding.nonce.clone(),
+        private: binding.strip(req),
+    };
     let extensions = req.extensions_mut();
     extensions.insert(AuthMarker {
         challenge: Arc::clone(challenge),
@@ -176,6 +183,7 @@ fn insert_claims<C, B, R, ResBody>(
             ));
         }
     }
+    extra
 }
 
 /// Whether a request is a CORS preflight: `OPTIONS` with `Origin` and
@@ -300,11 +308,7 @@ where
                     // Let through without a token (an optional layer, a CORS preflight).
                     None => crate::telemetry::request(true, "ok"),
                 }
-                let extra = Extra {
-                    nonce: binding.nonce.clone(),
-                    private: binding.strip(&mut req),
-                };
-                insert_claims(
+                let extra = insert_claims(
                     &mut req,
                     &verifier.shared,
                     &config.challenge,
@@ -329,11 +333,7 @@ where
                     match work.await {
                         Ok((verified, binding)) => {
                             verifier.audit_accepted(&verified);
-                            let extra = Extra {
-                                nonce: binding.nonce.clone(),
-                                private: binding.strip(&mut req),
-                            };
-                            insert_claims(
+                            let extra = insert_claims(
                                 &mut req,
                                 &verifier.shared,
                                 &challenge,

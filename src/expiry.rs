@@ -85,8 +85,9 @@ impl fmt::Debug for Expiry {
 }
 
 /// The longest single sleep while waiting for `exp`: the verifier's clock may be a test clock
-/// or jump, so it is read again at least this often.
-const MAX_NAP: Duration = Duration::from_secs(1);
+/// or jump, so it is read again at least this often (and a hundred thousand open streams wake
+/// at most a few thousand times a second).
+const MAX_NAP: Duration = Duration::from_secs(30);
 
 impl Expiry {
     /// The expiry of the token the layer verified for this request, or `None` for a request
@@ -102,7 +103,12 @@ impl Expiry {
         let marker = extensions.get::<AuthMarker>()?;
         let claims = extensions.get::<Claims<RegisteredClaims>>()?.clone();
         #[allow(clippy::cast_precision_loss)]
-        let exp = claims.exp? as f64;
+        let mut exp = claims.exp? as f64;
+        // With `max_token_age`, the token also stops passing once it is that old.
+        #[allow(clippy::cast_precision_loss)]
+        if let (Some(max_age), Some(iat)) = (marker.shared.max_token_age, claims.iat) {
+            exp = exp.min(iat as f64 + max_age);
+        }
         Some(Self {
             exp,
             shared: Arc::clone(&marker.shared),
@@ -110,7 +116,8 @@ impl Expiry {
         })
     }
 
-    /// The token's `exp`.
+    /// The token's `exp` (or, with the verifier's `max_token_age`, when the token gets too old,
+    /// if that is sooner).
     ///
     /// ```
     /// # use std::time::Duration;
@@ -131,7 +138,11 @@ impl Expiry {
     /// ```
     #[must_use]
     pub fn expires_at(&self) -> SystemTime {
-        UNIX_EPOCH + Duration::try_from_secs_f64(self.exp).unwrap_or(Duration::ZERO)
+        let since_epoch = Duration::try_from_secs_f64(self.exp).unwrap_or(Duration::ZERO);
+        // An `exp` past what `SystemTime` holds: as late as it can say.
+        UNIX_EPOCH
+            .checked_add(since_epoch)
+            .unwrap_or_else(|| UNIX_EPOCH + Duration::from_secs(u64::from(u32::MAX) * 64))
     }
 
     /// How long until `exp`, on the verifier's clock (zero once it passed).

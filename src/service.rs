@@ -12,9 +12,10 @@ use serde::de::DeserializeOwned;
 use tower_service::Service;
 
 use self::admit::{admit_later, admit_now};
-use self::present::{Binding, Presentation, present};
+use self::present::{Binding, Presentation, present, take_tokens};
 use crate::claims::RegisteredClaims;
 use crate::error::AuthError;
+use crate::extract::TokenSource;
 use crate::future::{Extra, ResponseFuture};
 use crate::jwks::remote::keys_unavailable;
 use crate::mtls::ClientCertificate;
@@ -144,6 +145,7 @@ fn take_ready<S: Clone>(inner: &mut S) -> S {
 fn insert_claims<C, B, R, ResBody>(
     req: &mut Request<B>,
     shared: &Arc<crate::verify::Shared>,
+    sources: &[TokenSource],
     challenge: &Arc<Challenge>,
     verified: Option<Verified<C>>,
     binding: &Binding,
@@ -156,7 +158,7 @@ where
 {
     let extra = Extra {
         nonce: binding.nonce.clone(),
-        private: binding.strip(req),
+        private: take_tokens(sources, req),
     };
     let extensions = req.extensions_mut();
     extensions.insert(AuthMarker {
@@ -303,14 +305,15 @@ where
         };
         match next {
             Next::Call(verified, binding) => {
-                match &verified {
-                    Some(verified) => verifier.audit_accepted(verified),
-                    // Let through without a token (an optional layer, a CORS preflight).
-                    None => crate::telemetry::request(true, "ok"),
+                // A request let through without a token (an optional layer, a CORS preflight)
+                // is not counted: the extractor decides on it, if anything does.
+                if let Some(verified) = &verified {
+                    verifier.audit_accepted(verified);
                 }
                 let extra = insert_claims(
                     &mut req,
                     &verifier.shared,
+                    &config.sources,
                     &config.challenge,
                     verified,
                     &binding,
@@ -319,6 +322,7 @@ where
                 ResponseFuture::inner(self.inner.call(req), extra)
             }
             Next::Reject(error) => {
+                crate::telemetry::request(false, error.code());
                 let headers = std::mem::take(req.headers_mut());
                 let response = respond(&mut self.responder, error, &config.challenge, headers);
                 ResponseFuture::rejected(response)
@@ -327,7 +331,7 @@ where
                 // The slow path: box the rest of the request.
                 let mut inner = take_ready(&mut self.inner);
                 let mut responder = self.responder.clone();
-                let challenge = Arc::clone(&config.challenge);
+                let config = Arc::clone(&self.config);
                 let verifier = self.verifier.clone();
                 ResponseFuture::waiting(Box::pin(async move {
                     match work.await {
@@ -336,7 +340,8 @@ where
                             let extra = insert_claims(
                                 &mut req,
                                 &verifier.shared,
-                                &challenge,
+                                &config.sources,
+                                &config.challenge,
                                 Some(verified),
                                 &binding,
                                 &responder,
@@ -346,8 +351,9 @@ where
                             Ok(response)
                         }
                         Err(error) => {
+                            crate::telemetry::request(false, error.code());
                             let headers = std::mem::take(req.headers_mut());
-                            Ok(respond(&mut responder, error, &challenge, headers))
+                            Ok(respond(&mut responder, error, &config.challenge, headers))
                         }
                     }
                 }))

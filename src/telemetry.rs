@@ -9,13 +9,16 @@ use std::time::Duration;
 /// A request the layer decided on: accepted (`code` `ok`) or rejected with this code.
 #[inline]
 pub(crate) fn request(accepted: bool, code: &'static str) {
+    // Literal labels: the accepted path (every request) takes the macro's static-key path, no
+    // allocation; a rejection's code is a `&'static str` label.
     #[cfg(feature = "metrics")]
-    metrics::counter!(
-        "jwt_auth_requests_total",
-        "outcome" => if accepted { "accepted" } else { "rejected" },
-        "code" => code,
-    )
-    .increment(1);
+    if accepted {
+        metrics::counter!("jwt_auth_requests_total", "outcome" => "accepted", "code" => "ok")
+            .increment(1);
+    } else {
+        metrics::counter!("jwt_auth_requests_total", "outcome" => "rejected", "code" => code)
+            .increment(1);
+    }
     #[cfg(not(feature = "metrics"))]
     let _ = (accepted, code);
 }
@@ -69,7 +72,20 @@ pub(crate) fn kid_miss_refetch(issuer: &str) {
 pub(crate) fn revocation_check(result: &'static str, took: Duration) {
     #[cfg(feature = "metrics")]
     {
-        metrics::counter!("jwt_auth_revocation_checks_total", "result" => result).increment(1);
+        match result {
+            "not_revoked" => {
+                metrics::counter!("jwt_auth_revocation_checks_total", "result" => "not_revoked")
+                    .increment(1);
+            }
+            "revoked" => {
+                metrics::counter!("jwt_auth_revocation_checks_total", "result" => "revoked")
+                    .increment(1);
+            }
+            _ => {
+                metrics::counter!("jwt_auth_revocation_checks_total", "result" => "unavailable")
+                    .increment(1);
+            }
+        }
         metrics::histogram!("jwt_auth_revocation_check_duration_seconds")
             .record(took.as_secs_f64());
     }
@@ -81,7 +97,19 @@ pub(crate) fn revocation_check(result: &'static str, took: Duration) {
 #[inline]
 pub(crate) fn dpop_proof(result: &'static str) {
     #[cfg(feature = "metrics")]
-    metrics::counter!("jwt_auth_dpop_proofs_total", "result" => result).increment(1);
+    match result {
+        "accepted" => {
+            metrics::counter!("jwt_auth_dpop_proofs_total", "result" => "accepted").increment(1)
+        }
+        "replayed" => {
+            metrics::counter!("jwt_auth_dpop_proofs_total", "result" => "replayed").increment(1)
+        }
+        "nonce_required" => {
+            metrics::counter!("jwt_auth_dpop_proofs_total", "result" => "nonce_required")
+                .increment(1);
+        }
+        _ => metrics::counter!("jwt_auth_dpop_proofs_total", "result" => "invalid").increment(1),
+    }
     #[cfg(not(feature = "metrics"))]
     let _ = result;
 }

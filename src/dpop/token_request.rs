@@ -95,7 +95,7 @@ impl Dpop {
         req: &Request<B>,
         now: f64,
     ) -> Result<Option<(DpopKey, Recorded)>, AuthError> {
-        let Some(proof) = one_proof(req.headers())? else {
+        let Some(proof) = one_proof(req.headers()).inspect_err(super::count_refused)? else {
             return Ok(None);
         };
         let proof = self

@@ -34,8 +34,8 @@ impl AuthError {
         self
     }
 
-    /// Records where the token was read: `bearer`, `cookie`, `header`, `dpop` (kept if already
-    /// known).
+    /// Records where the token was read: `bearer`, `dpop`, `cookie`, `header`, `query`,
+    /// `websocket_protocol` (kept if already known).
     pub(crate) fn with_token_source(mut self, source: &'static str) -> Self {
         self.inner.trail.source.get_or_insert(source);
         self
@@ -44,7 +44,6 @@ impl AuthError {
     /// Emits the rejection's audit event: target `tower_jwt_auth::rejected`, `info` for a 4xx,
     /// `warn` for a 5xx, with `code`, `status` and, where known, `iss`, `kid`, `alg`, `source`.
     pub(crate) fn audit(&self) {
-        crate::telemetry::request(false, self.code());
         let trail = &self.inner.trail;
         let (code, status) = (self.code(), self.status().as_u16());
         let iss = trail.iss.as_deref();

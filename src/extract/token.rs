@@ -185,7 +185,8 @@ impl TokenSource {
         Self(Kind::Dpop)
     }
 
-    /// The source's name in audit events: `bearer`, `dpop`, `cookie` or `header`.
+    /// The source's name in audit events: `bearer`, `dpop`, `cookie`, `header`, `query` or
+    /// `websocket_protocol`.
     pub(crate) fn audit_name(&self) -> &'static str {
         match self.0 {
             Kind::Bearer => "bearer",

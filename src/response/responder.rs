@@ -362,6 +362,8 @@ impl<B: 'static> ErasedResponder<B> {
     /// The layer's answer to `error` on a request with these headers.
     #[cfg_attr(not(feature = "axum"), allow(dead_code))]
     pub(crate) fn respond(&self, error: AuthError, request_headers: HeaderMap) -> Response<B> {
+        // The layer let the request through without a token; this is where it is refused.
+        crate::telemetry::request(false, error.code());
         (self.0)(error, request_headers)
     }
 }

@@ -12,6 +12,21 @@ use crate::error::AuthError;
 use crate::policy::Policy;
 use crate::verify::{Verified, Verifier};
 
+/// An error about a verified token: marked with how it was presented and the issuer it
+/// matched, for the audit event.
+fn refuse<C>(
+    verifier: &Verifier<C>,
+    issuer: usize,
+    binding: &Binding,
+    error: AuthError,
+) -> AuthError {
+    let error = binding.mark(error);
+    match verifier.shared.issuers.get(issuer) {
+        Some(state) => error.with_issuer(&state.iss),
+        None => error,
+    }
+}
+
 /// The rest of the work on a token verified at once: binding, revocation, policies, replay;
 /// synchronous unless the revocation store or the replay cache answers later.
 pub(super) fn admit_now<C>(
@@ -23,33 +38,39 @@ pub(super) fn admit_now<C>(
 where
     C: DeserializeOwned + Send + Sync + 'static,
 {
+    let issuer = verified.issuer;
     if let Err(error) = binding.check(&verified) {
-        return Next::Reject(binding.mark(error));
+        return Next::Reject(refuse(verifier, issuer, &binding, error));
     }
     match verifier.check_revocation(&verified) {
-        Err(error) => Next::Reject(binding.mark(error)),
+        Err(error) => Next::Reject(refuse(verifier, issuer, &binding, error)),
         Ok(Some(answer)) => {
             let verifier = verifier.clone();
             let policies = Arc::clone(policies);
             Next::Wait(Box::pin(async move {
-                let revocation = verifier.await_revocation(answer).await;
-                if let Err(error) = revocation {
-                    return Err(binding.mark(error));
-                }
-                let verified = admit(&policies, verified).map_err(|e| binding.mark(e))?;
-                record_later(&binding).await?;
+                let refused = |e| refuse(&verifier, issuer, &binding, e);
+                verifier.await_revocation(answer).await.map_err(refused)?;
+                let verified = admit(&policies, verified).map_err(refused)?;
+                record_later(&binding).await.map_err(refused)?;
                 Ok((verified, binding))
             }))
         }
         Ok(None) => match admit(policies, verified) {
-            Err(error) => Next::Reject(binding.mark(error)),
+            Err(error) => Next::Reject(refuse(verifier, issuer, &binding, error)),
             Ok(verified) => match binding.record() {
                 Recorded::Done(Ok(())) => Next::Call(Some(verified), binding),
-                Recorded::Done(Err(error)) => Next::Reject(binding.mark(error)),
-                Recorded::Pending(answer) => Next::Wait(Box::pin(async move {
-                    answer.await.map_err(|e| binding.mark(e))?;
-                    Ok((verified, binding))
-                })),
+                Recorded::Done(Err(error)) => {
+                    Next::Reject(refuse(verifier, issuer, &binding, error))
+                }
+                Recorded::Pending(answer) => {
+                    let verifier = verifier.clone();
+                    Next::Wait(Box::pin(async move {
+                        answer
+                            .await
+                            .map_err(|e| refuse(&verifier, issuer, &binding, e))?;
+                        Ok((verified, binding))
+                    }))
+                }
             },
         },
     }
@@ -65,13 +86,15 @@ pub(super) async fn admit_later<C>(
 where
     C: DeserializeOwned + Send + Sync + 'static,
 {
+    let issuer = verified.issuer;
     let work = async {
         binding.check(&verified)?;
         let verified = verifier.pass_revocation(verified).await?;
         admit(&policies, verified)
     };
-    let verified = work.await.map_err(|e| binding.mark(e))?;
-    record_later(binding).await?;
+    let refused = |e| refuse(&verifier, issuer, binding, e);
+    let verified = work.await.map_err(refused)?;
+    record_later(binding).await.map_err(refused)?;
     Ok(verified)
 }
 
@@ -81,5 +104,4 @@ async fn record_later(binding: &Binding) -> Result<(), AuthError> {
         Recorded::Done(result) => result,
         Recorded::Pending(answer) => answer.await,
     }
-    .map_err(|e| binding.mark(e))
 }

@@ -92,8 +92,16 @@ pub(super) fn present<'r, B>(
             };
         }
     }
+    // Tokens an outer layer took out of the query or the WebSocket subprotocols.
+    let taken = req.extensions().get::<Taken>();
     for source in &config.sources {
-        match source.find(headers, query, max_len) {
+        let found = match source.find(headers, query, max_len) {
+            Found::Nothing => taken
+                .and_then(|t| t.token_for(source))
+                .map_or(Found::Nothing, Found::Token),
+            found => found,
+        };
+        match found {
             Found::Nothing => {}
             Found::Token(token) => return Presentation::Bearer { token, source },
             Found::Invalid(error) => {
@@ -102,6 +110,36 @@ pub(super) fn present<'r, B>(
         }
     }
     Presentation::Nothing
+}
+
+/// The tokens a layer took out of the request (query parameters, WebSocket subprotocol
+/// entries) before its handler: layers further in find them here.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Taken(Vec<(TokenSource, String)>);
+
+impl Taken {
+    fn token_for(&self, source: &TokenSource) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(taken, _)| taken == source)
+            .map(|(_, token)| token.as_str())
+    }
+}
+
+/// Takes the tokens of the layer's query and WebSocket-subprotocol sources out of the request
+/// (whichever source the accepted token came from), keeping them for layers further in.
+/// Returns whether a token was in the URL (the response is then `Cache-Control: private`).
+pub(super) fn take_tokens<B>(sources: &[TokenSource], req: &mut Request<B>) -> bool {
+    let mut private = false;
+    for source in sources.iter().filter(|s| s.needs_strip()) {
+        let had_query = source.query_name().is_some() && req.uri().query().is_some();
+        if let Some(token) = source.take(req) {
+            private |= had_query;
+            let taken = req.extensions_mut().get_or_insert_default::<Taken>();
+            taken.0.push((source.clone(), token));
+        }
+    }
+    private
 }
 
 /// Reads the one `DPoP` header and checks the proof in it.
@@ -141,9 +179,6 @@ pub(super) struct Binding {
     pub(super) dpop: bool,
     /// Where the token was read, for the audit event.
     source: Option<&'static str>,
-    /// A source the token must be removed from before the handler sees the request (a query
-    /// parameter, a WebSocket subprotocol entry).
-    strip: Option<TokenSource>,
 }
 
 struct ReplayJob {
@@ -177,7 +212,6 @@ impl Binding {
             nonce,
             dpop: true,
             source: Some("dpop"),
-            strip: None,
         }
     }
 
@@ -187,23 +221,23 @@ impl Binding {
         Self {
             certificate,
             source: Some(source.audit_name()),
-            strip: source.needs_strip().then(|| source.clone()),
             ..Self::default()
         }
     }
 
-    /// Removes the token from the request before the handler sees it; whether the response must
-    /// be `Cache-Control: private` (the token was in the URL).
-    pub(super) fn strip<B>(&self, req: &mut Request<B>) -> bool {
-        self.strip.as_ref().is_some_and(|source| source.strip(req))
-    }
-
     /// The token's `cnf` against this presentation.
     pub(super) fn check<C>(&self, verified: &Verified<C>) -> Result<(), AuthError> {
-        verified.check_binding(&Presented {
+        let result = verified.check_binding(&Presented {
             jkt: self.jkt.as_deref(),
             certificate: self.certificate.as_ref().map(ClientCertificate::der),
-        })
+        });
+        if self.dpop
+            && let Err(error) = &result
+        {
+            // A proof whose key the token is not bound to is no valid proof for it.
+            crate::dpop::count_refused(error);
+        }
+        result
     }
 
     /// The key to put in the request extensions.

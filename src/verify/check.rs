@@ -1,5 +1,6 @@
 //! The checks of one token: header, key, signature, claims, time; and the wait for keys.
 
+use super::rules::{check_time, tenant_issuer};
 use super::*;
 
 /// What the cache keeps of a cold verification besides the claims.
@@ -20,72 +21,6 @@ pub(crate) struct Facts {
     claims_len: usize,
 }
 
-/// Checks `exp`, `nbf` and `iat` against the clock, with the leeway.
-fn check_time(
-    shared: &Shared,
-    exp: f64,
-    nbf: Option<f64>,
-    iat: Option<f64>,
-) -> Result<(), AuthError> {
-    let now = shared.clock.now_unix_secs();
-    if !now.is_finite() || now < 0.0 {
-        // A clock that can't tell the time must not make `exp` meaningless: fail closed.
-        return Err(AuthError::new(
-            AuthErrorKind::ClockUnavailable,
-            "server clock unavailable",
-        ));
-    }
-    if now >= exp + shared.leeway {
-        return Err(AuthError::new(AuthErrorKind::Expired, "token expired"));
-    }
-    if nbf.is_some_and(|nbf| now + shared.leeway < nbf) {
-        return Err(AuthError::new(
-            AuthErrorKind::NotYetValid,
-            "token not yet valid",
-        ));
-    }
-    if iat.is_some_and(|iat| now + shared.leeway < iat) {
-        return Err(AuthError::new(
-            AuthErrorKind::NotYetValid,
-            "token issued in the future",
-        ));
-    }
-    if let Some(max_age) = shared.max_token_age {
-        match iat {
-            None => return Err(AuthError::new(AuthErrorKind::InvalidClaim, "iat missing")),
-            Some(iat) if now - shared.leeway > iat + max_age => {
-                return Err(AuthError::new(AuthErrorKind::Expired, "token too old"));
-            }
-            Some(_) => {}
-        }
-    }
-    Ok(())
-}
-
-/// The multi-tenant issuer whose template `iss` fills in with the token's `tid`, and the
-/// template a discovery document taught it (`None` for a configured template).
-fn tenant_issuer(
-    issuers: &[IssuerState],
-    iss: &str,
-    tid: Option<&Loose<String>>,
-) -> Option<(usize, Option<Arc<String>>)> {
-    let Some(Loose::Ok(tid)) = tid else {
-        return None;
-    };
-    issuers.iter().enumerate().find_map(|(index, issuer)| {
-        if !issuer.tenants.is_set() {
-            return None;
-        }
-        let learned = issuer.remote.as_ref().and_then(|r| r.template());
-        let template = learned
-            .as_deref()
-            .map_or(issuer.iss.as_str(), String::as_str);
-        issuer
-            .tenants
-            .matches(template, iss, tid)
-            .then_some((index, learned))
-    })
-}
 impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
     /// Completes a verification that needed keys: waits for them (bounded), then verifies again.
     pub(crate) async fn finish(
@@ -93,6 +28,26 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Verifier<C> {
         token: &str,
         pending: Pending,
     ) -> Result<Verified<C>, AuthError> {
+        let issuer = match pending {
+            Pending::NotLoaded(index) | Pending::KidMiss(index) => Some(index),
+            Pending::Failed(_) => None,
+        };
+        self.finish_inner(token, pending).await.map_err(|error| {
+            // The header's `alg` and `kid` and the issuer, for the audit event (read again:
+            // this is the rare path).
+            let shared = &self.shared;
+            let error = match jws::parse_compact(token, usize::MAX, shared.allowed, &shared.typ) {
+                Ok(parsed) => error.with_header(parsed.alg, parsed.kid.as_deref()),
+                Err(_) => error,
+            };
+            match issuer.and_then(|i| self.shared.issuers.get(i)) {
+                Some(state) => error.with_issuer(&state.iss),
+                None => error,
+            }
+        })
+    }
+
+    async fn finish_inner(&self, token: &str, pending: Pending) -> Result<Verified<C>, AuthError> {
         let (index, kid_miss) = match pending {
             Pending::Failed(error) => return Err(error),
             Pending::NotLoaded(index) => (index, false),

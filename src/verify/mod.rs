@@ -54,6 +54,7 @@ mod cache;
 mod check;
 pub(crate) mod jws;
 mod revoke;
+mod rules;
 
 pub use self::builder::{
     DEFAULT_LEEWAY, DEFAULT_MAX_CLAIMS_DEPTH, DEFAULT_TOKEN_CACHE, DEFAULT_TOKEN_CACHE_BYTES,

@@ -129,37 +129,50 @@ impl TokenSource {
         }
     }
 
-    /// Removes the token from the request before the handler sees it: the query parameter or
-    /// the `Sec-WebSocket-Protocol` entry (nothing for the other sources). Returns whether the
-    /// response must be `Cache-Control: private` (a token in the URL).
-    pub(crate) fn strip<B>(&self, req: &mut http::Request<B>) -> bool {
+    /// Removes what this source reads from the request before the handler sees it: every
+    /// parameter of the query source's name (as sent or percent-encoded), every
+    /// `Sec-WebSocket-Protocol` entry with the prefix (nothing for the other sources). Returns
+    /// the token it held, for layers further in.
+    pub(crate) fn take<B>(&self, req: &mut http::Request<B>) -> Option<String> {
+        let token = match self.find(req.headers(), req.uri().query(), usize::MAX) {
+            Found::Token(token) => Some(token.to_owned()),
+            _ => None,
+        };
         match &self.0 {
-            Kind::Query(name) => {
-                if let Some(uri) = strip_query(req.uri(), name) {
-                    *req.uri_mut() = uri;
-                }
-                true
+            // A URI that can't be rebuilt keeps nothing of its query.
+            Kind::Query(name) if req.uri().query().is_some() => {
+                let uri = strip_query(req.uri(), name).unwrap_or_else(|| Uri::from_static("/"));
+                *req.uri_mut() = uri;
             }
-            Kind::Protocol(prefix) => {
-                strip_protocol(req.headers_mut(), prefix);
-                false
-            }
-            _ => false,
+            Kind::Protocol(prefix) => strip_protocol(req.headers_mut(), prefix),
+            _ => {}
         }
+        token
     }
 
-    /// Whether the layer must rewrite the request after this source gave the token.
+    /// Whether the layer removes this source's token from the request before the handler.
     pub(crate) fn needs_strip(&self) -> bool {
         matches!(self.0, Kind::Query(_) | Kind::Protocol(_))
     }
 }
 
-/// Calls `found` with the raw value of every `name=` parameter of a query string (not
-/// percent-decoded: a token needs no escaping, and one with `%` fails the `b64token` grammar).
+/// Whether a query parameter's key is `name`, as sent or once form-decoded (`access%5Ftoken`
+/// is what a handler's query parser reads as `access_token`).
+fn names(key: &str, name: &str) -> bool {
+    key == name
+        || ((key.contains('%') || key.contains('+'))
+            && url::form_urlencoded::parse(key.as_bytes())
+                .next()
+                .is_some_and(|(decoded, _)| decoded == name))
+}
+
+/// Calls `found` with the raw value of every parameter named `name` of a query string, the key
+/// as sent or percent-encoded (the value is not decoded: a token needs no escaping, and one
+/// with `%` fails the `b64token` grammar).
 pub(super) fn query_values<'q>(query: &'q str, name: &str, mut found: impl FnMut(&'q [u8])) {
     for pair in query.split('&') {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        if key == name {
+        if names(key, name) {
             found(value.as_bytes());
         }
     }
@@ -185,7 +198,7 @@ pub(crate) fn strip_query(uri: &Uri, name: &str) -> Option<Uri> {
     let query = uri.query()?;
     let kept: Vec<&str> = query
         .split('&')
-        .filter(|pair| pair.split_once('=').map_or(*pair, |(key, _)| key) != name)
+        .filter(|pair| !names(pair.split_once('=').map_or(*pair, |(key, _)| key), name))
         .collect();
     let path = uri.path();
     let path_and_query = if kept.is_empty() {
@@ -225,11 +238,13 @@ mod tests {
     fn query_parameters_and_their_removal() {
         let mut found = Vec::new();
         query_values(
-            "a=1&access_token=x.y.z&access_token&b=2",
+            "a=1&access_token=x.y.z&access_token&b=2&access%5Ftoken=q",
             "access_token",
             |v| found.push(v),
         );
-        assert_eq!(found, [&b"x.y.z"[..], b""]);
+        assert_eq!(found, [&b"x.y.z"[..], b"", b"q"]);
+        let uri: Uri = "/e?access%5ftoken=a&x=1&access_token=b".parse().unwrap();
+        assert_eq!(strip_query(&uri, "access_token").unwrap(), "/e?x=1");
         let uri: Uri = "https://api.example/ws?a=1&access_token=x.y.z&b=2"
             .parse()
             .unwrap();

@@ -88,9 +88,11 @@ async fn rejections_and_acceptances_leave_one_event_each_without_secrets() {
     let capture = Capture::default();
     tracing::subscriber::set_global_default(capture.clone()).unwrap();
     let key = key_with_kid(Algorithm::ES256, "audit-k1");
+    // The cache explicitly on (the suite also runs with TOWER_JWT_AUTH_TOKEN_CACHE=off).
     let verifier = Verifier::builder()
         .issuer(Issuer::static_keys(ISS, key.jwks()))
         .audience(AUD)
+        .token_cache_capacity(10_000)
         .build()
         .unwrap();
     let layer = verifier

@@ -546,6 +546,15 @@ async fn one_credential_per_request() {
         (out.status, out.code(), out.inner_calls),
         (400, "invalid_request", 0)
     );
+    out.assert_rejected(
+        400,
+        &[
+            &format!(
+                r#"DPoP realm="api", algs="{ALGS}", error="invalid_request", error_description="several different tokens in one request""#
+            ),
+            r#"Bearer realm="api""#,
+        ],
+    );
 }
 
 // ------------------------------------------------------------------------------- modes

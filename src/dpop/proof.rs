@@ -1,5 +1,7 @@
 //! The checks of one DPoP proof (RFC 9449 §4.3): header, key, claims, nonce, signature.
 
+use std::sync::LazyLock;
+
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -10,6 +12,12 @@ use crate::de::{Loose, is_json_object, json_depth, present};
 use crate::error::{AuthError, AuthErrorKind, JsonError};
 use crate::keys::{KeySetRules, parse_jwk};
 use crate::verify::jws::{self, TypPolicy};
+
+/// The `typ` a proof must carry (`dpop+jwt`), built once for the process.
+static PROOF_TYP: LazyLock<TypPolicy> = LazyLock::new(|| TypPolicy {
+    allow_absent: false,
+    accepted: vec!["dpop+jwt".to_owned()],
+});
 
 /// The longest `jti` a proof may carry, in bytes.
 pub(crate) const MAX_JTI_LEN: usize = 256;
@@ -79,21 +87,13 @@ impl Dpop {
                 "server clock unavailable",
             ));
         }
-        let typ = TypPolicy {
-            allow_absent: false,
-            accepted: vec!["dpop+jwt".to_owned()],
-        };
-        let parsed =
-            jws::parse_compact(proof, self.max_proof_len, Some(self.algs), &typ).map_err(|e| {
-                match e.kind() {
-                    AuthErrorKind::TooLarge => invalid("proof too large"),
-                    AuthErrorKind::WrongType => invalid("proof typ is not dpop+jwt"),
-                    AuthErrorKind::AlgNotAllowed => invalid("proof algorithm not allowed"),
-                    AuthErrorKind::UnsupportedHeader => {
-                        invalid("proof header member not supported")
-                    }
-                    _ => invalid("proof is not a well-formed JWS"),
-                }
+        let parsed = jws::parse_compact(proof, self.max_proof_len, Some(self.algs), &PROOF_TYP)
+            .map_err(|e| match e.kind() {
+                AuthErrorKind::TooLarge => invalid("proof too large"),
+                AuthErrorKind::WrongType => invalid("proof typ is not dpop+jwt"),
+                AuthErrorKind::AlgNotAllowed => invalid("proof algorithm not allowed"),
+                AuthErrorKind::UnsupportedHeader => invalid("proof header member not supported"),
+                _ => invalid("proof is not a well-formed JWS"),
             })?;
         let Some(jwk) = parsed.jwk.as_deref() else {
             return Err(invalid("proof has no jwk"));

@@ -12,6 +12,8 @@ pub(crate) struct PublicBase {
     /// Normalized by the URL parser: lower-case scheme and host, default port dropped, no
     /// trailing slash.
     base: String,
+    /// The length of the base's path without its trailing `/` (`/api` → 4), computed once.
+    base_path_len: usize,
 }
 
 impl PublicBase {
@@ -34,7 +36,11 @@ impl PublicBase {
         while base.ends_with('/') {
             base.pop();
         }
-        Ok(Self { base })
+        let base_path_len = parsed.path().trim_end_matches('/').len();
+        Ok(Self {
+            base,
+            base_path_len,
+        })
     }
 
     /// The base, normalized (what `htu` is compared against, plus the request's path).
@@ -59,11 +65,9 @@ impl PublicBase {
         let Ok(expected) = Url::parse(&raw) else {
             return false;
         };
-        let base_path = match Url::parse(&self.base) {
-            Ok(base) => base.path().trim_end_matches('/').len(),
-            Err(_) => return false,
-        };
-        if expected.path().get(base_path..) != Some(request_path) || has_dot_segment(request_path) {
+        if expected.path().get(self.base_path_len..) != Some(request_path)
+            || has_dot_segment(request_path)
+        {
             return false;
         }
         htu.scheme() == expected.scheme()

@@ -263,11 +263,7 @@ pub(crate) fn verify_signature(
     let mut tried = false;
     let found = candidates.usable(alg, allowed).find(|key| {
         tried = true;
-        (provider().verifier_factory)(&alg, &key.key).is_ok_and(|verifier| {
-            verifier
-                .verify(parsed.signing_input.as_bytes(), &signature)
-                .is_ok()
-        })
+        signature_verifies(parsed, &signature, key)
     });
     match found {
         Some(key) => Ok(Arc::clone(key)),
@@ -291,12 +287,17 @@ pub(crate) fn verify_with(parsed: &Parsed<'_>, key: &PreparedKey) -> bool {
     let Ok(signature) = b64::decode(parsed.signature_b64) else {
         return false;
     };
-    !signature.is_empty()
-        && (provider().verifier_factory)(&parsed.alg, &key.key).is_ok_and(|verifier| {
-            verifier
-                .verify(parsed.signing_input.as_bytes(), &signature)
-                .is_ok()
-        })
+    !signature.is_empty() && signature_verifies(parsed, &signature, key)
+}
+
+/// Whether `key` verifies `signature` over the JWS's signing input, through the crypto backend
+/// this crate's features chose.
+fn signature_verifies(parsed: &Parsed<'_>, signature: &Vec<u8>, key: &PreparedKey) -> bool {
+    (provider().verifier_factory)(&parsed.alg, &key.key).is_ok_and(|verifier| {
+        verifier
+            .verify(parsed.signing_input.as_bytes(), signature)
+            .is_ok()
+    })
 }
 
 fn unknown() -> AuthError {

@@ -1,19 +1,23 @@
 //! The metrics the quickstart test can't reach (feature `metrics`), read through a debugging
-//! recorder: DPoP proofs by result, revocation checks by result with their duration histogram.
+//! recorder: DPoP proofs by result, revocation checks by result with their duration histogram, a
+//! key file's reads by result.
 #![cfg(feature = "metrics")]
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use common::*;
 use metrics_util::debugging::{DebugValue, DebuggingRecorder};
 use serde_json::json;
 use tower_jwt_auth::dpop::{Dpop, DpopNonce};
 use tower_jwt_auth::revocation::{Check, MemoryRevocation, Revocation, RevocationStatus};
-use tower_jwt_auth::testing::{DpopProof, now};
-use tower_jwt_auth::{Algorithm, Issuer, RegisteredClaims, Verifier};
+use tower_jwt_auth::testing::{DpopProof, TestKey, now};
+use tower_jwt_auth::{Algorithm, Issuer, Refresh, RegisteredClaims, Verifier};
+
+const FILE_ISS: &str = "https://file.example";
 
 /// A store that can never answer.
 #[derive(Debug)]
@@ -118,8 +122,53 @@ async fn dpop_proofs_and_revocation_checks_are_counted_by_result() {
         Some("revocation_unavailable")
     );
 
+    // A key file: read at start (updated), read again unchanged for an unknown kid
+    // (not_modified), changed (updated), garbled (error).
+    let mut file = keyfile::KeyFile::new(keyfile::Layout::Plain);
+    let (a, b) = (
+        key_with_kid(Algorithm::ES256, "fa"),
+        key_with_kid(Algorithm::ES256, "fb"),
+    );
+    let from_file = |k: &TestKey| k.token(&claims_with(json!({"iss": FILE_ISS})));
+    file.write(&a.jwks(), keyfile::Write::Rename);
+    let refresh = Refresh::default()
+        .interval(Duration::from_secs(3600))
+        .kid_miss_cooldown(Duration::ZERO);
+    let files = Verifier::builder()
+        .issuer(Issuer::jwks_file(FILE_ISS, file.path()).refresh(refresh))
+        .audience(AUD)
+        .build()
+        .unwrap();
+    files.ready().await;
+    assert_eq!(
+        files.verify(&from_file(&b)).await.unwrap_err().code(),
+        "unknown_key"
+    );
+    file.write(&b.jwks(), keyfile::Write::Rename);
+    assert!(files.verify(&from_file(&b)).await.is_ok());
+    file.write("garbled", keyfile::Write::Rename);
+    assert_eq!(
+        files.verify(&from_file(&a)).await.unwrap_err().code(),
+        "keys_unavailable"
+    );
+
     let v = values(&snapshotter);
     let get = |name: &str| v.get(name).copied().unwrap_or(0);
+    let fetches = |result: &str| {
+        get(&format!(
+            "jwt_auth_jwks_fetches_total{{issuer={FILE_ISS},result={result}}}"
+        ))
+    };
+    assert_eq!(
+        (
+            fetches("updated"),
+            fetches("not_modified"),
+            fetches("error")
+        ),
+        (2, 1, 1),
+        "{v:#?}"
+    );
+    assert_eq!(get(&format!("jwt_auth_jwks_keys{{issuer={FILE_ISS}}}")), 1);
     assert_eq!(
         get("jwt_auth_dpop_proofs_total{result=accepted}"),
         1,

@@ -10,8 +10,14 @@
 //! (one exception, the documented outage answer: while the server serves a document without a
 //! usable key, a token whose key the set lacks gets 503 `keys_unavailable` instead of 401).
 //!
-//! `MODEL_CASES` (default 128) sequences of 1 to 31 events run in the normal suite; a failing
-//! sequence is shrunk by proptest and printed, to be kept as a named test in
+//! The same sequences run against a key **file** (`Issuer::jwks_file`): documents written by a
+//! rename, in place (a read may see half of one) or as the kubelet updates a mounted Secret (a
+//! swapped `..data` link); an outage is a deleted file or a garbled one; the `ETag` event
+//! rewrites the same document. A token with an unknown `kid` makes the verifier read the file
+//! after each write, the file's counterpart of waiting for the server's next request.
+//!
+//! `MODEL_CASES` (default 128) sequences of 1 to 31 events run for each source in the normal
+//! suite; a failing sequence is shrunk by proptest and printed, to be kept as a named test in
 //! `tests/shared_state.rs`.
 #![allow(clippy::unwrap_used)]
 
@@ -20,11 +26,12 @@ mod common;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use common::keyfile::{KeyFile, Layout, Write};
 use common::*;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use tower_jwt_auth::clock::Clock;
-use tower_jwt_auth::testing::{JwksServer, ManualClock, TestKey};
+use tower_jwt_auth::testing::{Behavior, JwksServer, ManualClock, TestKey};
 use tower_jwt_auth::{Algorithm, AuthErrorKind, Issuer, Refresh, RegisteredClaims, Verifier};
 
 const ALGS: [Algorithm; 4] = [
@@ -95,8 +102,11 @@ fn pool() -> &'static Pool {
 enum Event {
     /// Publish the pool's JWKs whose bits are set (in a shuffled order when `rotate` > 0).
     Publish { slots: u16, rotate: usize },
-    /// Whether the server sends `ETag` (and answers 304).
+    /// Whether the server sends `ETag` (and answers 304); for a file, the same document
+    /// written again.
     Etag(bool),
+    /// The provider fails: the server answers 500; the file is deleted (`true`) or garbled.
+    Outage(bool),
     /// Verify token `i` with both verifiers.
     Verify(usize),
     /// Move the clock.
@@ -108,6 +118,7 @@ fn event() -> impl Strategy<Value = Event> {
     prop_oneof![
         3 => (any::<u16>(), 0usize..4).prop_map(|(slots, rotate)| Event::Publish { slots, rotate }),
         1 => any::<bool>().prop_map(Event::Etag),
+        1 => any::<bool>().prop_map(Event::Outage),
         6 => (0..tokens).prop_map(Event::Verify),
         1 => (0u16..200).prop_map(Event::Advance),
     ]
@@ -143,8 +154,102 @@ fn fresh(doc: &str, clock: &ManualClock) -> Option<Verifier<RegisteredClaims>> {
         .ok()
 }
 
+/// Where the remote verifier's keys come from.
+enum Source {
+    Server(JwksServer),
+    File(KeyFile, Write),
+}
+
+impl Source {
+    async fn start(file: Option<Layout>, doc: &str) -> Self {
+        match file {
+            None => {
+                let server = JwksServer::start(&[]).await;
+                server.set_jwks_document(doc.to_owned());
+                Self::Server(server)
+            }
+            Some(layout) => {
+                let mut file = KeyFile::new(layout);
+                file.write(doc, Write::Rename);
+                Self::File(file, Write::Rename)
+            }
+        }
+    }
+
+    fn issuer(&self, refresh: Refresh) -> Issuer {
+        match self {
+            Self::Server(server) => Issuer::jwks_url(ISS, server.jwks_url()),
+            Self::File(file, _) => Issuer::jwks_file(ISS, file.path()),
+        }
+        .refresh(refresh)
+    }
+
+    fn publish(&mut self, doc: &str, rotate: usize) {
+        match self {
+            Self::Server(server) => {
+                server.set_behavior(Behavior::Serve);
+                server.set_jwks_document(doc.to_owned());
+            }
+            Self::File(file, last) => {
+                *last = if rotate.is_multiple_of(2) {
+                    Write::Rename
+                } else {
+                    Write::InPlace
+                };
+                file.write(doc, *last);
+            }
+        }
+    }
+
+    /// `current`: the document being served, when it is the last good one.
+    fn etag(&mut self, on: bool, current: Option<&str>) {
+        match self {
+            Self::Server(server) => server.set_etag(on),
+            Self::File(file, last) => {
+                if let Some(doc) = current {
+                    file.write(doc, *last);
+                }
+            }
+        }
+    }
+
+    fn outage(&mut self, delete: bool) {
+        match self {
+            Self::Server(server) => server.set_behavior(Behavior::Status(500)),
+            Self::File(file, _) if delete => file.remove(),
+            Self::File(file, _) => file.write("{\"keys\": [", Write::InPlace),
+        }
+    }
+
+    /// Waits until a read or fetch that started after the last change has been applied. For a
+    /// file, a token with a `kid` the set never has makes the verifier read the file before it
+    /// answers: 401 when the read brought usable keys, 503 when it failed.
+    async fn settled(
+        &self,
+        verifier: &Verifier<RegisteredClaims>,
+        probe: &str,
+        failing: bool,
+    ) -> Result<(), String> {
+        match self {
+            Self::Server(server) => refreshed(server).await,
+            Self::File(..) => {
+                let answer = verdict(verifier, probe).await;
+                let want = if failing {
+                    AuthErrorKind::KeysUnavailable
+                } else {
+                    AuthErrorKind::UnknownKey
+                };
+                if answer != Err(want) {
+                    return Err(format!("the probe token got {answer:?}, not {want:?}"));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Runs one sequence; `Err` describes the first divergence.
-async fn run(first: u16, events: &[Event]) -> Result<(), String> {
+async fn run(first: u16, events: &[Event], file: Option<Layout>) -> Result<(), String> {
     let clock = ManualClock::new();
     let start = clock.now_unix_secs() as i64;
     let tokens: Vec<String> = pool()
@@ -163,22 +268,23 @@ async fn run(first: u16, events: &[Event]) -> Result<(), String> {
             key.sign(&header, &claims)
         })
         .collect();
+    let probe = pool().signers[0].0.sign(
+        &json!({ "alg": "ES256", "typ": "JWT", "kid": "never-published" }),
+        &claims_with(json!({ "exp": start + 100_000, "iat": start })),
+    );
 
     // The first document always has a usable key, so the remote verifier loads.
     let mut applied = document(first | 0b100, 0);
-    let server = JwksServer::start(&[]).await;
-    server.set_jwks_document(applied.clone());
+    let mut source = Source::start(file, &applied).await;
+    let refresh = Refresh::default()
+        .interval(Duration::from_millis(5))
+        .interval_bounds(Duration::from_millis(5), Duration::from_millis(5))
+        .jitter(0.0)
+        .kid_miss_cooldown(Duration::ZERO)
+        .retry_backoff(Duration::from_millis(2), Duration::from_millis(5))
+        .max_stale(Duration::from_secs(365 * 86400));
     let cached = Verifier::builder()
-        .issuer(
-            Issuer::jwks_url(ISS, server.jwks_url()).refresh(
-                Refresh::default()
-                    .interval_bounds(Duration::from_millis(5), Duration::from_millis(5))
-                    .jitter(0.0)
-                    .kid_miss_cooldown(Duration::from_millis(1))
-                    .retry_backoff(Duration::from_millis(2), Duration::from_millis(5))
-                    .max_stale(Duration::from_secs(365 * 86400)),
-            ),
-        )
+        .issuer(source.issuer(refresh))
         .audience(AUD)
         .algorithms(ALGS)
         .clock(clock.clone())
@@ -189,7 +295,7 @@ async fn run(first: u16, events: &[Event]) -> Result<(), String> {
         .await
         .map_err(|_| "the first key set never loaded".to_owned())?;
 
-    // True while the server serves a document without a usable key (an outage, to the fetcher).
+    // True while the provider fails or serves a document without a usable key.
     let mut failing = false;
     let mut history = Vec::new();
     for event in events {
@@ -197,15 +303,25 @@ async fn run(first: u16, events: &[Event]) -> Result<(), String> {
         match event {
             Event::Publish { slots, rotate } => {
                 let doc = document(*slots, *rotate);
-                server.set_jwks_document(doc.clone());
-                refreshed(&server).await;
+                source.publish(&doc, *rotate);
                 // A document without a usable key is refused: the last good one stays.
                 failing = fresh(&doc, &clock).is_none();
+                source.settled(&cached, &probe, failing).await?;
                 if !failing {
                     applied = doc;
                 }
             }
-            Event::Etag(on) => server.set_etag(*on),
+            Event::Etag(on) => {
+                source.etag(*on, (!failing).then_some(applied.as_str()));
+                if !failing {
+                    source.settled(&cached, &probe, failing).await?;
+                }
+            }
+            Event::Outage(delete) => {
+                source.outage(*delete);
+                failing = true;
+                source.settled(&cached, &probe, failing).await?;
+            }
             Event::Advance(secs) => clock.advance(Duration::from_secs(u64::from(*secs))),
             Event::Verify(i) => {
                 let reference = fresh(&applied, &clock).unwrap();
@@ -253,7 +369,23 @@ proptest! {
             .enable_all()
             .build()
             .unwrap();
-        let outcome = runtime.block_on(run(first, &events));
+        let outcome = runtime.block_on(run(first, &events, None));
+        prop_assert!(outcome.is_ok(), "{}", outcome.unwrap_err());
+    }
+
+    #[test]
+    fn a_key_file_agrees_with_a_fresh_verifier_under_any_sequence_of_writes(
+        first in any::<u16>(),
+        kubelet in any::<bool>(),
+        events in proptest::collection::vec(event(), 1..32),
+    ) {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let layout = if kubelet { Layout::Kubelet } else { Layout::Plain };
+        let outcome = runtime.block_on(run(first, &events, Some(layout)));
         prop_assert!(outcome.is_ok(), "{}", outcome.unwrap_err());
     }
 }

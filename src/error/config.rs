@@ -90,7 +90,9 @@ pub enum ConfigError {
         issuer: String,
     },
     /// [`Issuer::insecure_allow_http`](crate::Issuer::insecure_allow_http) on an issuer whose
-    /// keys are given in the configuration: nothing is fetched.
+    /// keys are given in the configuration or read from a file, or
+    /// [`Refresh::http_client`](crate::Refresh::http_client) on a file's: nothing is fetched over
+    /// HTTP.
     HttpWithoutRemoteKeys {
         /// The issuer.
         issuer: String,
@@ -206,11 +208,11 @@ impl fmt::Display for ConfigError {
             ),
             Self::RefreshWithoutRemoteKeys { issuer } => write!(
                 f,
-                "issuer `{issuer}`: `.refresh(…)` needs remote keys (`Issuer::jwks_url` or `Issuer::discover`)"
+                "issuer `{issuer}`: `.refresh(…)` needs keys to refresh (`Issuer::jwks_url`, `Issuer::jwks_file` or `Issuer::discover`)"
             ),
             Self::HttpWithoutRemoteKeys { issuer } => write!(
                 f,
-                "issuer `{issuer}`: `.insecure_allow_http()` needs remote keys (`Issuer::jwks_url` or `Issuer::discover`)"
+                "issuer `{issuer}`: `.insecure_allow_http()` and an HTTP client need keys fetched over HTTP (`Issuer::jwks_url` or `Issuer::discover`)"
             ),
             Self::AudienceWithSkip => f.write_str(
                 "`insecure_skip_audience()` would ignore the configured audiences: drop one or the other",

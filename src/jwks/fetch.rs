@@ -26,6 +26,8 @@ pub(crate) enum FetchError {
     Redirected(String),
     /// The document could not be used.
     Invalid(String),
+    /// A key file could not be read.
+    File(String),
 }
 
 impl fmt::Display for FetchError {
@@ -39,6 +41,7 @@ impl fmt::Display for FetchError {
                 write!(f, "redirected away from the configured origin, to {to}")
             }
             Self::Invalid(why) => write!(f, "unusable document: {why}"),
+            Self::File(why) => write!(f, "key file: {why}"),
         }
     }
 }

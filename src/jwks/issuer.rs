@@ -57,6 +57,8 @@ pub(crate) enum KeySource {
     Pem(Vec<u8>),
     /// A JWKS URL, fetched and refreshed in the background.
     JwksUrl(String),
+    /// A JWKS file, read again in the background.
+    JwksFile(std::path::PathBuf),
     /// OIDC discovery from the issuer identifier.
     Discover,
 }
@@ -68,6 +70,7 @@ impl fmt::Debug for Issuer {
             KeySource::Hmac(_) => "HMAC secret <redacted>",
             KeySource::Pem(_) => "PEM public key",
             KeySource::JwksUrl(_) => "remote JWKS",
+            KeySource::JwksFile(_) => "JWKS file",
             KeySource::Discover => "OIDC discovery",
         };
         f.debug_struct("Issuer")
@@ -181,9 +184,10 @@ impl Issuer {
         self
     }
 
-    /// How this issuer's remote key set is fetched and refreshed (see [`Refresh`]). Only for
-    /// [`jwks_url`](Self::jwks_url) and [`discover`](Self::discover) issuers: `build()` refuses
-    /// it on keys given in the configuration.
+    /// How this issuer's key set is fetched and refreshed (see [`Refresh`]). Only for
+    /// [`jwks_url`](Self::jwks_url), [`discover`](Self::discover) and
+    /// [`jwks_file`](Self::jwks_file) issuers: `build()` refuses it on keys given in the
+    /// configuration.
     ///
     /// # Example
     ///

@@ -1,6 +1,8 @@
-//! Issuers and their keys: static keys, JWKS over HTTP refreshed in the background, OIDC discovery.
+//! Issuers and their keys: static keys, JWKS over HTTP or from a file refreshed in the background,
+//! OIDC discovery.
 
 pub(crate) mod fetch;
+mod file;
 mod issuer;
 pub(crate) mod oidc;
 mod refresh;
@@ -9,6 +11,7 @@ pub(crate) mod remote;
 
 pub use self::issuer::Issuer;
 pub(crate) use self::issuer::{KeySource, TENANT_PLACEHOLDER, Tenants};
+pub(crate) use self::refresh::FILE_CHECK_INTERVAL;
 pub use self::refresh::Refresh;
 
 /// How current an issuer's key set is.

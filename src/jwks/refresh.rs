@@ -1,9 +1,13 @@
-//! [`Refresh`]: how one issuer's remote key set is fetched and refreshed.
+//! [`Refresh`]: how one issuer's key set is fetched (or read from its file) and refreshed.
 
 use std::time::Duration;
 
 mod requests;
 mod schedule;
+
+/// How often a key file is checked for changes unless [`Refresh::interval`] says otherwise: a
+/// check reads one small local file and parses it only when its content changed.
+pub(crate) const FILE_CHECK_INTERVAL: Duration = Duration::from_secs(10);
 
 /// How one issuer's remote key set is fetched and refreshed: set with
 /// [`Issuer::refresh`](crate::Issuer::refresh), so two issuers can differ.
@@ -30,6 +34,7 @@ mod schedule;
 /// | `max_stale` (serve the last good keys in an outage) | 1 h after the set became due |
 /// | fetch timeout / body size / keys | 5 s / 256 KiB / 100 |
 /// | discovery fetched again (a moved `jwks_uri`) | every 24 h, and after 3 failed key set fetches in a row |
+/// | a [key file](crate::Issuer::jwks_file) checked for changes | every 10 s (exactly `interval` when set) |
 ///
 /// Each setter takes and returns the value; the defaults are the table above.
 /// [`VerifierBuilder::build`](crate::VerifierBuilder::build) checks the values (zero durations,
@@ -53,6 +58,9 @@ mod schedule;
 #[must_use]
 pub struct Refresh {
     pub(crate) refresh_interval: Duration,
+    /// Whether `interval` was called: a key file is otherwise checked every
+    /// `FILE_CHECK_INTERVAL`.
+    pub(crate) interval_set: bool,
     pub(crate) min_refresh_interval: Duration,
     pub(crate) max_refresh_interval: Duration,
     pub(crate) jitter: f64,
@@ -104,6 +112,7 @@ impl Default for Refresh {
     fn default() -> Self {
         Self {
             refresh_interval: Duration::from_secs(600),
+            interval_set: false,
             min_refresh_interval: Duration::from_secs(60),
             max_refresh_interval: Duration::from_secs(3600),
             jitter: 0.1,
@@ -123,7 +132,9 @@ impl Default for Refresh {
 
 impl Refresh {
     /// Refresh interval when the server sends no `Cache-Control: max-age`. Defaults to
-    /// 10 minutes (± the [jitter](Self::jitter)).
+    /// 10 minutes (± the [jitter](Self::jitter)). A [key file](crate::Issuer::jwks_file) is
+    /// checked at exactly this interval (no `Cache-Control`, so no
+    /// [bounds](Self::interval_bounds)); unset, every 10 seconds.
     ///
     /// # Example
     ///
@@ -141,6 +152,7 @@ impl Refresh {
     /// ```
     pub fn interval(mut self, interval: Duration) -> Self {
         self.refresh_interval = interval;
+        self.interval_set = true;
         self
     }
 

@@ -1,10 +1,12 @@
 //! The background refresher: fetches of the key set and the discovery document, and their timing.
 
+use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use reqwest::Url;
+use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 
 use super::fetch::{self, CacheAge, FetchError, Fetched};
@@ -42,8 +44,20 @@ impl Remote {
     }
 
     async fn fetch_and_apply(&self, memo: &mut FetchMemo) -> Result<Duration, FetchError> {
-        let url = self.jwks_url(memo).await?;
-        let result = self.fetch_keys(memo, &url).await;
+        let result = match &self.location {
+            Location::Jwks(url) => self.fetch_keys(memo, url).await,
+            Location::Discovery {
+                config,
+                issuer,
+                multi_tenant,
+            } => {
+                let url = self
+                    .discovered_jwks_url(memo, config, issuer, *multi_tenant)
+                    .await?;
+                self.fetch_keys(memo, &url).await
+            }
+            Location::File(path) => self.read_file(memo, path).await,
+        };
         memo.failures = match result {
             Ok(_) => 0,
             Err(_) => memo.failures.saturating_add(1),
@@ -51,20 +65,23 @@ impl Remote {
         result
     }
 
-    /// The key set URL: the configured one, or discovery's (fetched again when it is older than
-    /// the discovery refresh interval or the key set failed repeatedly; the last known one stays
-    /// in use while discovery fails).
-    async fn jwks_url(&self, memo: &mut FetchMemo) -> Result<Url, FetchError> {
-        if let Location::Jwks(url) = &self.location {
-            return Ok(url.clone());
-        }
+    /// The key set URL discovery names (fetched again when it is older than the discovery
+    /// refresh interval or the key set failed repeatedly; the last known one stays in use while
+    /// discovery fails).
+    async fn discovered_jwks_url(
+        &self,
+        memo: &mut FetchMemo,
+        config: &Url,
+        issuer: &str,
+        multi_tenant: bool,
+    ) -> Result<Url, FetchError> {
         let due = memo.resolved_at.is_none_or(|at| {
             at.elapsed() >= self.cfg.discovery_refresh
                 || memo.failures >= FAILURES_BEFORE_REDISCOVERY
         });
         match (&memo.jwks_url, due) {
             (Some(url), false) => Ok(url.clone()),
-            (known, _) => match self.resolve_jwks_url().await {
+            (known, _) => match self.discover(config, issuer, multi_tenant).await {
                 Ok(url) => {
                     if known.as_ref() != Some(&url) {
                         if known.is_some() {
@@ -112,23 +129,7 @@ impl Remote {
                 etag,
                 max_age,
             } => {
-                let rules = KeySetRules {
-                    allow_oct: false,
-                    max_keys: self.store.max_keys(),
-                    allowed: self.allowed,
-                };
-                let parsed = parse_jwks(&body, rules)
-                    .map_err(|why| FetchError::Invalid(format!("not a JWKS ({why})")))?;
-                for skipped in &parsed.skipped {
-                    tracing::debug!(issuer = %self.iss, key = %skipped, "key skipped");
-                }
-                if parsed.keys.is_empty() {
-                    return Err(FetchError::Invalid("no usable key in the set".to_owned()));
-                }
-                let (added, removed) = self.store.replace(parsed);
-                if added > 0 || removed > 0 {
-                    tracing::info!(issuer = %self.iss, added, removed, keys = self.store.len(), "key set changed");
-                }
+                self.apply(&body)?;
                 memo.etag = etag;
                 crate::telemetry::jwks_fetch(&self.iss, "updated");
                 max_age
@@ -137,31 +138,64 @@ impl Remote {
         Ok(self.interval(max_age))
     }
 
-    async fn resolve_jwks_url(&self) -> Result<Url, FetchError> {
-        match &self.location {
-            Location::Jwks(url) => Ok(url.clone()),
-            Location::Discovery {
-                config,
-                issuer,
-                multi_tenant,
-            } => {
-                let found = super::oidc::discover(
-                    &self.client,
-                    config,
-                    issuer,
-                    *multi_tenant,
-                    self.cfg.fetch_timeout,
-                    self.allow_http,
-                )
-                .await?;
-                // A new `Arc` only when the template changed: cached tokens matched through the
-                // old one stop being served.
-                if self.template.load().as_deref() != found.template.as_ref() {
-                    self.template.store(found.template.map(Arc::new));
-                }
-                Ok(found.jwks_uri)
-            }
+    /// Reads the key file; parses it only when its content changed since the last success. The
+    /// file's interval is the configured one as it is: no `Cache-Control` to bound.
+    async fn read_file(&self, memo: &mut FetchMemo, path: &Path) -> Result<Duration, FetchError> {
+        let body = super::file::read(path, self.cfg.max_jwks_bytes, self.cfg.fetch_timeout).await?;
+        let digest: [u8; 32] = Sha256::digest(&body).into();
+        if memo.file_digest == Some(digest) {
+            crate::telemetry::jwks_fetch(&self.iss, "not_modified");
+        } else {
+            self.apply(&body)?;
+            memo.file_digest = Some(digest);
+            crate::telemetry::jwks_fetch(&self.iss, "updated");
         }
+        Ok(self.cfg.refresh_interval)
+    }
+
+    /// Parses a key set document and puts its usable keys in the store, in place of the old ones.
+    fn apply(&self, body: &[u8]) -> Result<(), FetchError> {
+        let rules = KeySetRules {
+            allow_oct: false,
+            max_keys: self.store.max_keys(),
+            allowed: self.allowed,
+        };
+        let parsed = parse_jwks(body, rules)
+            .map_err(|why| FetchError::Invalid(format!("not a JWKS ({why})")))?;
+        for skipped in &parsed.skipped {
+            tracing::debug!(issuer = %self.iss, key = %skipped, "key skipped");
+        }
+        if parsed.keys.is_empty() {
+            return Err(FetchError::Invalid("no usable key in the set".to_owned()));
+        }
+        let (added, removed) = self.store.replace(parsed);
+        if added > 0 || removed > 0 {
+            tracing::info!(issuer = %self.iss, added, removed, keys = self.store.len(), "key set changed");
+        }
+        Ok(())
+    }
+
+    async fn discover(
+        &self,
+        config: &Url,
+        issuer: &str,
+        multi_tenant: bool,
+    ) -> Result<Url, FetchError> {
+        let found = super::oidc::discover(
+            &self.client,
+            config,
+            issuer,
+            multi_tenant,
+            self.cfg.fetch_timeout,
+            self.allow_http,
+        )
+        .await?;
+        // A new `Arc` only when the template changed: cached tokens matched through the old one
+        // stop being served.
+        if self.template.load().as_deref() != found.template.as_ref() {
+            self.template.store(found.template.map(Arc::new));
+        }
+        Ok(found.jwks_uri)
     }
 
     /// The refresh interval for a `Cache-Control` max-age, clamped to the configured bounds.

@@ -19,11 +19,13 @@ use super::refresher::{kid_miss_fetch, refresher};
 
 pub(super) const JWKS_ACCEPT: &str = "application/jwk-set+json, application/json";
 
-/// Where the key set's URL comes from.
+/// Where the key set comes from.
 #[derive(Debug, Clone)]
 pub(crate) enum Location {
     /// A JWKS URL given directly.
     Jwks(Url),
+    /// A JWKS file on the local disk.
+    File(std::path::PathBuf),
     /// OIDC discovery: the `jwks_uri` of this configuration document.
     Discovery {
         config: Url,
@@ -58,6 +60,8 @@ pub(super) struct FetchMemo {
     /// When discovery last told the `jwks_url`.
     pub(super) resolved_at: Option<Instant>,
     pub(super) etag: Option<HeaderValue>,
+    /// The SHA-256 of the key file's content last applied.
+    pub(super) file_digest: Option<[u8; 32]>,
     /// Key set fetches that failed in a row.
     pub(super) failures: u32,
 }

@@ -154,6 +154,13 @@ impl<C> VerifierBuilder<C> {
             }
             let location = match &issuer.keys {
                 KeySource::JwksUrl(url) => Some(Location::Jwks(remote_url(&issuer, url)?)),
+                KeySource::JwksFile(path) => {
+                    let http_client = issuer.refresh.as_ref().is_some_and(|r| r.client.is_some());
+                    if issuer.allow_http || http_client {
+                        return Err(ConfigError::HttpWithoutRemoteKeys { issuer: issuer.iss });
+                    }
+                    Some(Location::File(path.clone()))
+                }
                 KeySource::Discover => {
                     let config = oidc::configuration_url(&issuer.iss).map_err(|reason| {
                         ConfigError::InvalidUrl {
@@ -176,6 +183,9 @@ impl<C> VerifierBuilder<C> {
                         return Err(ConfigError::NoRuntime);
                     }
                     let mut refresh = issuer.refresh.clone().unwrap_or_default();
+                    if matches!(location, Location::File(_)) && !refresh.interval_set {
+                        refresh.refresh_interval = crate::jwks::FILE_CHECK_INTERVAL;
+                    }
                     refresh.validate()?;
                     let client = match (refresh.client.take(), &default_client) {
                         (Some(own), _) => own,
@@ -314,8 +324,8 @@ fn load_keys(
             );
             lone_key(key, allowed)
         }
-        KeySource::JwksUrl(_) | KeySource::Discover => {
-            // Remote key sets are loaded by their refresher, never here (not reached).
+        KeySource::JwksUrl(_) | KeySource::JwksFile(_) | KeySource::Discover => {
+            // Key sets with a refresher are loaded by it, never here (not reached).
             return Err(ConfigError::NoUsableKeys {
                 issuer: iss(),
                 skipped: Vec::new(),

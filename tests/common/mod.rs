@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, dead_code, unreachable_pub)]
 
 pub mod examples;
+pub mod keyfile;
 
 use std::collections::HashMap;
 use std::convert::Infallible;

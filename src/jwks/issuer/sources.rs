@@ -1,4 +1,5 @@
-//! [`Issuer`] constructors, one per key source: JWKS URL, discovery, JWKS, HMAC secret, PEM key.
+//! [`Issuer`] constructors, one per key source: JWKS URL, JWKS file, discovery, JWKS, HMAC
+//! secret, PEM key.
 
 use super::{Issuer, KeySource};
 
@@ -30,6 +31,50 @@ impl Issuer {
     /// ```
     pub fn jwks_url(iss: impl Into<String>, url: impl Into<String>) -> Self {
         Self::new(iss, KeySource::JwksUrl(url.into()))
+    }
+
+    /// An issuer whose keys are the JWKS file at `path` on the local disk: for air-gapped
+    /// deployments, and keys mounted from a Kubernetes Secret or ConfigMap.
+    ///
+    /// The file is read in the background like a [`jwks_url`](Self::jwks_url) set is fetched:
+    /// first when `build()` spawns the refresher, then every 10 seconds
+    /// ([`Refresh::interval`](crate::Refresh::interval) sets another period), and at once for
+    /// a token whose `kid` the set lacks (at most once per cooldown). It is parsed only when its
+    /// content changed, key by key with the same rules as a fetched set (symmetric `oct` keys
+    /// are skipped: use [`hmac`](Self::hmac) for a secret). The path is opened anew on each read,
+    /// following symbolic links, so a file replaced by a rename or a swapped link (as the kubelet
+    /// updates mounted secrets) is picked up.
+    ///
+    /// A file that can't be used — missing, unreadable, not a regular file, larger than
+    /// [`max_jwks_bytes`](crate::Refresh::max_jwks_bytes), writable by every user, not a JWKS,
+    /// without a usable key — leaves the last good keys in use up to
+    /// [`max_stale`](crate::Refresh::max_stale), and [`status()`](crate::Verifier::status) says
+    /// why; before any good read, requests get 503 `keys_unavailable`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use tower_jwt_auth::{Algorithm, Issuer, Verifier, testing::TestKey};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let key = TestKey::generate(Algorithm::ES256).with_kid("k1");
+    /// # let dir = std::env::temp_dir().join(format!("tower-jwt-auth-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("jwks.json");
+    /// std::fs::write(&path, key.jwks())?;
+    /// let verifier = Verifier::builder()
+    ///     .issuer(Issuer::jwks_file("https://issuer.example", &path))
+    ///     .audience("api")
+    ///     .build()?; // spawns the refresher: needs a tokio runtime
+    /// verifier.ready().await;
+    /// assert_eq!((verifier.status()[0].keys, verifier.status()[0].last_error.clone()), (1, None));
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn jwks_file(iss: impl Into<String>, path: impl AsRef<std::path::Path>) -> Self {
+        Self::new(iss, KeySource::JwksFile(path.as_ref().to_owned()))
     }
 
     /// An issuer whose keys are found by OpenID Connect Discovery: one trailing `/` is stripped

@@ -144,7 +144,8 @@ async fn a_file_that_goes_bad_keeps_the_last_good_keys_and_says_why() {
     verifier.ready().await;
     let error = || verifier.status()[0].last_error.clone().unwrap_or_default();
 
-    let bad: [(&str, &dyn Fn(&mut KeyFile), &str); 4] = [
+    type Spoil = dyn Fn(&mut KeyFile);
+    let bad: [(&str, &Spoil, &str); 4] = [
         (
             "garbled",
             &|f| f.write("{\"keys\": [", Write::InPlace),

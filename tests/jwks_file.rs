@@ -301,3 +301,44 @@ async fn http_settings_on_a_key_file_are_refused() {
     ));
     assert!(build(plain()).is_ok());
 }
+
+#[tokio::test]
+async fn the_file_is_checked_every_10_s_unless_told_otherwise() {
+    let a = key_with_kid(Algorithm::ES256, "a");
+    let mut file = KeyFile::new(Layout::Plain);
+    file.write(&jwks(&[&a]), Write::Rename);
+    // The set is due again one interval after its last read, by the verifier's clock.
+    for (refresh, interval) in [
+        (None, 10),
+        (
+            Some(Refresh::default().interval(Duration::from_secs(60))),
+            60,
+        ),
+    ] {
+        let clock = tower_jwt_auth::testing::ManualClock::new();
+        let issuer = Issuer::jwks_file(ISS, file.path());
+        let issuer = match refresh {
+            Some(refresh) => issuer.refresh(refresh),
+            None => issuer,
+        };
+        let verifier = Verifier::builder()
+            .issuer(issuer)
+            .audience(AUD)
+            .clock(clock.clone())
+            .build()
+            .unwrap();
+        verifier.ready().await;
+        clock.advance(Duration::from_millis(interval * 1000 - 500));
+        assert_eq!(
+            verifier.status()[0].freshness,
+            Freshness::Fresh,
+            "{interval} s"
+        );
+        clock.advance(Duration::from_secs(1));
+        assert_eq!(
+            verifier.status()[0].freshness,
+            Freshness::Stale,
+            "{interval} s"
+        );
+    }
+}

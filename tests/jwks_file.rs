@@ -39,6 +39,22 @@ fn verifier(file: &KeyFile, refresh: Refresh) -> Verifier {
         .unwrap()
 }
 
+/// The first good read, within 5 s.
+async fn ready(verifier: &Verifier) {
+    tokio::time::timeout(Duration::from_secs(5), verifier.ready())
+        .await
+        .expect("the key file never loaded");
+}
+
+/// A file with these keys, and a verifier that has read it.
+async fn started(layout: Layout, keys: &[&TestKey], refresh: Refresh) -> (KeyFile, Verifier) {
+    let mut file = KeyFile::new(layout);
+    file.write(&jwks(keys), Write::Rename);
+    let verifier = verifier(&file, refresh);
+    ready(&verifier).await;
+    (file, verifier)
+}
+
 /// Polls `check` every 5 ms until it holds, for at most 5 s.
 async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
     let start = Instant::now();
@@ -52,16 +68,16 @@ async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
 async fn keys_load_from_the_file_and_status_tells_of_them() {
     let a = key_with_kid(Algorithm::ES256, "a");
     let mut file = KeyFile::new(Layout::Plain);
-    let mut enc = key_with_kid(Algorithm::ES256, "a").public_jwk();
+    let mut enc = TestKey::generate(Algorithm::ES256)
+        .with_kid("a")
+        .public_jwk();
     enc["use"] = json!("enc");
     file.write(
         &json!({ "keys": [a.public_jwk(), enc] }).to_string(),
         Write::Rename,
     );
     let verifier = verifier(&file, fast());
-    tokio::time::timeout(Duration::from_secs(5), verifier.ready())
-        .await
-        .unwrap();
+    ready(&verifier).await;
     assert_eq!(verdict(&verifier, &token(&a)).await, Ok(()));
     let status = &verifier.status()[0];
     assert_eq!(
@@ -77,17 +93,15 @@ async fn a_changed_file_is_picked_up_without_any_request_and_a_removed_key_refus
         key_with_kid(Algorithm::ES256, "a"),
         key_with_kid(Algorithm::EdDSA, "b"),
     );
-    let mut file = KeyFile::new(Layout::Plain);
-    file.write(&jwks(&[&a]), Write::Rename);
-    let verifier = verifier(&file, fast());
-    verifier.ready().await;
+    let (mut file, verifier) = started(Layout::Plain, &[&a], fast()).await;
     assert_eq!(verdict(&verifier, &token(&a)).await, Ok(())); // now in the token cache
 
-    file.write(&jwks(&[&b]), Write::InPlace);
-    eventually("b loaded", async || {
-        verifier.status()[0].keys == 1 && { verdict(&verifier, &token(&b)).await.is_ok() }
-    })
-    .await;
+    // No request names `b`: only the periodic check can bring it.
+    file.write(&jwks(&[&a, &b]), Write::InPlace);
+    eventually("b loaded", async || verifier.status()[0].keys == 2).await;
+    assert_eq!(verdict(&verifier, &token(&b)).await, Ok(()));
+    file.write(&jwks(&[&b]), Write::Rename);
+    eventually("a removed", async || verifier.status()[0].keys == 1).await;
     assert_eq!(
         verdict(&verifier, &token(&a)).await,
         Err(tower_jwt_auth::AuthErrorKind::UnknownKey),
@@ -108,9 +122,10 @@ async fn a_new_kid_reads_the_file_at_once() {
         &file,
         fast()
             .interval(Duration::from_secs(3600))
-            .kid_miss_cooldown(Duration::ZERO),
+            .kid_miss_cooldown(Duration::ZERO)
+            .key_wait(Duration::from_secs(5)),
     );
-    verifier.ready().await;
+    ready(&verifier).await;
     file.write(&jwks(&[&a, &b]), Write::Rename);
     assert_eq!(verdict(&verifier, &token(&b)).await, Ok(()));
     assert_eq!(verifier.status()[0].keys, 2);
@@ -122,10 +137,7 @@ async fn a_secret_mounted_by_the_kubelet_is_followed_through_its_link_swaps() {
         key_with_kid(Algorithm::ES256, "a"),
         key_with_kid(Algorithm::ES256, "b"),
     );
-    let mut file = KeyFile::new(Layout::Kubelet);
-    file.write(&jwks(&[&a]), Write::Rename);
-    let verifier = verifier(&file, fast());
-    verifier.ready().await;
+    let (mut file, verifier) = started(Layout::Kubelet, &[&a], fast()).await;
     assert_eq!(verdict(&verifier, &token(&a)).await, Ok(()));
     file.write(&jwks(&[&b]), Write::Rename);
     eventually("the swapped version read", async || {
@@ -138,10 +150,7 @@ async fn a_secret_mounted_by_the_kubelet_is_followed_through_its_link_swaps() {
 #[tokio::test]
 async fn a_file_that_goes_bad_keeps_the_last_good_keys_and_says_why() {
     let a = key_with_kid(Algorithm::ES256, "a");
-    let mut file = KeyFile::new(Layout::Plain);
-    file.write(&jwks(&[&a]), Write::Rename);
-    let verifier = verifier(&file, fast());
-    verifier.ready().await;
+    let (mut file, verifier) = started(Layout::Plain, &[&a], fast()).await;
     let error = || verifier.status()[0].last_error.clone().unwrap_or_default();
 
     type Spoil = dyn Fn(&mut KeyFile);
@@ -171,6 +180,9 @@ async fn a_file_that_goes_bad_keeps_the_last_good_keys_and_says_why() {
     for (what, spoil, reason) in bad {
         spoil(&mut file);
         eventually(what, async || error().contains(reason)).await;
+        // Still refused by the reads after (every 20 ms): a bad file is never taken as read.
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        assert!(error().contains(reason), "{what}: {}", error());
         assert_eq!(verdict(&verifier, &token(&a)).await, Ok(()), "{what}");
         assert_eq!(verifier.status()[0].keys, 1, "{what}");
         file.write(&jwks(&[&a]), Write::Rename);
@@ -195,7 +207,7 @@ async fn past_max_stale_a_broken_file_means_503() {
         .clock(clock.clone())
         .build()
         .unwrap();
-    verifier.ready().await;
+    ready(&verifier).await;
     file.remove();
     eventually("the failure seen", async || {
         verifier.status()[0].last_error.is_some()
@@ -228,36 +240,47 @@ async fn a_missing_file_is_503_until_it_appears() {
     assert_eq!(out.headers["retry-after"], "5");
     assert_eq!(out.code(), Some("keys_unavailable"));
     assert_eq!(verifier.status()[0].freshness, Freshness::NeverLoaded);
-    assert!(
+    eventually("the reason told", async || {
         verifier.status()[0]
             .last_error
             .as_deref()
-            .unwrap()
+            .unwrap_or_default()
             .contains("no such file")
-    );
+    })
+    .await;
 
     file.write(&jwks(&[&a]), Write::Rename);
-    tokio::time::timeout(Duration::from_secs(5), verifier.ready())
-        .await
-        .unwrap();
+    ready(&verifier).await;
     call(&layer, bearer(&token(&a))).await.assert_ok();
 }
 
 #[cfg(unix)]
 #[tokio::test]
 async fn only_a_regular_file_nobody_else_may_write_is_read() {
-    use std::os::unix::fs::PermissionsExt;
     let a = key_with_kid(Algorithm::ES256, "a");
     let mut file = KeyFile::new(Layout::Plain);
     file.write(&jwks(&[&a]), Write::Rename);
-    std::fs::set_permissions(file.path(), std::fs::Permissions::from_mode(0o666)).unwrap();
     let reason = |v: &Verifier| v.status()[0].last_error.clone().unwrap_or_default();
-    let open = verifier(&file, fast());
-    eventually("world-writable refused", async || {
-        reason(&open).contains("writable by every user")
-    })
-    .await;
-    assert_eq!(open.status()[0].freshness, Freshness::NeverLoaded);
+    // Writable by all, or in a directory all may write without the sticky bit: anyone could
+    // put their own key in. A sticky directory (like /tmp) protects the owner's file.
+    for (target, mode, refused) in [
+        (file.path(), 0o666, Some("writable by every user")),
+        (file.dir().to_owned(), 0o777, Some("directory every user")),
+        (file.dir().to_owned(), 0o1777, None),
+    ] {
+        keyfile::set_mode(&file.path(), 0o644);
+        keyfile::set_mode(file.dir(), 0o755);
+        keyfile::set_mode(&target, mode);
+        let v = verifier(&file, fast());
+        match refused {
+            Some(why) => {
+                eventually(why, async || reason(&v).contains(why)).await;
+                assert_eq!(v.status()[0].freshness, Freshness::NeverLoaded, "{why}");
+            }
+            None => ready(&v).await,
+        }
+    }
+    keyfile::set_mode(file.dir(), 0o755);
 
     // A FIFO would block a reader forever; a directory is no file either.
     let fifo = file.dir().join("fifo");
@@ -276,6 +299,9 @@ async fn only_a_regular_file_nobody_else_may_write_is_read() {
             reason(&v).contains("not a regular file")
         })
         .await;
+        let out = call(&v.layer(), bearer(&token(&a))).await;
+        out.assert_rejected(503, None);
+        assert_eq!(out.code(), Some("keys_unavailable"));
     }
 }
 
@@ -308,13 +334,9 @@ async fn the_file_is_checked_every_10_s_unless_told_otherwise() {
     let mut file = KeyFile::new(Layout::Plain);
     file.write(&jwks(&[&a]), Write::Rename);
     // The set is due again one interval after its last read, by the verifier's clock.
-    for (refresh, interval) in [
-        (None, 10),
-        (
-            Some(Refresh::default().interval(Duration::from_secs(60))),
-            60,
-        ),
-    ] {
+    // 30 s: below the 1-minute floor of `interval_bounds`, which a file's interval ignores.
+    let thirty = Refresh::default().interval(Duration::from_secs(30));
+    for (refresh, interval) in [(None, 10), (Some(thirty), 30)] {
         let clock = tower_jwt_auth::testing::ManualClock::new();
         let issuer = Issuer::jwks_file(ISS, file.path());
         let issuer = match refresh {
@@ -327,7 +349,7 @@ async fn the_file_is_checked_every_10_s_unless_told_otherwise() {
             .clock(clock.clone())
             .build()
             .unwrap();
-        verifier.ready().await;
+        ready(&verifier).await;
         clock.advance(Duration::from_millis(interval * 1000 - 500));
         assert_eq!(
             verifier.status()[0].freshness,
@@ -341,4 +363,67 @@ async fn the_file_is_checked_every_10_s_unless_told_otherwise() {
             "{interval} s"
         );
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn unless_told_otherwise_a_change_is_read_within_10_s() {
+    let (a, b) = (
+        key_with_kid(Algorithm::ES256, "a"),
+        key_with_kid(Algorithm::ES256, "b"),
+    );
+    let mut file = KeyFile::new(Layout::Plain);
+    file.write(&jwks(&[&a]), Write::Rename);
+    // The default interval; no jitter, so the check falls at 10 s exactly (tokio's paused clock).
+    let verifier = verifier(&file, Refresh::default().jitter(0.0));
+    ready(&verifier).await;
+    file.write(&jwks(&[&a, &b]), Write::Rename);
+    tokio::time::sleep(Duration::from_millis(9_900)).await;
+    assert_eq!(verifier.status()[0].keys, 1, "read before 10 s");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    eventually("read at 10 s", async || verifier.status()[0].keys == 2).await;
+}
+
+#[tokio::test]
+async fn an_unknown_kid_reads_the_file_at_most_once_per_cooldown() {
+    use tower_jwt_auth::clock::Clock;
+    let (a, b, c) = (
+        key_with_kid(Algorithm::ES256, "a"),
+        key_with_kid(Algorithm::ES256, "b"),
+        key_with_kid(Algorithm::ES256, "c"),
+    );
+    let mut file = KeyFile::new(Layout::Plain);
+    file.write(&jwks(&[&a]), Write::Rename);
+    let clock = tower_jwt_auth::testing::ManualClock::new();
+    let refresh = fast()
+        .interval(Duration::from_secs(3600))
+        .kid_miss_cooldown(Duration::from_secs(3600))
+        .key_wait(Duration::from_secs(5));
+    let verifier = Verifier::builder()
+        .issuer(Issuer::jwks_file(ISS, file.path()).refresh(refresh))
+        .audience(AUD)
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    ready(&verifier).await;
+    let read_at = || verifier.status()[0].last_refresh;
+    clock.advance(Duration::from_secs(1));
+    file.write(&jwks(&[&a, &b]), Write::Rename);
+    assert_eq!(verdict(&verifier, &clock_token(&b, &clock)).await, Ok(()));
+    assert_eq!(
+        read_at(),
+        Some(clock.now_unix_secs()),
+        "the unknown kid read the file"
+    );
+    clock.advance(Duration::from_secs(1));
+    file.write(&jwks(&[&a, &b, &c]), Write::Rename);
+    assert_eq!(
+        verdict(&verifier, &clock_token(&c, &clock)).await,
+        Err(tower_jwt_auth::AuthErrorKind::UnknownKey),
+        "within the cooldown, the answer of the last read"
+    );
+    assert_eq!(
+        read_at(),
+        Some(clock.now_unix_secs() - 1.0),
+        "no second read"
+    );
 }

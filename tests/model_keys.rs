@@ -344,6 +344,16 @@ async fn run(first: u16, events: &[Event], file: Option<Layout>) -> Result<(), S
     Ok(())
 }
 
+/// Runs a sequence on a runtime of its own with two worker threads.
+fn on_two_threads<F: std::future::Future>(sequence: F) -> F::Output {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(sequence)
+}
+
 fn cases() -> u32 {
     std::env::var("MODEL_CASES")
         .ok()
@@ -364,12 +374,7 @@ proptest! {
         first in any::<u16>(),
         events in proptest::collection::vec(event(), 1..32),
     ) {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let outcome = runtime.block_on(run(first, &events, None));
+        let outcome = on_two_threads(run(first, &events, None));
         prop_assert!(outcome.is_ok(), "{}", outcome.unwrap_err());
     }
 
@@ -379,13 +384,8 @@ proptest! {
         kubelet in any::<bool>(),
         events in proptest::collection::vec(event(), 1..32),
     ) {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
         let layout = if kubelet { Layout::Kubelet } else { Layout::Plain };
-        let outcome = runtime.block_on(run(first, &events, Some(layout)));
+        let outcome = on_two_threads(run(first, &events, Some(layout)));
         prop_assert!(outcome.is_ok(), "{}", outcome.unwrap_err());
     }
 }

@@ -212,7 +212,7 @@ impl fmt::Display for ConfigError {
             ),
             Self::HttpWithoutRemoteKeys { issuer } => write!(
                 f,
-                "issuer `{issuer}`: `.insecure_allow_http()` and an HTTP client need keys fetched over HTTP (`Issuer::jwks_url` or `Issuer::discover`)"
+                "issuer `{issuer}`: `.insecure_allow_http()` or an HTTP client needs keys fetched over HTTP (`Issuer::jwks_url` or `Issuer::discover`)"
             ),
             Self::AudienceWithSkip => f.write_str(
                 "`insecure_skip_audience()` would ignore the configured audiences: drop one or the other",

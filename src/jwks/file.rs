@@ -4,7 +4,14 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use tokio::task::JoinHandle;
+
 use super::fetch::FetchError;
+
+/// A read still running after its timeout (a hung network file system): the next check waits
+/// for it instead of starting another, so a hung mount holds one blocking thread, not one more
+/// per check.
+pub(crate) type PendingRead = Option<JoinHandle<Result<Vec<u8>, FetchError>>>;
 
 /// Reads the key set file at `path` (following symbolic links, as a Kubernetes-mounted secret
 /// needs: its files are links that the kubelet swaps atomically), at most `max_bytes` of it,
@@ -13,29 +20,31 @@ pub(crate) async fn read(
     path: &Path,
     max_bytes: usize,
     timeout: Duration,
+    pending: &mut PendingRead,
 ) -> Result<Vec<u8>, FetchError> {
-    let owned: PathBuf = path.to_owned();
-    let reading = tokio::task::spawn_blocking(move || read_bounded(&owned, max_bytes));
-    match tokio::time::timeout(timeout, reading).await {
+    let mut reading = pending.take().unwrap_or_else(|| {
+        let owned: PathBuf = path.to_owned();
+        tokio::task::spawn_blocking(move || read_bounded(&owned, max_bytes))
+    });
+    match tokio::time::timeout(timeout, &mut reading).await {
         Ok(Ok(result)) => result,
         Ok(Err(_)) => Err(FetchError::File("the read was cancelled".to_owned())),
-        Err(_) => Err(FetchError::Timeout(timeout)),
+        Err(_) => {
+            *pending = Some(reading);
+            Err(FetchError::Timeout(timeout))
+        }
     }
 }
 
 fn read_bounded(path: &Path, max_bytes: usize) -> Result<Vec<u8>, FetchError> {
     let failed = |e: &std::io::Error| FetchError::File(describe(e));
-    // A FIFO or a device would block or never end: only regular files are opened.
-    let meta = std::fs::metadata(path).map_err(|e| failed(&e))?;
-    if !meta.is_file() {
-        return Err(FetchError::File("not a regular file".to_owned()));
-    }
-    let file = std::fs::File::open(path).map_err(|e| failed(&e))?;
+    let file = open(path).map_err(|e| failed(&e))?;
+    // Checked on the opened file, so nothing can be swapped in between.
     let meta = file.metadata().map_err(|e| failed(&e))?;
-    check_mode(&meta)?;
     if !meta.is_file() {
         return Err(FetchError::File("not a regular file".to_owned()));
     }
+    check_writers(path, &meta)?;
     if meta.len() > max_bytes as u64 {
         return Err(FetchError::TooLarge(max_bytes));
     }
@@ -49,20 +58,59 @@ fn read_bounded(path: &Path, max_bytes: usize) -> Result<Vec<u8>, FetchError> {
     Ok(body)
 }
 
-/// A key file every user of the machine may write is refused: anyone could put their own key in.
+/// Opens without blocking on a FIFO (which would wait for a writer) and without becoming the
+/// controlling terminal of anything; reads of a regular file still block as usual.
 #[cfg(unix)]
-fn check_mode(meta: &std::fs::Metadata) -> Result<(), FetchError> {
+fn open(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::File::open(path)
+}
+
+/// Refuses a key file that any user of the machine could replace: one writable by every user,
+/// or in a directory every user may write without the sticky bit (anyone could rename their
+/// own file over it), for the configured path and the file it resolves to.
+#[cfg(unix)]
+fn check_writers(path: &Path, meta: &std::fs::Metadata) -> Result<(), FetchError> {
     use std::os::unix::fs::PermissionsExt;
-    if meta.permissions().mode() & 0o002 != 0 {
+    let open_to_all = |mode: u32| mode & 0o002 != 0;
+    if open_to_all(meta.permissions().mode()) {
         return Err(FetchError::File(
             "the file is writable by every user of the machine".to_owned(),
         ));
+    }
+    let resolved = std::fs::canonicalize(path).ok();
+    let parents = [Some(path.to_owned()), resolved]
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.parent().map(Path::to_owned));
+    for dir in parents {
+        let dir = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
+        };
+        if let Ok(dir_meta) = std::fs::metadata(&dir) {
+            let mode = dir_meta.permissions().mode();
+            if open_to_all(mode) && mode & 0o1000 == 0 {
+                return Err(FetchError::File(
+                    "the file is in a directory every user of the machine may write".to_owned(),
+                ));
+            }
+        }
     }
     Ok(())
 }
 
 #[cfg(not(unix))]
-fn check_mode(_meta: &std::fs::Metadata) -> Result<(), FetchError> {
+fn check_writers(_path: &Path, _meta: &std::fs::Metadata) -> Result<(), FetchError> {
     Ok(())
 }
 

@@ -9,7 +9,7 @@ mod schedule;
 /// check reads one small local file and parses it only when its content changed.
 pub(crate) const FILE_CHECK_INTERVAL: Duration = Duration::from_secs(10);
 
-/// How one issuer's remote key set is fetched and refreshed: set with
+/// How one issuer's key set (a URL's, discovery's or a file's) is fetched and refreshed: set with
 /// [`Issuer::refresh`](crate::Issuer::refresh), so two issuers can differ.
 ///
 /// Each remote issuer has one key store (moka, keyed by `kid`) and one refresher task, spawned by
@@ -34,7 +34,7 @@ pub(crate) const FILE_CHECK_INTERVAL: Duration = Duration::from_secs(10);
 /// | `max_stale` (serve the last good keys in an outage) | 1 h after the set became due |
 /// | fetch timeout / body size / keys | 5 s / 256 KiB / 100 |
 /// | discovery fetched again (a moved `jwks_uri`) | every 24 h, and after 3 failed key set fetches in a row |
-/// | a [key file](crate::Issuer::jwks_file) checked for changes | every 10 s (exactly `interval` when set) |
+/// | a [key file](crate::Issuer::jwks_file) checked for changes | every 10 s ± jitter (`interval` when set, without bounds); a failed read retried within an interval |
 ///
 /// Each setter takes and returns the value; the defaults are the table above.
 /// [`VerifierBuilder::build`](crate::VerifierBuilder::build) checks the values (zero durations,
@@ -133,8 +133,9 @@ impl Default for Refresh {
 impl Refresh {
     /// Refresh interval when the server sends no `Cache-Control: max-age`. Defaults to
     /// 10 minutes (± the [jitter](Self::jitter)). A [key file](crate::Issuer::jwks_file) is
-    /// checked at exactly this interval (no `Cache-Control`, so no
-    /// [bounds](Self::interval_bounds)); unset, every 10 seconds.
+    /// checked at this interval (± the jitter; no `Cache-Control`, so no
+    /// [bounds](Self::interval_bounds)), every 10 seconds when it is not set, and a failed read
+    /// is retried with the [backoff](Self::retry_backoff), at most one interval later.
     ///
     /// # Example
     ///

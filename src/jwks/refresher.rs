@@ -141,7 +141,13 @@ impl Remote {
     /// Reads the key file; parses it only when its content changed since the last success. The
     /// file's interval is the configured one as it is: no `Cache-Control` to bound.
     async fn read_file(&self, memo: &mut FetchMemo, path: &Path) -> Result<Duration, FetchError> {
-        let body = super::file::read(path, self.cfg.max_jwks_bytes, self.cfg.fetch_timeout).await?;
+        let body = super::file::read(
+            path,
+            self.cfg.max_jwks_bytes,
+            self.cfg.fetch_timeout,
+            &mut memo.pending_read,
+        )
+        .await?;
         let digest: [u8; 32] = Sha256::digest(&body).into();
         if memo.file_digest == Some(digest) {
             crate::telemetry::jwks_fetch(&self.iss, "not_modified");
@@ -220,6 +226,10 @@ impl Remote {
             .min(self.cfg.backoff_max.as_secs_f64());
         if !self.loaded.load(Ordering::Acquire) {
             cap = cap.min(self.cfg.initial_retry_max.as_secs_f64());
+        }
+        // A local file costs nothing to read again: a failed read is retried within an interval.
+        if matches!(self.location, Location::File(_)) {
+            cap = cap.min(self.cfg.refresh_interval.as_secs_f64());
         }
         Duration::try_from_secs_f64((cap * random_unit()).max(cap / 10.0).max(0.001))
             .unwrap_or(self.cfg.backoff_max)

@@ -62,6 +62,8 @@ pub(super) struct FetchMemo {
     pub(super) etag: Option<HeaderValue>,
     /// The SHA-256 of the key file's content last applied.
     pub(super) file_digest: Option<[u8; 32]>,
+    /// A file read that outlived its timeout.
+    pub(super) pending_read: super::file::PendingRead,
     /// Key set fetches that failed in a row.
     pub(super) failures: u32,
 }

@@ -39,6 +39,7 @@ impl KeyFile {
         ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
+        set_mode(&dir, 0o755);
         Self {
             dir,
             layout,
@@ -62,9 +63,13 @@ impl KeyFile {
                 Write::Rename => {
                     let tmp = self.dir.join(".jwks.json.tmp");
                     std::fs::write(&tmp, contents).unwrap();
+                    set_mode(&tmp, 0o644);
                     std::fs::rename(&tmp, self.path()).unwrap();
                 }
-                Write::InPlace => std::fs::write(self.path(), contents).unwrap(),
+                Write::InPlace => {
+                    std::fs::write(self.path(), contents).unwrap();
+                    set_mode(&self.path(), 0o644);
+                }
             },
             Layout::Kubelet => self.swap(contents),
         }
@@ -77,7 +82,9 @@ impl KeyFile {
         self.version += 1;
         let version = format!("..v{}", self.version);
         std::fs::create_dir(self.dir.join(&version)).unwrap();
+        set_mode(&self.dir.join(&version), 0o755);
         std::fs::write(self.dir.join(&version).join("jwks.json"), contents).unwrap();
+        set_mode(&self.dir.join(&version).join("jwks.json"), 0o644);
         let tmp = self.dir.join("..data_tmp");
         let _ = std::fs::remove_file(&tmp);
         symlink(&version, &tmp).unwrap();
@@ -118,3 +125,13 @@ impl Drop for KeyFile {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// Sets a file's mode whatever the umask (a key file others may write is refused).
+#[cfg(unix)]
+pub fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[cfg(not(unix))]
+pub fn set_mode(_path: &Path, _mode: u32) {}

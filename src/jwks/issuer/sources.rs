@@ -37,19 +37,22 @@ impl Issuer {
     /// deployments, and keys mounted from a Kubernetes Secret or ConfigMap.
     ///
     /// The file is read in the background like a [`jwks_url`](Self::jwks_url) set is fetched:
-    /// first when `build()` spawns the refresher, then every 10 seconds
-    /// ([`Refresh::interval`](crate::Refresh::interval) sets another period), and at once for
-    /// a token whose `kid` the set lacks (at most once per cooldown). It is parsed only when its
+    /// first when `build()` spawns the refresher, then every 10 seconds ± the jitter
+    /// ([`Refresh::interval`](crate::Refresh::interval) sets another period; a failed read is
+    /// retried within one), and at once for a token whose `kid` the set lacks (at most once per
+    /// cooldown). It is parsed only when its
     /// content changed, key by key with the same rules as a fetched set (symmetric `oct` keys
     /// are skipped: use [`hmac`](Self::hmac) for a secret). The path is opened anew on each read,
     /// following symbolic links, so a file replaced by a rename or a swapped link (as the kubelet
     /// updates mounted secrets) is picked up.
     ///
     /// A file that can't be used — missing, unreadable, not a regular file, larger than
-    /// [`max_jwks_bytes`](crate::Refresh::max_jwks_bytes), writable by every user, not a JWKS,
-    /// without a usable key — leaves the last good keys in use up to
+    /// [`max_jwks_bytes`](crate::Refresh::max_jwks_bytes), replaceable by every user of the
+    /// machine (writable by all, or in a directory all may write without the sticky bit), not a
+    /// JWKS, without a usable key — leaves the last good keys in use up to
     /// [`max_stale`](crate::Refresh::max_stale), and [`status()`](crate::Verifier::status) says
-    /// why; before any good read, requests get 503 `keys_unavailable`.
+    /// why. Before the first good read, a request waits at most the
+    /// [key-wait budget](crate::Refresh::key_wait) (1.5 s), then gets 503 `keys_unavailable`.
     ///
     /// # Example
     ///

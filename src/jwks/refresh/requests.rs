@@ -62,7 +62,8 @@ impl Refresh {
         self
     }
 
-    /// Time limit of one fetch, connection to last byte. Defaults to 5 seconds.
+    /// Time limit of one fetch, connection to last byte (of one read of a
+    /// [key file](crate::Issuer::jwks_file)). Defaults to 5 seconds.
     ///
     /// # Example
     ///

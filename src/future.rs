@@ -74,7 +74,29 @@ impl Extra {
                     })
                 })
             });
-            if !strict {
+            if strict {
+                return;
+            }
+            let public = |d: &str| d.trim().eq_ignore_ascii_case("public");
+            let values = headers.get_all(CACHE_CONTROL);
+            if values
+                .iter()
+                .any(|v| v.to_str().is_ok_and(|v| v.split(',').any(public)))
+            {
+                // `public` would let shared caches keep a response to a request whose URL held a
+                // token: the handler's other directives stay, `private` takes its place.
+                let kept: Vec<&str> = values
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .flat_map(|v| v.split(','))
+                    .map(str::trim)
+                    .filter(|d| !d.is_empty() && !public(d))
+                    .chain(["private"])
+                    .collect();
+                let value = HeaderValue::from_str(&kept.join(", "))
+                    .unwrap_or(HeaderValue::from_static("private"));
+                headers.insert(CACHE_CONTROL, value);
+            } else {
                 headers.append(CACHE_CONTROL, HeaderValue::from_static("private"));
             }
         }

@@ -122,25 +122,39 @@ async fn a_query_token_is_read_removed_from_the_uri_and_kept_private() {
 }
 
 #[tokio::test]
-async fn a_handler_that_says_no_store_keeps_it() {
+async fn a_handler_cache_control_is_kept_but_never_public() {
     let token = token();
     let layer = layer().token_source(TokenSource::query("access_token").unwrap());
-    let inner = service_fn(|_: Request<()>| async {
-        let mut response = Response::new(String::new());
-        response
-            .headers_mut()
-            .insert("cache-control", "no-store".parse().unwrap());
-        Ok::<_, Infallible>(response)
-    });
-    let req = Request::get(format!("/?access_token={token}"))
-        .body(())
-        .unwrap();
-    let response = tower::Layer::layer(&layer, inner)
-        .oneshot(req)
-        .await
-        .unwrap();
-    let values: Vec<_> = response.headers().get_all("cache-control").iter().collect();
-    assert_eq!(values, ["no-store"]);
+    // What the handler sets → what the client gets.
+    let cases: [(&[&str], &[&str]); 5] = [
+        (&["no-store"], &["no-store"]),
+        (&["private, max-age=60"], &["private, max-age=60"]),
+        (&["max-age=60"], &["max-age=60", "private"]),
+        (&["public, max-age=60"], &["max-age=60, private"]),
+        (
+            &["Public", "s-maxage=60, must-revalidate"],
+            &["s-maxage=60, must-revalidate, private"],
+        ),
+    ];
+    for (set, want) in cases {
+        let inner = service_fn(move |_: Request<()>| async move {
+            let mut response = Response::new(String::new());
+            for value in set {
+                let value = value.parse().unwrap();
+                response.headers_mut().append("cache-control", value);
+            }
+            Ok::<_, Infallible>(response)
+        });
+        let req = Request::get(format!("/?access_token={token}"))
+            .body(())
+            .unwrap();
+        let response = tower::Layer::layer(&layer, inner)
+            .oneshot(req)
+            .await
+            .unwrap();
+        let values: Vec<_> = response.headers().get_all("cache-control").iter().collect();
+        assert_eq!(values, want, "{set:?}");
+    }
 }
 
 #[tokio::test]

@@ -153,7 +153,13 @@ async fn quickstart_at_jwt_profile_and_resource_metadata() {
 
 #[test]
 fn quickstart_exits_2_on_bad_settings() {
+    // An address another listener holds: METRICS_BIND must not fail in the background.
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = held.local_addr().unwrap().to_string();
     for (name, value) in [
+        ("METRICS_BIND", "not an address"),
+        // With the feature, a taken address; without it, any address (no silent no-metrics).
+        ("METRICS_BIND", taken.as_str()),
         ("JWT_ALGORITHMS", "HS256"),
         ("JWT_ALGORITHMS", "rs256"),
         ("JWT_PROFILE", "oauth"),

@@ -140,15 +140,31 @@ pub fn serve_metrics(program: &str) {
         let addr: SocketAddr = bind
             .parse()
             .unwrap_or_else(|e| bad_setting(program, format!("METRICS_BIND: {e}")));
-        // Bound here, so a taken address is a bad setting, not a silent background error.
-        drop(
-            std::net::TcpListener::bind(addr)
-                .unwrap_or_else(|e| bad_setting(program, format!("METRICS_BIND: {e}"))),
-        );
-        metrics_exporter_prometheus::PrometheusBuilder::new()
-            .with_http_listener(addr)
-            .install()
+        // Bound here and kept, so a taken address is a bad setting, not a background error.
+        let listener = std::net::TcpListener::bind(addr)
+            .and_then(|l| l.set_nonblocking(true).map(|()| l))
+            .and_then(tokio::net::TcpListener::from_std)
             .unwrap_or_else(|e| bad_setting(program, format!("METRICS_BIND: {e}")));
+        let handle = metrics_exporter_prometheus::PrometheusBuilder::new()
+            .install_recorder()
+            .unwrap_or_else(|e| bad_setting(program, format!("METRICS_BIND: {e}")));
+        let upkeep = handle.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+            loop {
+                every.tick().await;
+                upkeep.run_upkeep();
+            }
+        });
+        let text = [(
+            http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )];
+        let metrics = Router::new().route(
+            "/metrics",
+            get(move || std::future::ready((text, handle.render()))),
+        );
+        tokio::spawn(async move { axum::serve(listener, metrics).await });
     }
     #[cfg(not(feature = "metrics"))]
     bad_setting(

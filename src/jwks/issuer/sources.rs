@@ -70,7 +70,7 @@ impl Issuer {
     ///     .issuer(Issuer::jwks_file("https://issuer.example", &path))
     ///     .audience("api")
     ///     .build()?; // spawns the refresher: needs a tokio runtime
-    /// verifier.ready().await;
+    /// tokio::time::timeout(std::time::Duration::from_secs(5), verifier.ready()).await?;
     /// assert_eq!((verifier.status()[0].keys, verifier.status()[0].last_error.clone()), (1, None));
     /// # std::fs::remove_dir_all(&dir)?;
     /// # Ok(())

@@ -1,6 +1,7 @@
 //! Shared pieces of the integration tests: cached keys, a counting inner service, requests.
 #![allow(clippy::unwrap_used, dead_code, unreachable_pub)]
 
+pub mod capture;
 pub mod examples;
 pub mod keyfile;
 

@@ -427,3 +427,43 @@ async fn an_unknown_kid_reads_the_file_at_most_once_per_cooldown() {
         "no second read"
     );
 }
+
+/// Set in the copy of this test binary that runs without any CA certificate.
+const AIR_GAPPED: &str = "TOWER_JWT_AUTH_TEST_AIR_GAPPED";
+
+#[tokio::test]
+async fn a_key_file_issuer_builds_on_a_machine_without_ca_certificates() {
+    let a = key_with_kid(Algorithm::ES256, "a");
+    let mut file = KeyFile::new(Layout::Plain);
+    if std::env::var_os(AIR_GAPPED).is_none() {
+        // Run this test again in a process whose system CA store is empty.
+        let empty = file.dir().join("no-roots");
+        std::fs::create_dir(&empty).unwrap();
+        std::fs::write(empty.join("roots.pem"), "").unwrap();
+        let status = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "a_key_file_issuer_builds_on_a_machine_without_ca_certificates",
+            ])
+            .env(AIR_GAPPED, "1")
+            .env("SSL_CERT_FILE", empty.join("roots.pem"))
+            .env("SSL_CERT_DIR", &empty)
+            .status()
+            .unwrap();
+        assert!(status.success(), "the run without CA certificates failed");
+        return;
+    }
+    // An HTTP issuer can't build its client here: the environment really has no roots.
+    let remote = Verifier::builder()
+        .issuer(Issuer::jwks_url(ISS, "https://keys.example/jwks"))
+        .audience(AUD)
+        .build();
+    assert!(
+        matches!(remote, Err(ConfigError::HttpClient { .. })),
+        "{remote:?}"
+    );
+    file.write(&jwks(&[&a]), Write::Rename);
+    let verifier = verifier(&file, fast());
+    ready(&verifier).await;
+    assert_eq!(verdict(&verifier, &token(&a)).await, Ok(()));
+}

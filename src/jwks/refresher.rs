@@ -44,19 +44,24 @@ impl Remote {
     }
 
     async fn fetch_and_apply(&self, memo: &mut FetchMemo) -> Result<Duration, FetchError> {
-        let result = match &self.location {
-            Location::Jwks(url) => self.fetch_keys(memo, url).await,
-            Location::Discovery {
-                config,
-                issuer,
-                multi_tenant,
-            } => {
+        let result = match (&self.location, &self.client) {
+            (Location::File(path), _) => self.read_file(memo, path).await,
+            (Location::Jwks(url), Some(client)) => self.fetch_keys(client, memo, url).await,
+            (
+                Location::Discovery {
+                    config,
+                    issuer,
+                    multi_tenant,
+                },
+                Some(client),
+            ) => {
                 let url = self
-                    .discovered_jwks_url(memo, config, issuer, *multi_tenant)
+                    .discovered_jwks_url(client, memo, config, issuer, *multi_tenant)
                     .await?;
-                self.fetch_keys(memo, &url).await
+                self.fetch_keys(client, memo, &url).await
             }
-            Location::File(path) => self.read_file(memo, path).await,
+            // Not built: `build()` gives every HTTP location a client.
+            (_, None) => Err(FetchError::Transport("no HTTP client".to_owned())),
         };
         memo.failures = match result {
             Ok(_) => 0,
@@ -70,6 +75,7 @@ impl Remote {
     /// discovery fails).
     async fn discovered_jwks_url(
         &self,
+        client: &reqwest::Client,
         memo: &mut FetchMemo,
         config: &Url,
         issuer: &str,
@@ -81,7 +87,7 @@ impl Remote {
         });
         match (&memo.jwks_url, due) {
             (Some(url), false) => Ok(url.clone()),
-            (known, _) => match self.discover(config, issuer, multi_tenant).await {
+            (known, _) => match self.discover(client, config, issuer, multi_tenant).await {
                 Ok(url) => {
                     if known.as_ref() != Some(&url) {
                         if known.is_some() {
@@ -108,9 +114,14 @@ impl Remote {
         }
     }
 
-    async fn fetch_keys(&self, memo: &mut FetchMemo, url: &Url) -> Result<Duration, FetchError> {
+    async fn fetch_keys(
+        &self,
+        client: &reqwest::Client,
+        memo: &mut FetchMemo,
+        url: &Url,
+    ) -> Result<Duration, FetchError> {
         let fetched = fetch::fetch(
-            &self.client,
+            client,
             url,
             memo.etag.as_ref(),
             JWKS_ACCEPT,
@@ -183,12 +194,13 @@ impl Remote {
 
     async fn discover(
         &self,
+        client: &reqwest::Client,
         config: &Url,
         issuer: &str,
         multi_tenant: bool,
     ) -> Result<Url, FetchError> {
         let found = super::oidc::discover(
-            &self.client,
+            client,
             config,
             issuer,
             multi_tenant,

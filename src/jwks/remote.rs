@@ -76,7 +76,9 @@ pub(crate) struct Remote {
     pub(crate) iss: String,
     pub(super) location: Location,
     pub(super) allow_http: bool,
-    pub(super) client: reqwest::Client,
+    /// `None` for a key file: `build()` gives every HTTP location a client, and a file issuer
+    /// none (building one loads the system's CA roots, which an air-gapped image may not have).
+    pub(super) client: Option<reqwest::Client>,
     pub(super) cfg: Refresh,
     pub(super) allowed: Option<AlgSet>,
     pub(crate) store: Arc<KeyStore>,
@@ -131,7 +133,7 @@ impl Remote {
         iss: String,
         location: Location,
         allow_http: bool,
-        client: reqwest::Client,
+        client: Option<reqwest::Client>,
         cfg: Refresh,
         allowed: Option<AlgSet>,
         max_keys: usize,

@@ -183,14 +183,18 @@ impl<C> VerifierBuilder<C> {
                         return Err(ConfigError::NoRuntime);
                     }
                     let mut refresh = issuer.refresh.clone().unwrap_or_default();
-                    if matches!(location, Location::File(_)) && !refresh.interval_set {
+                    let file = matches!(location, Location::File(_));
+                    if file && !refresh.interval_set {
                         refresh.refresh_interval = crate::jwks::FILE_CHECK_INTERVAL;
                     }
                     refresh.validate()?;
-                    let client = match (refresh.client.take(), &default_client) {
-                        (Some(own), _) => own,
-                        (None, Some(shared)) => shared.clone(),
-                        (None, None) => {
+                    // A key file gets no client: building one loads the system's CA roots,
+                    // which an air-gapped image may not have.
+                    let client = match (file, refresh.client.take(), &default_client) {
+                        (true, _, _) => None,
+                        (false, Some(own), _) => Some(own),
+                        (false, None, Some(shared)) => Some(shared.clone()),
+                        (false, None, None) => {
                             let built = reqwest::Client::builder()
                                 .redirect(fetch::same_origin_redirects())
                                 .user_agent(fetch::USER_AGENT)
@@ -199,7 +203,7 @@ impl<C> VerifierBuilder<C> {
                                     reason: e.to_string(),
                                 })?;
                             default_client = Some(built.clone());
-                            built
+                            Some(built)
                         }
                     };
                     let remote = Remote::spawn(

@@ -60,47 +60,88 @@ impl Extra {
         self.nonce.is_none() && !self.private
     }
 
-    /// Adds to `response` what the handler did not set itself.
+    /// Adds to `response` what the handler did not set itself (and takes out a `public` that a
+    /// token in the URL makes wrong).
     pub(crate) fn apply<B>(self, response: &mut Response<B>) {
         let headers = response.headers_mut();
         if let Some(nonce) = self.nonce {
             headers.entry(crate::response::DPOP_NONCE).or_insert(nonce);
         }
         if self.private {
-            let strict = headers.get_all(CACHE_CONTROL).iter().any(|v| {
-                v.to_str().is_ok_and(|v| {
-                    v.split(',').map(str::trim).any(|d| {
-                        d.eq_ignore_ascii_case("private") || d.eq_ignore_ascii_case("no-store")
-                    })
-                })
-            });
-            if strict {
-                return;
-            }
-            let public = |d: &str| d.trim().eq_ignore_ascii_case("public");
-            let values = headers.get_all(CACHE_CONTROL);
-            if values
-                .iter()
-                .any(|v| v.to_str().is_ok_and(|v| v.split(',').any(public)))
-            {
-                // `public` would let shared caches keep a response to a request whose URL held a
-                // token: the handler's other directives stay, `private` takes its place.
-                let kept: Vec<&str> = values
-                    .iter()
-                    .filter_map(|v| v.to_str().ok())
-                    .flat_map(|v| v.split(','))
-                    .map(str::trim)
-                    .filter(|d| !d.is_empty() && !public(d))
-                    .chain(["private"])
-                    .collect();
-                let value = HeaderValue::from_str(&kept.join(", "))
-                    .unwrap_or(HeaderValue::from_static("private"));
-                headers.insert(CACHE_CONTROL, value);
-            } else {
-                headers.append(CACHE_CONTROL, HeaderValue::from_static("private"));
-            }
+            make_private(headers);
         }
     }
+}
+
+/// `Cache-Control: private` (RFC 6750 §2.3) on a response to a request whose token was in the
+/// URL: a handler's `public` is taken out, its other directives and lines stay as they are, and
+/// `private` is added unless the handler said `private` or `no-store`.
+fn make_private(headers: &mut http::HeaderMap) {
+    let mut strict = false;
+    let mut public = false;
+    for value in headers.get_all(CACHE_CONTROL) {
+        for directive in directives(value.as_bytes()) {
+            let name = directive_name(directive);
+            strict |=
+                name.eq_ignore_ascii_case(b"private") || name.eq_ignore_ascii_case(b"no-store");
+            public |= name.eq_ignore_ascii_case(b"public");
+        }
+    }
+    if public {
+        let lines: Vec<HeaderValue> = headers
+            .get_all(CACHE_CONTROL)
+            .iter()
+            .filter_map(|value| {
+                let kept: Vec<&[u8]> = directives(value.as_bytes())
+                    .filter(|d| !directive_name(d).eq_ignore_ascii_case(b"public"))
+                    .collect();
+                if kept.len() == directives(value.as_bytes()).count() {
+                    return Some(value.clone());
+                }
+                // The bytes of the handler's own directives, so the value stays valid.
+                HeaderValue::from_bytes(&kept.join(&b", "[..]))
+                    .ok()
+                    .filter(|v| !v.is_empty())
+            })
+            .collect();
+        headers.remove(CACHE_CONTROL);
+        for line in lines {
+            headers.append(CACHE_CONTROL, line);
+        }
+    }
+    if !strict {
+        headers.append(CACHE_CONTROL, HeaderValue::from_static("private"));
+    }
+}
+
+/// The directives of one `Cache-Control` line: split at commas outside quoted strings, trimmed,
+/// empty ones skipped.
+fn directives(line: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut quoted = false;
+    let mut escaped = false;
+    line.split(move |&b| {
+        if escaped {
+            escaped = false;
+        } else if quoted && b == b'\\' {
+            escaped = true;
+        } else if b == b'"' {
+            quoted = !quoted;
+        } else if b == b',' && !quoted {
+            return true;
+        }
+        false
+    })
+    .map(<[u8]>::trim_ascii)
+    .filter(|d| !d.is_empty())
+}
+
+/// A directive's name: what comes before `=`.
+fn directive_name(directive: &[u8]) -> &[u8] {
+    directive
+        .split(|&b| b == b'=')
+        .next()
+        .unwrap_or_default()
+        .trim_ascii()
 }
 
 impl<F, B, E> ResponseFuture<F, B, E> {

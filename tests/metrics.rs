@@ -27,13 +27,45 @@ fn parse(text: &str) -> BTreeMap<String, f64> {
 
 #[cfg(feature = "metrics")]
 async fn scrape(port: u16) -> BTreeMap<String, f64> {
-    let text = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
-        .await
-        .unwrap()
-        .text()
+    let response = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
         .await
         .unwrap();
-    parse(&text)
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
+    parse(&response.text().await.unwrap())
+}
+
+/// A free port on 127.0.0.1 for `METRICS_BIND`.
+#[cfg(feature = "metrics")]
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[cfg(feature = "metrics")]
+#[tokio::test]
+async fn every_example_serves_its_metrics() {
+    for name in [
+        "axum",
+        "hyper",
+        "tonic",
+        "cookie_login",
+        "dpop",
+        "mtls",
+        "load_server",
+    ] {
+        let port = free_port();
+        let bind = format!("127.0.0.1:{port}");
+        let (_running, _, _) = start_example(name, &[("METRICS_BIND", &bind)]);
+        // The route, its status and content type (checked by `scrape`).
+        let _ = scrape(port).await;
+    }
 }
 
 #[cfg(feature = "metrics")]
@@ -42,11 +74,7 @@ async fn the_quickstart_counts_exactly_what_it_did() {
     use tower_jwt_auth::Algorithm;
     use tower_jwt_auth::testing::{TestKey, now};
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let metrics_bind = format!("127.0.0.1:{port}");
     let (_running, base, token) = start_example("quickstart", &[("METRICS_BIND", &metrics_bind)]);
     let token = token.expect("the quickstart prints a token");

@@ -12,9 +12,10 @@ use std::time::Duration;
 use common::*;
 use metrics_util::debugging::{DebugValue, DebuggingRecorder};
 use serde_json::json;
+use tower_jwt_auth::clock::Clock;
 use tower_jwt_auth::dpop::{Dpop, DpopNonce};
 use tower_jwt_auth::revocation::{Check, MemoryRevocation, Revocation, RevocationStatus};
-use tower_jwt_auth::testing::{DpopProof, TestKey, now};
+use tower_jwt_auth::testing::{DpopProof, ManualClock, TestKey, now};
 use tower_jwt_auth::{Algorithm, Issuer, Refresh, RegisteredClaims, Verifier};
 
 const FILE_ISS: &str = "https://file.example";
@@ -122,30 +123,36 @@ async fn dpop_proofs_and_revocation_checks_are_counted_by_result() {
         Some("revocation_unavailable")
     );
 
-    // A key file: read at start (updated), read again unchanged for an unknown kid
-    // (not_modified), changed (updated), garbled (error).
+    // A key file: read at start (updated), changed (updated), read again unchanged for an
+    // unknown kid (not_modified: the last-success gauge moves too), garbled (error).
     let mut file = keyfile::KeyFile::new(keyfile::Layout::Plain);
-    let (a, b) = (
+    let (a, b, c) = (
         key_with_kid(Algorithm::ES256, "fa"),
         key_with_kid(Algorithm::ES256, "fb"),
+        key_with_kid(Algorithm::ES256, "fc"),
     );
     let from_file = |k: &TestKey| k.token(&claims_with(json!({"iss": FILE_ISS})));
     file.write(&a.jwks(), keyfile::Write::Rename);
     let refresh = Refresh::default()
         .interval(Duration::from_secs(3600))
         .kid_miss_cooldown(Duration::ZERO);
+    let clock = ManualClock::new();
     let files = Verifier::builder()
         .issuer(Issuer::jwks_file(FILE_ISS, file.path()).refresh(refresh))
         .audience(AUD)
+        .clock(clock.clone())
         .build()
         .unwrap();
     files.ready().await;
+    file.write(&b.jwks(), keyfile::Write::Rename);
+    clock.advance(Duration::from_secs(100));
+    assert!(files.verify(&from_file(&b)).await.is_ok());
+    clock.advance(Duration::from_secs(100));
+    let unchanged_read_at = clock.now_unix_secs();
     assert_eq!(
-        files.verify(&from_file(&b)).await.unwrap_err().code(),
+        files.verify(&from_file(&c)).await.unwrap_err().code(),
         "unknown_key"
     );
-    file.write(&b.jwks(), keyfile::Write::Rename);
-    assert!(files.verify(&from_file(&b)).await.is_ok());
     file.write("garbled", keyfile::Write::Rename);
     assert_eq!(
         files.verify(&from_file(&a)).await.unwrap_err().code(),
@@ -169,6 +176,12 @@ async fn dpop_proofs_and_revocation_checks_are_counted_by_result() {
         "{v:#?}"
     );
     assert_eq!(get(&format!("jwt_auth_jwks_keys{{issuer={FILE_ISS}}}")), 1);
+    assert_eq!(
+        get(&format!(
+            "jwt_auth_jwks_last_success_timestamp_seconds{{issuer={FILE_ISS}}}"
+        )),
+        unchanged_read_at as u64
+    );
     assert_eq!(
         get("jwt_auth_dpop_proofs_total{result=accepted}"),
         1,

@@ -207,6 +207,9 @@ fn quickstart_exits_2_on_bad_settings() {
             .unwrap();
         assert_eq!(status.code(), Some(2), "{name}={value}: {stderr}");
         assert!(stderr.starts_with("quickstart: "), "{stderr}");
+        if name == "METRICS_BIND" {
+            assert!(stderr.starts_with("quickstart: METRICS_BIND"), "{stderr}");
+        }
         if name == "JWT_RESOURCE" {
             // The printed line is a contract: the setting, then the reason.
             assert!(

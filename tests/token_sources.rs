@@ -126,14 +126,26 @@ async fn a_handler_cache_control_is_kept_but_never_public() {
     let token = token();
     let layer = layer().token_source(TokenSource::query("access_token").unwrap());
     // What the handler sets → what the client gets.
-    let cases: [(&[&str], &[&str]); 5] = [
+    let cases: [(&[&str], &[&str]); 9] = [
         (&["no-store"], &["no-store"]),
         (&["private, max-age=60"], &["private, max-age=60"]),
         (&["max-age=60"], &["max-age=60", "private"]),
-        (&["public, max-age=60"], &["max-age=60, private"]),
+        (&["public, max-age=60"], &["max-age=60", "private"]),
         (
             &["Public", "s-maxage=60, must-revalidate"],
-            &["s-maxage=60, must-revalidate, private"],
+            &["s-maxage=60, must-revalidate", "private"],
+        ),
+        (&["public, no-store"], &["no-store"]),
+        (&["public, private"], &["private"]),
+        // A comma inside a quoted argument splits nothing: the quoted `private` is no directive.
+        (
+            &[r#"public, no-cache="X,private,Y""#],
+            &[r#"no-cache="X,private,Y""#, "private"],
+        ),
+        // A line that is not ASCII text keeps its bytes; its `no-store` still counts.
+        (
+            &["public", "no-store, x=\"\u{e9}\""],
+            &["no-store, x=\"\u{e9}\""],
         ),
     ];
     for (set, want) in cases {

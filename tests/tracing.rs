@@ -19,7 +19,7 @@ use tracing::Level;
 
 #[tokio::test]
 async fn refresh_failures_and_key_changes_are_traced() {
-    let (capture, _guard) = Capture::start();
+    let (capture, _one_at_a_time) = Capture::start().await;
 
     let a = key_with_kid(Algorithm::ES256, "a");
     let b = key_with_kid(Algorithm::ES256, "b");
@@ -119,7 +119,7 @@ const ACCEPTED: &str = "tower_jwt_auth::accepted";
 
 #[tokio::test]
 async fn rejections_and_acceptances_leave_one_event_each_without_secrets() {
-    let (capture, _guard) = Capture::start();
+    let (capture, _one_at_a_time) = Capture::start().await;
     let key = key_with_kid(Algorithm::ES256, "audit-k1");
     // The cache explicitly on (the suite also runs with TOWER_JWT_AUTH_TOKEN_CACHE=off).
     let verifier = Verifier::builder()

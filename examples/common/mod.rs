@@ -147,7 +147,7 @@ pub fn serve_metrics(program: &str) {
             .unwrap_or_else(|e| bad_setting(program, format!("METRICS_BIND: {e}")));
         let handle = metrics_exporter_prometheus::PrometheusBuilder::new()
             .install_recorder()
-            .unwrap_or_else(|e| bad_setting(program, format!("METRICS_BIND: {e}")));
+            .unwrap_or_else(|e| bad_setting(program, format!("metrics recorder: {e}")));
         let upkeep = handle.clone();
         tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(5));

@@ -1,8 +1,8 @@
-//! A `tracing` subscriber that records every event (level, target, fields), set as the default of
-//! the test's thread: a `#[tokio::test]` runs on one thread, spawned tasks included.
+//! A global `tracing` subscriber that records every event of the test process (level, target,
+//! fields), read by one test at a time.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
@@ -32,19 +32,38 @@ impl Captured {
     }
 }
 
-#[derive(Clone, Default)]
-pub struct Capture(Arc<Mutex<Vec<Captured>>>);
+type Events = Arc<Mutex<Vec<Captured>>>;
+
+/// Every event of the process, from one global subscriber installed on first use (a global one
+/// sees events of every thread).
+fn recorded() -> &'static Events {
+    static EVENTS: OnceLock<Events> = OnceLock::new();
+    EVENTS.get_or_init(|| {
+        let events = Events::default();
+        tracing::subscriber::set_global_default(Recorder(events.clone())).unwrap();
+        events
+    })
+}
+
+/// The events recorded since [`Capture::start`].
+pub struct Capture {
+    events: &'static Events,
+    from: usize,
+}
 
 impl Capture {
-    /// Records this thread's events until the guard is dropped.
-    pub fn start() -> (Self, tracing::subscriber::DefaultGuard) {
-        let capture = Self::default();
-        let guard = tracing::subscriber::set_default(capture.clone());
-        (capture, guard)
+    /// Records from now on, while the guard is held: tests of one binary that capture run one
+    /// at a time.
+    pub async fn start() -> (Self, tokio::sync::MutexGuard<'static, ()>) {
+        static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+        let guard = ONE_AT_A_TIME.lock().await;
+        let events = recorded();
+        let from = events.lock().unwrap().len();
+        (Self { events, from }, guard)
     }
 
     pub fn events(&self) -> Vec<Captured> {
-        self.0.lock().unwrap().clone()
+        self.events.lock().unwrap()[self.from..].to_vec()
     }
 
     pub fn lines(&self) -> Vec<String> {
@@ -53,9 +72,9 @@ impl Capture {
 
     /// The events of one target emitted while `f` ran.
     pub async fn during<F: std::future::Future>(&self, target: &str, f: F) -> Vec<Captured> {
-        let before = self.0.lock().unwrap().len();
+        let before = self.events.lock().unwrap().len();
         f.await;
-        self.0.lock().unwrap()[before..]
+        self.events.lock().unwrap()[before..]
             .iter()
             .filter(|e| e.target == target)
             .cloned()
@@ -74,7 +93,9 @@ impl Visit for Fields {
     }
 }
 
-impl Subscriber for Capture {
+struct Recorder(Events);
+
+impl Subscriber for Recorder {
     fn enabled(&self, _: &Metadata<'_>) -> bool {
         true
     }

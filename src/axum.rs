@@ -181,7 +181,7 @@ fn lookup<C: Send + Sync + 'static>(parts: &Parts) -> Result<Option<Claims<C>>, 
         }),
         Some(marker) if marker.authenticated => Err(ClaimsRejection::WrongClaimsType {
             wanted,
-            inserted: marker.claims_type,
+            inserted: marker.layer.claims_type,
         }),
         Some(_) => Ok(None),
     }
@@ -211,6 +211,7 @@ where
                         responder.respond(AuthError::missing(), parts.headers.clone())
                     }
                     None => marker
+                        .layer
                         .challenge
                         .response(AuthError::missing(), &parts.headers),
                 };

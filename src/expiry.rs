@@ -106,12 +106,12 @@ impl Expiry {
         let mut exp = claims.exp? as f64;
         // With `max_token_age`, the token also stops passing once it is that old.
         #[allow(clippy::cast_precision_loss)]
-        if let (Some(max_age), Some(iat)) = (marker.shared.max_token_age, claims.iat) {
+        if let (Some(max_age), Some(iat)) = (marker.layer.shared.max_token_age, claims.iat) {
             exp = exp.min(iat as f64 + max_age);
         }
         Some(Self {
             exp,
-            shared: Arc::clone(&marker.shared),
+            shared: Arc::clone(&marker.layer.shared),
             claims,
         })
     }

@@ -32,22 +32,20 @@ use crate::verify::{Pending, Verified};
 #[derive(Clone)]
 #[cfg_attr(not(feature = "axum"), allow(dead_code))]
 pub(crate) struct AuthMarker {
-    pub(crate) challenge: Arc<Challenge>,
+    /// What the layer knows, built once per layer: one `Arc` to clone per request.
+    pub(crate) layer: Arc<MarkerLayer>,
     /// Whether the request carried a valid token (claims were inserted).
     pub(crate) authenticated: bool,
-    /// The claims type the layer inserted.
+}
+
+/// The layer's part of an [`AuthMarker`].
+#[cfg_attr(not(feature = "axum"), allow(dead_code))]
+pub(crate) struct MarkerLayer {
+    pub(crate) challenge: Arc<Challenge>,
+    /// The claims type the layer inserts.
     pub(crate) claims_type: &'static str,
     /// The verifier's clock and revocation store, for [`Expiry`](crate::Expiry).
     pub(crate) shared: Arc<crate::verify::Shared>,
-}
-
-impl fmt::Debug for AuthMarker {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AuthMarker")
-            .field("authenticated", &self.authenticated)
-            .field("claims_type", &self.claims_type)
-            .finish_non_exhaustive()
-    }
 }
 
 /// Middleware that authenticates requests with JWTs; built by [`JwtAuthLayer`](crate::JwtAuthLayer).
@@ -83,6 +81,7 @@ pub struct JwtAuth<S, C = RegisteredClaims, R = DefaultResponseForAuthError> {
     verifier: Verifier<C>,
     config: Arc<LayerConfig>,
     policies: Arc<Vec<Policy<C>>>,
+    marker: Arc<MarkerLayer>,
     responder: R,
 }
 
@@ -93,6 +92,7 @@ impl<S: Clone, C, R: Clone> Clone for JwtAuth<S, C, R> {
             verifier: self.verifier.clone(),
             config: Arc::clone(&self.config),
             policies: Arc::clone(&self.policies),
+            marker: Arc::clone(&self.marker),
             responder: self.responder.clone(),
         }
     }
@@ -118,11 +118,17 @@ impl<S, C, R> JwtAuth<S, C, R> {
         policies: Arc<Vec<Policy<C>>>,
         responder: R,
     ) -> Self {
+        let marker = Arc::new(MarkerLayer {
+            challenge: Arc::clone(&config.challenge),
+            claims_type: std::any::type_name::<C>(),
+            shared: Arc::clone(&verifier.shared),
+        });
         Self {
             inner,
             verifier,
             config,
             policies,
+            marker,
             responder,
         }
     }
@@ -144,9 +150,8 @@ fn take_ready<S: Clone>(inner: &mut S) -> S {
 /// for the extractor. Returns what the response gets added.
 fn insert_claims<C, B, R, ResBody>(
     req: &mut Request<B>,
-    shared: &Arc<crate::verify::Shared>,
+    marker: &Arc<MarkerLayer>,
     sources: &[TokenSource],
-    challenge: &Arc<Challenge>,
     verified: Option<Verified<C>>,
     binding: &Binding,
     responder: &R,
@@ -162,10 +167,8 @@ where
     };
     let extensions = req.extensions_mut();
     extensions.insert(AuthMarker {
-        challenge: Arc::clone(challenge),
+        layer: Arc::clone(marker),
         authenticated: verified.is_some(),
-        claims_type: std::any::type_name::<C>(),
-        shared: Arc::clone(shared),
     });
     match verified {
         Some(verified) => {
@@ -181,7 +184,7 @@ where
         None => {
             extensions.insert(ErasedResponder::<ResBody>::new(
                 responder.clone(),
-                Arc::clone(challenge),
+                Arc::clone(&marker.challenge),
             ));
         }
     }
@@ -312,9 +315,8 @@ where
                 }
                 let extra = insert_claims(
                     &mut req,
-                    &verifier.shared,
+                    &self.marker,
                     &config.sources,
-                    &config.challenge,
                     verified,
                     &binding,
                     &self.responder,
@@ -332,6 +334,7 @@ where
                 let mut inner = take_ready(&mut self.inner);
                 let mut responder = self.responder.clone();
                 let config = Arc::clone(&self.config);
+                let marker = Arc::clone(&self.marker);
                 let verifier = self.verifier.clone();
                 ResponseFuture::waiting(Box::pin(async move {
                     match work.await {
@@ -339,9 +342,8 @@ where
                             verifier.audit_accepted(&verified);
                             let extra = insert_claims(
                                 &mut req,
-                                &verifier.shared,
+                                &marker,
                                 &config.sources,
-                                &config.challenge,
                                 Some(verified),
                                 &binding,
                                 &responder,

@@ -122,7 +122,7 @@ pub const MAX_PROOF_WINDOW: Duration = Duration::from_secs(600);
 pub const DEFAULT_MAX_PROOF_LEN: usize = 8 * 1024;
 
 /// The `DPoP` request header (RFC 9449 §4.1).
-pub(crate) const DPOP_HEADER: http::HeaderName = http::HeaderName::from_static("dpop");
+const DPOP_HEADER: http::HeaderName = http::HeaderName::from_static("dpop");
 
 /// How long after its window a proof's `jti` is still remembered (replica clocks disagree).
 const REPLAY_MARGIN: f64 = 5.0;

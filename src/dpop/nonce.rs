@@ -37,7 +37,8 @@ pub const DEFAULT_NONCE_ROTATION: Duration = Duration::from_secs(300);
 /// ```
 #[derive(Clone)]
 pub struct DpopNonce {
-    secret: Vec<u8>,
+    /// HMAC-SHA256 keyed with the secret and fed the prefix, once: each nonce clones it.
+    keyed: Hmac<Sha256>,
     rotation: Duration,
 }
 
@@ -84,7 +85,13 @@ impl DpopNonce {
             return Err(ConfigError::ShortNonceSecret { len: secret.len() });
         }
         Ok(Self {
-            secret: secret.to_vec(),
+            keyed: {
+                // `new_from_slice` takes a key of any length.
+                let mut mac = Hmac::<Sha256>::new_from_slice(secret)
+                    .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+                mac.update(b"tower-jwt-auth DPoP nonce v1");
+                mac
+            },
             rotation: DEFAULT_NONCE_ROTATION,
         })
     }
@@ -126,18 +133,15 @@ impl DpopNonce {
         step
     }
 
-    fn mac(&self) -> Hmac<Sha256> {
-        // `new_from_slice` takes a key of any length.
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.secret)
-            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-        mac.update(b"tower-jwt-auth DPoP nonce v1");
+    /// The HMAC of a step, to finish or verify.
+    fn mac(&self, step: u64) -> Hmac<Sha256> {
+        let mut mac = self.keyed.clone();
+        mac.update(&step.to_be_bytes());
         mac
     }
 
     fn nonce_for(&self, step: u64) -> String {
-        let mut mac = self.mac();
-        mac.update(&step.to_be_bytes());
-        let tag = mac.finalize().into_bytes();
+        let tag = self.mac(step).finalize().into_bytes();
         let mut bytes = [0u8; NONCE_BYTES];
         bytes[..8].copy_from_slice(&step.to_be_bytes());
         bytes[8..].copy_from_slice(&tag[..16]);
@@ -169,10 +173,8 @@ impl DpopNonce {
         } else {
             return NonceCheck::Refused;
         };
-        let mut mac = self.mac();
-        mac.update(&step.to_be_bytes());
         // Constant-time comparison of the truncated tag.
-        match mac.verify_truncated_left(&bytes[8..]) {
+        match self.mac(step).verify_truncated_left(&bytes[8..]) {
             Ok(()) => verdict,
             Err(_) => NonceCheck::Refused,
         }

@@ -20,7 +20,7 @@ static PROOF_TYP: LazyLock<TypPolicy> = LazyLock::new(|| TypPolicy {
 });
 
 /// The longest `jti` a proof may carry, in bytes.
-pub(crate) const MAX_JTI_LEN: usize = 256;
+const MAX_JTI_LEN: usize = 256;
 
 /// The proof claims this crate reads. Derived, so a duplicate member is refused.
 #[derive(Deserialize)]
@@ -81,12 +81,7 @@ impl Dpop {
         proof: &str,
         request: &ProofRequest<'_>,
     ) -> Result<Proof, AuthError> {
-        if !request.now.is_finite() || request.now < 0.0 {
-            return Err(AuthError::new(
-                AuthErrorKind::ClockUnavailable,
-                "server clock unavailable",
-            ));
-        }
+        crate::verify::usable_clock(request.now)?;
         let parsed = jws::parse_compact(proof, self.max_proof_len, Some(self.algs), &PROOF_TYP)
             .map_err(|e| match e.kind() {
                 AuthErrorKind::TooLarge => invalid("proof too large"),
@@ -104,7 +99,7 @@ impl Dpop {
             allowed: Some(self.algs),
         };
         let key = parse_jwk(jwk.get(), rules).map_err(|(_, reason)| {
-            if reason == "holds private key material" {
+            if reason == crate::keys::PRIVATE_KEY_MATERIAL {
                 invalid("proof jwk holds a private key")
             } else {
                 invalid("proof jwk is not a usable public key")

@@ -79,12 +79,21 @@ impl PublicBase {
     }
 }
 
-/// Whether a path has a `.` or `..` segment, raw or percent-encoded (`%2e`).
+/// Whether a path has a `.` or `..` segment, raw or percent-encoded (`%2e`), without allocating.
 fn has_dot_segment(path: &str) -> bool {
-    path.split('/').any(|segment| {
-        let lower = segment.to_ascii_lowercase();
-        let dots = lower.replace("%2e", ".");
-        dots == "." || dots == ".."
+    path.split('/').any(|segment| match strip_dot(segment) {
+        Some("") => true,
+        Some(rest) => strip_dot(rest) == Some(""),
+        None => false,
+    })
+}
+
+/// `s` without one leading `.` or `%2e` (any case).
+fn strip_dot(s: &str) -> Option<&str> {
+    s.strip_prefix('.').or_else(|| {
+        s.get(..3)
+            .filter(|dot| dot.eq_ignore_ascii_case("%2e"))
+            .map(|_| &s[3..])
     })
 }
 
@@ -136,6 +145,28 @@ mod tests {
         let prefixed = PublicBase::parse("https://host.example/api").unwrap();
         assert!(!prefixed.matches("https://host.example/admin", "/../admin"));
         assert!(prefixed.matches("https://host.example/api/..x/y", "/..x/y"));
+    }
+
+    #[test]
+    fn dot_segments_in_every_spelling() {
+        for dots in [".", "..", "%2e", "%2E", ".%2e", "%2E.", "%2e%2E"] {
+            assert!(super::has_dot_segment(&format!("/a/{dots}/b")), "{dots}");
+            assert!(super::has_dot_segment(&format!("/a/{dots}")), "{dots}");
+        }
+        for plain in [
+            "...",
+            "..x",
+            ".x",
+            "%2ex",
+            "%2e%2e%2e",
+            "%2",
+            "%",
+            "é.",
+            "a..b",
+        ] {
+            assert!(!super::has_dot_segment(&format!("/a/{plain}/b")), "{plain}");
+        }
+        assert!(!super::has_dot_segment("/"));
     }
 
     #[test]

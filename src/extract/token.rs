@@ -16,11 +16,11 @@
 
 use std::fmt;
 
-use http::header::{AUTHORIZATION, COOKIE};
+use http::header::{AUTHORIZATION, COOKIE, SEC_WEBSOCKET_PROTOCOL};
 use http::{HeaderMap, HeaderName};
 
 use self::grammar::{as_b64token, cookie_values, trim_ows};
-use self::sources::{WEBSOCKET_PROTOCOL, protocol_values, query_values};
+use self::sources::{protocol_values, query_values};
 use crate::error::{AuthError, AuthErrorKind, ConfigError};
 
 /// The most values one token source reads from a request (`Authorization`, `Cookie`, or the
@@ -256,7 +256,7 @@ impl TokenSource {
             Kind::Bearer | Kind::Dpop => &AUTHORIZATION,
             Kind::Cookie(_) => &COOKIE,
             Kind::Header(name) => name,
-            Kind::Protocol(_) => &WEBSOCKET_PROTOCOL,
+            Kind::Protocol(_) => &SEC_WEBSOCKET_PROTOCOL,
             Kind::Query(_) => return Found::Nothing,
         };
         if headers
@@ -298,7 +298,7 @@ impl TokenSource {
                 }
             }
             Kind::Protocol(prefix) => {
-                for value in headers.get_all(WEBSOCKET_PROTOCOL) {
+                for value in headers.get_all(SEC_WEBSOCKET_PROTOCOL) {
                     protocol_values(value.as_bytes(), prefix.as_bytes(), |token| one.add(token));
                 }
             }

@@ -107,6 +107,9 @@ fn kty_of(family: KeyFamily) -> &'static str {
     }
 }
 
+/// Why a key with private members is skipped (a DPoP proof's `jwk` names it in its own words).
+pub(crate) const PRIVATE_KEY_MATERIAL: &str = "holds private key material";
+
 /// Parses a JWKS document (`{"keys": [...]}`) key by key.
 ///
 /// Errors only when the document itself is not a JWKS; bad keys are skipped and reported. In
@@ -301,7 +304,7 @@ pub(crate) fn parse_jwk(json: &str, rules: KeySetRules) -> Result<PreparedKey, S
         || jwk.qi.is_some()
         || jwk.oth.is_some();
     if has_private {
-        return skip("holds private key material");
+        return skip(PRIVATE_KEY_MATERIAL);
     }
 
     let (family, key, secret_len) = match jwk.kty.as_str() {

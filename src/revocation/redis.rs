@@ -362,5 +362,5 @@ mod local;
 mod settings;
 #[cfg(test)]
 mod tests;
-mod wire;
+pub(crate) mod wire;
 mod write;

@@ -156,7 +156,7 @@ fn check_proof<B>(
         ));
     };
     dpop.verify_proof(
-        proof.trim(),
+        proof,
         &ProofRequest {
             method: req.method().as_str(),
             path: req.uri().path(),
@@ -229,7 +229,7 @@ impl Binding {
     pub(super) fn check<C>(&self, verified: &Verified<C>) -> Result<(), AuthError> {
         let result = verified.check_binding(&Presented {
             jkt: self.jkt.as_deref(),
-            certificate: self.certificate.as_ref().map(ClientCertificate::der),
+            certificate: self.certificate.as_ref(),
         });
         if self.dpop
             && let Err(error) = &result

@@ -1,10 +1,9 @@
 //! Sender-constrained tokens: a token's `cnf` against the proof key or client certificate that
 //! came with it (RFC 9449 §6, RFC 8705 §3).
 
-use sha2::{Digest, Sha256};
-
 use super::Verified;
 use crate::error::{AuthError, AuthErrorKind};
+use crate::mtls::ClientCertificate;
 
 /// How a token was presented: the thumbprint of the DPoP proof key that came with it, and the
 /// client certificate of the connection. Both absent: a plain bearer token.
@@ -12,8 +11,8 @@ use crate::error::{AuthError, AuthErrorKind};
 pub(crate) struct Presented<'a> {
     /// The RFC 7638 thumbprint of a verified DPoP proof's key.
     pub(crate) jkt: Option<&'a str>,
-    /// The DER of the client certificate the TLS acceptor verified.
-    pub(crate) certificate: Option<&'a [u8]>,
+    /// The client certificate the TLS acceptor verified.
+    pub(crate) certificate: Option<&'a ClientCertificate>,
 }
 
 fn refused() -> AuthError {
@@ -49,10 +48,10 @@ impl<C> Verified<C> {
             _ => {}
         }
         if let Some(bound) = binding.x5t_s256.as_deref() {
-            let Some(der) = presented.certificate else {
+            let Some(certificate) = presented.certificate else {
                 return Err(refused());
             };
-            if crate::b64::encode(Sha256::digest(der)) != bound {
+            if certificate.thumbprint() != bound {
                 return Err(mismatch("token is bound to another client certificate"));
             }
         }

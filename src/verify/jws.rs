@@ -113,7 +113,7 @@ impl TypPolicy {
         strip_application(typ).to_ascii_lowercase()
     }
 
-    pub(crate) fn check(&self, typ: Option<Loose<String>>) -> Result<(), AuthError> {
+    fn check(&self, typ: Option<Loose<String>>) -> Result<(), AuthError> {
         let wrong = || AuthError::new(AuthErrorKind::WrongType, "token type not accepted");
         match typ {
             None if self.allow_absent => Ok(()),

@@ -55,6 +55,7 @@ mod check;
 pub(crate) mod jws;
 mod revoke;
 mod rules;
+pub(crate) use self::rules::usable_clock;
 
 pub use self::builder::{
     DEFAULT_LEEWAY, DEFAULT_MAX_CLAIMS_DEPTH, DEFAULT_TOKEN_CACHE, DEFAULT_TOKEN_CACHE_BYTES,

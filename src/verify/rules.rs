@@ -4,6 +4,19 @@
 use super::*;
 
 /// Checks `exp`, `nbf` and `iat` against the clock, with the leeway.
+/// A clock that can't tell the time (not finite, before 1970) must not make `exp` or a proof's
+/// `iat` meaningless: fail closed.
+pub(crate) fn usable_clock(now: f64) -> Result<(), AuthError> {
+    if now.is_finite() && now >= 0.0 {
+        Ok(())
+    } else {
+        Err(AuthError::new(
+            AuthErrorKind::ClockUnavailable,
+            "server clock unavailable",
+        ))
+    }
+}
+
 pub(super) fn check_time(
     shared: &Shared,
     exp: f64,
@@ -11,13 +24,7 @@ pub(super) fn check_time(
     iat: Option<f64>,
 ) -> Result<(), AuthError> {
     let now = shared.clock.now_unix_secs();
-    if !now.is_finite() || now < 0.0 {
-        // A clock that can't tell the time must not make `exp` meaningless: fail closed.
-        return Err(AuthError::new(
-            AuthErrorKind::ClockUnavailable,
-            "server clock unavailable",
-        ));
-    }
+    usable_clock(now)?;
     if now >= exp + shared.leeway {
         return Err(AuthError::new(AuthErrorKind::Expired, "token expired"));
     }

@@ -184,7 +184,7 @@ impl RedisReplayCache {
 
     /// `SET key 1 NX PX ttl`: fresh, replayed, or unknown (refused).
     pub(super) fn record(&self, jkt: &str, jti: &str, ttl: Duration) -> Recorded {
-        let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        let millis = crate::revocation::redis::wire::millis(ttl);
         let mut cmd = redis::cmd("SET");
         cmd.arg(self.key(jkt, jti))
             .arg(1)

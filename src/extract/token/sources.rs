@@ -1,14 +1,11 @@
 //! The token sources outside the headers' usual places: a query parameter (RFC 6750 §2.3) and a
 //! `Sec-WebSocket-Protocol` entry; and how the layer removes them before the handler sees them.
 
+use http::header::SEC_WEBSOCKET_PROTOCOL;
 use http::{HeaderMap, HeaderValue, Uri};
 
 use super::{Found, Kind, TokenSource};
 use crate::error::{AuthError, ConfigError};
-
-/// `Sec-WebSocket-Protocol` (RFC 6455 §11.3.4).
-pub(crate) const WEBSOCKET_PROTOCOL: http::HeaderName =
-    http::HeaderName::from_static("sec-websocket-protocol");
 
 impl TokenSource {
     /// The query parameter `name` ([RFC 6750 §2.3](https://www.rfc-editor.org/rfc/rfc6750#section-2.3)):
@@ -215,18 +212,18 @@ pub(crate) fn strip_query(uri: &Uri, name: &str) -> Option<Uri> {
 /// keeping the others (the real subprotocols) in order; a header left empty is removed.
 pub(crate) fn strip_protocol(headers: &mut HeaderMap, prefix: &str) {
     let kept: Vec<String> = headers
-        .get_all(WEBSOCKET_PROTOCOL)
+        .get_all(SEC_WEBSOCKET_PROTOCOL)
         .iter()
         .flat_map(|value| value.as_bytes().split(|b| *b == b','))
         .map(<[u8]>::trim_ascii)
         .filter(|entry| !entry.is_empty() && !entry.starts_with(prefix.as_bytes()))
         .map(|entry| String::from_utf8_lossy(entry).into_owned())
         .collect();
-    headers.remove(WEBSOCKET_PROTOCOL);
+    headers.remove(SEC_WEBSOCKET_PROTOCOL);
     if !kept.is_empty()
         && let Ok(value) = HeaderValue::try_from(kept.join(", "))
     {
-        headers.insert(WEBSOCKET_PROTOCOL, value);
+        headers.insert(SEC_WEBSOCKET_PROTOCOL, value);
     }
 }
 
@@ -260,25 +257,25 @@ mod tests {
     fn protocol_entries_and_their_removal() {
         let mut headers = HeaderMap::new();
         headers.append(
-            WEBSOCKET_PROTOCOL,
+            SEC_WEBSOCKET_PROTOCOL,
             "chat.v1, base64url.bearer.x.y.z".parse().unwrap(),
         );
-        headers.append(WEBSOCKET_PROTOCOL, "other".parse().unwrap());
+        headers.append(SEC_WEBSOCKET_PROTOCOL, "other".parse().unwrap());
         let mut found = Vec::new();
-        for value in &headers.get_all(WEBSOCKET_PROTOCOL) {
+        for value in &headers.get_all(SEC_WEBSOCKET_PROTOCOL) {
             protocol_values(value.as_bytes(), b"base64url.bearer.", |v| {
                 found.push(v.to_vec())
             });
         }
         assert_eq!(found, [b"x.y.z".to_vec()]);
         strip_protocol(&mut headers, "base64url.bearer.");
-        assert_eq!(headers[WEBSOCKET_PROTOCOL], "chat.v1, other");
+        assert_eq!(headers[SEC_WEBSOCKET_PROTOCOL], "chat.v1, other");
         let mut only = HeaderMap::new();
         only.insert(
-            WEBSOCKET_PROTOCOL,
+            SEC_WEBSOCKET_PROTOCOL,
             "base64url.bearer.x.y.z".parse().unwrap(),
         );
         strip_protocol(&mut only, "base64url.bearer.");
-        assert!(only.get(WEBSOCKET_PROTOCOL).is_none());
+        assert!(only.get(SEC_WEBSOCKET_PROTOCOL).is_none());
     }
 }

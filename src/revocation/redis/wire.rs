@@ -44,7 +44,7 @@ return 1
 ";
 
 /// A time to live in milliseconds, from 1 to 2^53 (about 285,000 years: exact in Lua's numbers).
-pub(super) fn millis(ttl: Duration) -> u64 {
+pub(crate) fn millis(ttl: Duration) -> u64 {
     u64::try_from(ttl.as_millis())
         .unwrap_or(u64::MAX)
         .clamp(1, 1 << 53)

@@ -262,16 +262,12 @@ where
     type Rejection = ClaimsRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let claims = <Claims<crate::RegisteredClaims> as FromRequestParts<S>>::from_request_parts(
-            parts, state,
-        )
-        .await?;
-        Self::from_extensions(&parts.extensions).ok_or_else(|| {
-            // A token without `exp` never passes the verifier; an extension set by hand might.
-            let _ = claims;
-            ClaimsRejection::MissingLayer {
-                claims_type: std::any::type_name::<crate::RegisteredClaims>(),
-            }
+        // Refused exactly as `Claims` would be: no layer, or no token behind an optional one.
+        <Claims<crate::RegisteredClaims> as FromRequestParts<S>>::from_request_parts(parts, state)
+            .await?;
+        // A token without `exp` never passes the verifier; an extension set by hand might.
+        Self::from_extensions(&parts.extensions).ok_or(ClaimsRejection::MissingLayer {
+            claims_type: std::any::type_name::<crate::RegisteredClaims>(),
         })
     }
 }

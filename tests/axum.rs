@@ -192,3 +192,42 @@ async fn the_real_deal_over_a_socket() {
         r#"Bearer realm="api""#
     );
 }
+
+#[tokio::test]
+async fn the_expiry_extractor_refuses_like_claims_and_never_runs_the_handler() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    async fn until(expiry: tower_jwt_auth::Expiry) -> String {
+        CALLS.fetch_add(1, Ordering::SeqCst);
+        let at = expiry.expires_at().duration_since(std::time::UNIX_EPOCH);
+        at.unwrap().as_secs().to_string()
+    }
+    let exp = tower_jwt_auth::testing::now() + 300;
+    let token = key(Algorithm::ES256).token(&claims_with(json!({ "exp": exp })));
+    let optional = Router::new()
+        .route("/until", get(until))
+        .layer(layer().optional());
+    // A token: its `exp`.
+    let (status, _, body) = send(optional.clone(), with_token("/until", &token)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, exp.to_string());
+    assert_eq!(CALLS.load(Ordering::SeqCst), 1);
+    // No token behind an optional layer: the layer's 401.
+    let (status, headers, _) = send(optional, anonymous("/until")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(headers["www-authenticate"], r#"Bearer realm="api""#);
+    assert_eq!(headers["cache-control"], "no-store");
+    // No layer at all: a 500 naming it.
+    let (status, _, body) = send(
+        Router::new().route("/until", get(until)),
+        with_token("/until", &token),
+    )
+    .await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(body.contains("JwtAuthLayer"), "{body}");
+    assert_eq!(
+        CALLS.load(Ordering::SeqCst),
+        1,
+        "the handler ran only for the token"
+    );
+}

@@ -1074,3 +1074,24 @@ async fn an_okp_thumbprint_is_rfc7638_computed_independently() {
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha256(canonical.as_bytes()));
     assert_eq!(rsa.thumbprint(), expected);
 }
+
+#[tokio::test]
+async fn a_malformed_token_under_the_dpop_scheme_gets_the_dpop_challenge() {
+    let client = client();
+    let challenge = |d: &str| {
+        format!(
+            r#"DPoP realm="api", algs="{ALGS}", error="invalid_token", error_description="{d}""#
+        )
+    };
+    for (token, description) in [
+        ("not-a-jwt", "token is not a compact JWS"),
+        ("a.b.c!", "token has characters outside b64token"),
+    ] {
+        let out = call(
+            &allowed(),
+            dpop_request(token, &proof(&client, token).sign()),
+        )
+        .await;
+        out.assert_rejected(401, &[&challenge(description), r#"Bearer realm="api""#]);
+    }
+}

@@ -4,7 +4,8 @@
 //! keys (added, removed, re-published unchanged, replaced under the same `kid`, kid-less keys,
 //! a `use: enc` key sharing a signing key's `kid`, one RSA key published once per `alg`, and a
 //! `kid` that kid-less keys once answered for), with `ETag` 304s and full 200s, interleaved with
-//! verifications of tokens signed by every key of the pool and steps of the clock. After every
+//! verifications of tokens signed by every key of the pool and steps of the clock (which make
+//! tokens expire, or grow older than `max_token_age`). After every
 //! event, a verifier **with** the token cache, fed by the server, must give exactly the verdict
 //! of a fresh verifier **without** it, built from the document the remote verifier last loaded
 //! (one exception, the documented outage answer: while the server serves a document without a
@@ -33,6 +34,10 @@ use serde_json::{Value, json};
 use tower_jwt_auth::clock::Clock;
 use tower_jwt_auth::testing::{Behavior, JwksServer, ManualClock, TestKey};
 use tower_jwt_auth::{Algorithm, AuthErrorKind, Issuer, Refresh, RegisteredClaims, Verifier};
+
+/// Tokens are issued at the start and the clock moves up to 200 s a step: some grow too old
+/// before they expire, which the cached verifier must see on a cache hit as the fresh one does.
+const MAX_TOKEN_AGE: Duration = Duration::from_secs(400);
 
 const ALGS: [Algorithm; 4] = [
     Algorithm::ES256,
@@ -148,6 +153,7 @@ fn fresh(doc: &str, clock: &ManualClock) -> Option<Verifier<RegisteredClaims>> {
         .issuer(Issuer::static_keys(ISS, doc))
         .audience(AUD)
         .algorithms(ALGS)
+        .max_token_age(MAX_TOKEN_AGE)
         .clock(clock.clone())
         .disable_token_cache()
         .build()
@@ -287,6 +293,7 @@ async fn run(first: u16, events: &[Event], file: Option<Layout>) -> Result<(), S
         .issuer(source.issuer(refresh))
         .audience(AUD)
         .algorithms(ALGS)
+        .max_token_age(MAX_TOKEN_AGE)
         .clock(clock.clone())
         .token_cache_capacity(1000)
         .build()

@@ -1231,3 +1231,26 @@ async fn settings_that_would_be_ignored_are_build_errors() {
     assert!(base().insecure_skip_audience().build().is_ok());
     assert!(base().audience(AUD).rfc9068().build().is_ok());
 }
+
+#[tokio::test]
+async fn max_token_age_refuses_old_tokens_and_tokens_without_iat() {
+    use std::time::Duration;
+    let layer = builder(&[&key(Algorithm::ES256)])
+        .max_token_age(Duration::from_secs(600))
+        .build()
+        .unwrap()
+        .layer();
+    let es256 = |changes: serde_json::Value| key(Algorithm::ES256).token(&claims_with(changes));
+    call(&layer, bearer(&es256(json!({ "iat": now() - 300 }))))
+        .await
+        .assert_ok();
+    // Older than 600 s plus the default 60 s leeway.
+    let old = es256(json!({ "iat": now() - 700 }));
+    call(&layer, bearer(&old))
+        .await
+        .assert_invalid_token("token too old");
+    let no_iat = es256(json!({ "iat": null }));
+    call(&layer, bearer(&no_iat))
+        .await
+        .assert_invalid_token("iat missing");
+}

@@ -319,3 +319,43 @@ async fn a_layer_further_in_still_finds_a_query_token() {
         .unwrap();
     assert_eq!(&body[..], b"/orders");
 }
+
+#[tokio::test]
+async fn query_and_subprotocol_refusals_carry_their_challenges() {
+    let token = token();
+    let two = r#"Bearer realm="api", error="invalid_request", error_description="several different tokens in one request""#;
+    let query = layer().token_source(TokenSource::query("access_token").unwrap());
+    let get = |uri: String| Request::get(uri).body(()).unwrap();
+    call(
+        &query,
+        get(format!("/?access_token={token}&access_token=a.b.c")),
+    )
+    .await
+    .assert_rejected(400, Some(two));
+    call(&query, get("/?access_token=%41.b.c".to_owned()))
+        .await
+        .assert_invalid_token("token has characters outside b64token");
+    call(&query, get("/".to_owned()))
+        .await
+        .assert_rejected(401, Some(r#"Bearer realm="api""#));
+
+    let protocol = layer().token_source(TokenSource::websocket_protocol(PREFIX).unwrap());
+    let offered = |entries: String| {
+        Request::get("/ws")
+            .header("sec-websocket-protocol", entries)
+            .body(())
+            .unwrap()
+    };
+    call(
+        &protocol,
+        offered(format!("chat.v1, {PREFIX}{token}, {PREFIX}a.b.c")),
+    )
+    .await
+    .assert_rejected(400, Some(two));
+    call(&protocol, offered(format!("chat.v1, {PREFIX}a.b.c!")))
+        .await
+        .assert_invalid_token("token has characters outside b64token");
+    call(&protocol, offered("chat.v1".to_owned()))
+        .await
+        .assert_rejected(401, Some(r#"Bearer realm="api""#));
+}

@@ -366,7 +366,7 @@ mod responder;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use self::responder::{DPOP_NONCE, ErasedResponder, respond};
+pub(crate) use self::responder::{DPOP_NONCE, ErasedResponder, reject, respond};
 pub use self::responder::{
     DefaultResponseForAuthError, ProblemJson, Rejection, ResponseForAuthError,
 };

@@ -21,7 +21,7 @@ use crate::jwks::remote::keys_unavailable;
 use crate::mtls::ClientCertificate;
 use crate::policy::{self, Policy};
 use crate::response::{
-    Challenge, DefaultResponseForAuthError, ErasedResponder, ResponseForAuthError, respond,
+    Challenge, DefaultResponseForAuthError, ErasedResponder, ResponseForAuthError, reject,
 };
 use crate::verify::Verifier;
 use crate::verify::{Pending, Verified};
@@ -324,9 +324,8 @@ where
                 ResponseFuture::inner(self.inner.call(req), extra)
             }
             Next::Reject(error) => {
-                crate::telemetry::request(false, error.code());
                 let headers = std::mem::take(req.headers_mut());
-                let response = respond(&mut self.responder, error, &config.challenge, headers);
+                let response = reject(&mut self.responder, error, &config.challenge, headers);
                 ResponseFuture::rejected(response)
             }
             Next::Wait(work) => {
@@ -353,9 +352,8 @@ where
                             Ok(response)
                         }
                         Err(error) => {
-                            crate::telemetry::request(false, error.code());
                             let headers = std::mem::take(req.headers_mut());
-                            Ok(respond(&mut responder, error, &config.challenge, headers))
+                            Ok(reject(&mut responder, error, &config.challenge, headers))
                         }
                     }
                 }))

@@ -331,6 +331,18 @@ pub(crate) fn respond<B, R: ResponseForAuthError<B>>(
     response
 }
 
+/// [`respond`] for a request the layer decided: counted in `jwt_auth_requests_total` (a
+/// [`CsrfLayer`](crate::csrf::CsrfLayer) refusal calls `respond` and is not).
+pub(crate) fn reject<B, R: ResponseForAuthError<B>>(
+    responder: &mut R,
+    error: AuthError,
+    challenge: &Arc<Challenge>,
+    request_headers: HeaderMap,
+) -> Response<B> {
+    crate::telemetry::request(false, error.code());
+    respond(responder, error, challenge, request_headers)
+}
+
 /// A layer's responder with its type erased, left in the extensions of a request an optional
 /// layer let through without a token, so the `Claims<C>` extractor answers with it.
 pub(crate) struct ErasedResponder<B>(
@@ -355,15 +367,14 @@ impl<B: 'static> ErasedResponder<B> {
             let mut responder = responder
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            respond(&mut *responder, error, &challenge, headers)
+            // The layer let the request through without a token; this is where it is refused.
+            reject(&mut *responder, error, &challenge, headers)
         }))
     }
 
     /// The layer's answer to `error` on a request with these headers.
     #[cfg_attr(not(feature = "axum"), allow(dead_code))]
     pub(crate) fn respond(&self, error: AuthError, request_headers: HeaderMap) -> Response<B> {
-        // The layer let the request through without a token; this is where it is refused.
-        crate::telemetry::request(false, error.code());
         (self.0)(error, request_headers)
     }
 }

@@ -50,8 +50,9 @@ where
             Next::Wait(Box::pin(async move {
                 let refused = |e| refuse(&verifier, issuer, &binding, e);
                 verifier.await_revocation(answer).await.map_err(refused)?;
-                let verified = admit(&policies, verified).map_err(refused)?;
-                record_later(&binding).await.map_err(refused)?;
+                let verified = after_revocation(&policies, verified, &binding)
+                    .await
+                    .map_err(refused)?;
                 Ok((verified, binding))
             }))
         }
@@ -90,18 +91,23 @@ where
     let work = async {
         binding.check(&verified)?;
         let verified = verifier.pass_revocation(verified).await?;
-        admit(&policies, verified)
+        after_revocation(&policies, verified, binding).await
     };
-    let refused = |e| refuse(&verifier, issuer, binding, e);
-    let verified = work.await.map_err(refused)?;
-    record_later(binding).await.map_err(refused)?;
-    Ok(verified)
+    work.await
+        .map_err(|e| refuse(&verifier, issuer, binding, e))
 }
 
-/// Records a DPoP proof in the replay cache, waiting for it if it answers later.
-async fn record_later(binding: &Binding) -> Result<(), AuthError> {
+/// After the revocation store, the order on every path that may wait: the layer's policies,
+/// then, last, the DPoP proof into the replay cache (waiting for it if it answers later).
+async fn after_revocation<C>(
+    policies: &[Policy<C>],
+    verified: Verified<C>,
+    binding: &Binding,
+) -> Result<Verified<C>, AuthError> {
+    let verified = admit(policies, verified)?;
     match binding.record() {
-        Recorded::Done(result) => result,
-        Recorded::Pending(answer) => answer.await,
+        Recorded::Done(result) => result?,
+        Recorded::Pending(answer) => answer.await?,
     }
+    Ok(verified)
 }

@@ -14,22 +14,13 @@ use metrics_util::debugging::{DebugValue, DebuggingRecorder};
 use serde_json::json;
 use tower_jwt_auth::clock::Clock;
 use tower_jwt_auth::dpop::{Dpop, DpopNonce};
-use tower_jwt_auth::revocation::{Check, MemoryRevocation, Revocation, RevocationStatus};
+use tower_jwt_auth::revocation::MemoryRevocation;
 use tower_jwt_auth::testing::{DpopProof, ManualClock, TestKey, now};
-use tower_jwt_auth::{Algorithm, Issuer, Refresh, RegisteredClaims, Verifier};
+use tower_jwt_auth::{Algorithm, Issuer, Refresh, Verifier};
 
 const FILE_ISS: &str = "https://file.example";
 
 /// A store that can never answer.
-#[derive(Debug)]
-struct Down;
-
-impl Revocation for Down {
-    fn check(&self, _: &RegisteredClaims) -> Check {
-        Check::Ready(RevocationStatus::Unknown)
-    }
-}
-
 /// `name{label=value,…}` → value (counters), or the number of samples (histograms).
 fn values(snapshotter: &metrics_util::debugging::Snapshotter) -> BTreeMap<String, u64> {
     snapshotter
@@ -113,7 +104,7 @@ async fn dpop_proofs_and_revocation_checks_are_counted_by_result() {
     let down = Verifier::builder()
         .issuer(Issuer::static_keys(ISS, issuer.jwks()))
         .audience(AUD)
-        .revocation(Down)
+        .revocation(StoreDown)
         .build()
         .unwrap()
         .layer();

@@ -66,7 +66,7 @@ async fn refresh_failures_and_key_changes_are_traced() {
     );
 
     // Rejected tokens and a fail-open revocation leave events, never token content.
-    let down = Unknown;
+    let down = StoreDown;
     let layer = Verifier::builder()
         .issuer(Issuer::static_keys(ISS, a.jwks()))
         .audience(AUD)
@@ -101,17 +101,6 @@ async fn refresh_failures_and_key_changes_are_traced() {
         }
     }
     assert!(lines.iter().all(|l| !l.contains("secret-subject")));
-}
-
-/// A revocation store that can never answer.
-struct Unknown;
-
-impl tower_jwt_auth::revocation::Revocation for Unknown {
-    fn check(&self, _: &RegisteredClaims) -> tower_jwt_auth::revocation::Check {
-        tower_jwt_auth::revocation::Check::Ready(
-            tower_jwt_auth::revocation::RevocationStatus::Unknown,
-        )
-    }
 }
 
 const REJECTED: &str = "tower_jwt_auth::rejected";

@@ -170,18 +170,18 @@ fn check_proof<B>(
 /// proof key, the client certificate), then, last, the proof's place in the replay cache.
 #[derive(Default)]
 pub(super) struct Binding {
-    jkt: Option<String>,
+    /// The verified proof, when the token came with the `DPoP` scheme.
+    proof: Option<ProofBinding>,
     certificate: Option<ClientCertificate>,
-    replay: Option<ReplayJob>,
     /// A fresh nonce for the response, when the proof's one is about to lapse.
     pub(super) nonce: Option<HeaderValue>,
-    /// Whether the token came with the `DPoP` scheme.
-    pub(super) dpop: bool,
     /// Where the token was read, for the audit event.
     source: Option<&'static str>,
 }
 
-struct ReplayJob {
+/// A verified proof: its key's thumbprint, and its place in the replay cache.
+struct ProofBinding {
+    jkt: String,
     cache: ReplayCache,
     jti: String,
     now: f64,
@@ -201,16 +201,15 @@ impl Binding {
             _ => None,
         };
         Self {
-            replay: Some(ReplayJob {
+            proof: Some(ProofBinding {
+                jkt: proof.jkt,
                 cache: dpop.replay.clone(),
                 jti: proof.jti,
                 now,
                 until: dpop.remember_until(proof.iat),
             }),
-            jkt: Some(proof.jkt),
             certificate,
             nonce,
-            dpop: true,
             source: Some("dpop"),
         }
     }
@@ -228,10 +227,10 @@ impl Binding {
     /// The token's `cnf` against this presentation.
     pub(super) fn check<C>(&self, verified: &Verified<C>) -> Result<(), AuthError> {
         let result = verified.check_binding(&Presented {
-            jkt: self.jkt.as_deref(),
+            jkt: self.proof.as_ref().map(|p| p.jkt.as_str()),
             certificate: self.certificate.as_ref(),
         });
-        if self.dpop
+        if self.proof.is_some()
             && let Err(error) = &result
         {
             // A proof whose key the token is not bound to is no valid proof for it.
@@ -242,22 +241,24 @@ impl Binding {
 
     /// The key to put in the request extensions.
     pub(super) fn key(&self) -> Option<DpopKey> {
-        self.jkt.as_deref().map(DpopKey::new)
+        self.proof.as_ref().map(|p| DpopKey::new(&p.jkt))
     }
 
     /// Records the proof in the replay cache (nothing to do for a bearer token).
     pub(super) fn record(&self) -> Recorded {
-        match (&self.replay, &self.jkt) {
-            (Some(job), Some(jkt)) => {
-                crate::dpop::counted(job.cache.record(jkt, &job.jti, job.now, job.until))
-            }
-            _ => Recorded::Done(Ok(())),
+        match &self.proof {
+            Some(p) => crate::dpop::counted(p.cache.record(&p.jkt, &p.jti, p.now, p.until)),
+            None => Recorded::Done(Ok(())),
         }
     }
 
     /// Marks an error as the answer to a DPoP request, when it is one, and with its source.
     pub(super) fn mark(&self, error: AuthError) -> AuthError {
-        let error = if self.dpop { error.on_dpop() } else { error };
+        let error = if self.proof.is_some() {
+            error.on_dpop()
+        } else {
+            error
+        };
         match self.source {
             Some(source) => error.with_token_source(source),
             None => error,

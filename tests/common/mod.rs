@@ -35,6 +35,18 @@ pub fn key_with_kid(alg: Algorithm, kid: &str) -> TestKey {
         .clone()
 }
 
+/// A revocation store that can never answer (`Unknown` at once): an outage of the store.
+#[derive(Debug)]
+pub struct StoreDown;
+
+impl tower_jwt_auth::revocation::Revocation for StoreDown {
+    fn check(&self, _: &RegisteredClaims) -> tower_jwt_auth::revocation::Check {
+        tower_jwt_auth::revocation::Check::Ready(
+            tower_jwt_auth::revocation::RevocationStatus::Unknown,
+        )
+    }
+}
+
 /// Claims that pass every default check.
 pub fn good_claims() -> Value {
     json!({ "iss": ISS, "aud": AUD, "sub": "alice", "exp": now() + 300, "iat": now() })
